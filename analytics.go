@@ -1,0 +1,4 @@
+package ghost
+
+// AnalyticsService serves recovery analytics (Checkout API).
+type AnalyticsService service

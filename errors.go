@@ -1,0 +1,177 @@
+package ghost
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ghostanalytics/ghost-go/internal/wire"
+)
+
+// Sentinels for errors.Is. A *Error matches the ones its status (or, for
+// errors raised before sending, its code) stands for:
+//
+//	ErrNotFound      404
+//	ErrUnauthorized  401, 403, and missing credentials
+//	ErrValidation    400, 409, 422, and parameters refused before sending
+//	ErrRateLimited   429 (Error.RetryAfter says how long to wait)
+//	ErrUnavailable   502, 503, 504
+var (
+	ErrNotFound     = errors.New("ghost: not found")
+	ErrUnauthorized = errors.New("ghost: unauthorized")
+	ErrValidation   = errors.New("ghost: validation failed")
+	ErrRateLimited  = errors.New("ghost: rate limited")
+	ErrUnavailable  = errors.New("ghost: service unavailable")
+
+	// ErrResponseTooLarge is matched by an error for a response body over
+	// the client's limit (see WithMaxResponseBytes).
+	ErrResponseTooLarge = errors.New("ghost: response body too large")
+	// ErrPagingLoop is yielded by an iterator when the server sent the same
+	// page twice in a row (it ignores the paging parameters).
+	ErrPagingLoop = errors.New("ghost: server returned the same page twice; it ignores paging")
+)
+
+// Codes of errors the SDK raises itself (Error.StatusCode is 0 for them:
+// nothing was sent, or no response arrived).
+const (
+	CodeInvalidParams      = "invalid_params"      // refused before sending
+	CodeMissingCredentials = "missing_credentials" // no credentials for the service's scheme
+	CodeBadResponse        = "bad_response"        // a 2xx body that could not be decoded
+	CodeResponseTooLarge   = "response_too_large"
+	CodeForeignURL         = "foreign_url" // a server-supplied URL on another host
+)
+
+// maxErrorBody bounds Error.Body.
+const maxErrorBody = 4 << 10
+
+// Error is every error the API answers, whichever part's shape it came in,
+// and the errors the SDK raises before sending. Use errors.As to get it and
+// errors.Is with the sentinels above to classify it.
+type Error struct {
+	StatusCode int           // HTTP status; 0 when raised by the SDK
+	Code       string        // "NOT_FOUND", "Bad Request", "invalid_params", …
+	Message    string        // human-readable message
+	Details    string        // Spark "details" and similar
+	Param      string        // the parameter at fault, when known
+	RequestID  string        // X-Request-Id (or Request-Id) of the response
+	RetryAfter time.Duration // from Retry-After on 429/503
+	Method     string        // request method
+	Path       string        // request path, without query string
+	Body       []byte        // the raw response body, at most 4 KiB
+
+	cause error
+}
+
+// Error formats the error without the body or any credential.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("ghost: ")
+	if e.Method != "" {
+		b.WriteString(e.Method)
+		b.WriteByte(' ')
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, "%d ", e.StatusCode)
+	}
+	if e.Code != "" {
+		b.WriteString(e.Code)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	if e.Param != "" {
+		fmt.Fprintf(&b, " (param %s)", e.Param)
+	}
+	if e.Details != "" {
+		fmt.Fprintf(&b, " (%s)", e.Details)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// Is matches the package's sentinels.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
+			e.Code == CodeMissingCredentials
+	case ErrValidation:
+		switch e.StatusCode {
+		case http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity:
+			return true
+		}
+		return e.StatusCode == 0 && e.Code == CodeInvalidParams
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnavailable:
+		switch e.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+	case ErrResponseTooLarge:
+		return e.Code == CodeResponseTooLarge
+	}
+	return false
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *Error) Unwrap() error { return e.cause }
+
+// Temporary reports whether trying again later may succeed: rate limits,
+// unavailability and server errors.
+func (e *Error) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// invalidParams is the error for a call refused before sending.
+func invalidParams(param, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidParams, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// newAPIError builds the Error of a response, recognising every documented
+// error shape; a body of no known shape (a proxy's HTML page) still gives an
+// Error with the status text as its message.
+func newAPIError(method, path string, resp *http.Response, body []byte, now time.Time) *Error {
+	eb := wire.ParseError(body)
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		Code:       eb.Code,
+		Message:    eb.Message,
+		Details:    eb.Details,
+		Param:      eb.Param,
+		RequestID:  requestID(resp.Header),
+		Method:     method,
+		Path:       path,
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+		if e.Message == "" {
+			e.Message = "unexpected status"
+		}
+	}
+	if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), now); ok {
+		e.RetryAfter = d
+	}
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
+	e.Body = append([]byte(nil), body...)
+	return e
+}
+
+func requestID(h http.Header) string {
+	if v := h.Get("X-Request-Id"); v != "" {
+		return v
+	}
+	return h.Get("Request-Id")
+}

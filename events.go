@@ -1,0 +1,40 @@
+package ghost
+
+import (
+	"context"
+	"time"
+)
+
+// EventsService records identity events (Ghost API).
+type EventsService service
+
+// IdentityEvent is an event recorded against an identity.
+type IdentityEvent struct {
+	ID         ID               `json:"id"`
+	IdentityID ID               `json:"identityId,omitempty"`
+	Name       string           `json:"name,omitempty"`
+	GatID      string           `json:"gatId,omitempty"`
+	Properties []map[string]any `json:"properties,omitempty"`
+	CreatedAt  time.Time        `json:"createdAt,omitzero"`
+}
+
+// EventParams records an event. Name is required.
+type EventParams struct {
+	Name       string           `json:"name"`
+	GatID      string           `json:"gatId,omitempty"`
+	Properties []map[string]any `json:"properties,omitempty"`
+}
+
+// Create records an event: POST /api/v1/identities/{identityId}/events.
+// (The API's README spells the path "identites"; the API and its original
+// client use "identities".)
+func (s *EventsService) Create(ctx context.Context, identityID ID, params EventParams, opts ...RequestOption) (*IdentityEvent, error) {
+	p, err := pathf("/api/v1/identities/%s/events", idArg{"identityID", identityID})
+	if err != nil {
+		return nil, err
+	}
+	if params.Name == "" {
+		return nil, invalidParams("name", "name is required")
+	}
+	return getOne[IdentityEvent](ctx, (*service)(s), &request{method: "POST", path: p, body: params}, opts)
+}

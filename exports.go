@@ -1,0 +1,4 @@
+package ghost
+
+// ExportsService serves bulk exports (Clover-style Exports API).
+type ExportsService service

@@ -1,0 +1,149 @@
+package ghost
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/ghostanalytics/ghost-go/internal/wire"
+)
+
+// Page is one page of a list and what the API said about the rest.
+type Page[T any] struct {
+	Items []T
+	Meta  PageMeta
+
+	fingerprint uint64 // hash of the items' bytes, to spot a repeated page
+}
+
+// PageMeta is a list's paging metadata, whatever the convention. Fields the
+// response did not carry are unset.
+type PageMeta struct {
+	Total    Opt[int] // items in the whole list
+	Page     Opt[int] // this page's number, from 1 (page conventions)
+	PerPage  Opt[int] // page size the server used
+	LastPage Opt[int] // number of the last page
+	Offset   Opt[int] // offset of the first item (limit/offset convention)
+	NextURL  string   // Spark next_page
+	PrevURL  string   // Spark previous_page
+}
+
+func metaOf(m wire.Meta) PageMeta {
+	opt := func(v int64, ok bool) Opt[int] {
+		if !ok {
+			return Opt[int]{}
+		}
+		return Some(int(v))
+	}
+	return PageMeta{
+		Total:    opt(m.Total, m.HasTotal),
+		Page:     opt(m.Page, m.HasPage),
+		PerPage:  opt(m.PerPage, m.HasPerPage),
+		LastPage: opt(m.LastPage, m.HasLastPage),
+		NextURL:  m.Next,
+		PrevURL:  m.Prev,
+	}
+}
+
+// getOne runs r and decodes its single item.
+func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
+	v := new(T)
+	if _, err := s.do(ctx, r, v, opts); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// listPage runs r and decodes one page of items with its metadata.
+func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
+	var items []T
+	if _, err := s.do(ctx, r, &items, opts); err != nil {
+		return nil, err
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.env.Fingerprint()}, nil
+}
+
+// pager walks a list: fetch gets the page at the cursor, advance moves the
+// cursor past a page and reports whether another page should exist.
+type pager[T any] struct {
+	fetch   func(ctx context.Context) (*Page[T], error)
+	advance func(p *Page[T]) bool
+}
+
+// all yields every item of every page. It stops at an empty page, at the
+// page advance calls the last, at the first error (yielded), when the caller
+// stops, and when ctx ends; a server that sends the same page twice in a row
+// yields ErrPagingLoop instead of looping.
+func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		var prev uint64
+		for n := 0; ; n++ {
+			if err := ctx.Err(); err != nil {
+				yield(zero, err)
+				return
+			}
+			p, err := pg.fetch(ctx)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			if len(p.Items) == 0 {
+				return
+			}
+			if n > 0 && p.fingerprint == prev {
+				yield(zero, fmt.Errorf("%w (page %d repeats page %d)", ErrPagingLoop, n+1, n))
+				return
+			}
+			prev = p.fingerprint
+			for _, it := range p.Items {
+				if err := ctx.Err(); err != nil {
+					yield(zero, err)
+					return
+				}
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if !pg.advance(p) {
+				return
+			}
+		}
+	}
+}
+
+// offsetPager walks a limit/offset list: a page shorter than limit ends it.
+func offsetPager[T any](limit, offset *int, fetch func(ctx context.Context) (*Page[T], error)) pager[T] {
+	return pager[T]{
+		fetch: fetch,
+		advance: func(p *Page[T]) bool {
+			if len(p.Items) < *limit {
+				return false
+			}
+			*offset += len(p.Items)
+			return true
+		},
+	}
+}
+
+// pageNumberPager walks a page/per-page list: the last page (when the server
+// says which) or a short page ends it.
+func pageNumberPager[T any](page *int, perPage int, fetch func(ctx context.Context) (*Page[T], error)) pager[T] {
+	return pager[T]{
+		fetch: fetch,
+		advance: func(p *Page[T]) bool {
+			cur := p.Meta.Page.Or(*page)
+			if last, ok := p.Meta.LastPage.Get(); ok && cur >= last {
+				return false
+			}
+			if size := p.Meta.PerPage.Or(perPage); size > 0 && len(p.Items) < size {
+				return false
+			}
+			*page = cur + 1
+			return true
+		},
+	}
+}

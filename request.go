@@ -1,0 +1,480 @@
+package ghost
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ghostanalytics/ghost-go/internal/wire"
+	"github.com/google/go-querystring/query"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// RequestOption configures one call.
+type RequestOption func(*callConfig)
+
+type callConfig struct {
+	idempotencyKey string
+	header         http.Header
+	timeout        time.Duration
+	response       *Response
+}
+
+// WithIdempotencyKey sends key as the call's idempotency key (Idempotency-Key,
+// or X-KOMOJU-IDEMPOTENCY for Komoju customers). A POST is retried only when
+// it carries one, with the same key on every attempt.
+func WithIdempotencyKey(key string) RequestOption {
+	return func(c *callConfig) { c.idempotencyKey = key }
+}
+
+// WithHeader adds a header to the call. Credential headers set here are
+// replaced by the client's own.
+func WithHeader(key, value string) RequestOption {
+	return func(c *callConfig) {
+		if c.header == nil {
+			c.header = make(http.Header)
+		}
+		c.header.Add(key, value)
+	}
+}
+
+// WithRequestTimeout bounds the whole call, retries included.
+func WithRequestTimeout(d time.Duration) RequestOption {
+	return func(c *callConfig) { c.timeout = d }
+}
+
+// WithResponse stores the response's metadata (status, headers, request id,
+// attempts, Spark call limit) in r when the call returns, error or not.
+func WithResponse(r *Response) RequestOption {
+	return func(c *callConfig) { c.response = r }
+}
+
+// Response is the metadata of a response.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	RequestID  string
+	Attempts   int       // attempts made, retries included
+	CallLimit  CallLimit // Spark X-AC-Call-Limit, when sent
+}
+
+// CallLimit is Spark's X-AC-Call-Limit header, "used/max".
+type CallLimit struct {
+	Used, Max int
+}
+
+func parseCallLimit(v string) CallLimit {
+	used, max, ok := strings.Cut(strings.TrimSpace(v), "/")
+	if !ok {
+		return CallLimit{}
+	}
+	u, err1 := strconv.Atoi(strings.TrimSpace(used))
+	m, err2 := strconv.Atoi(strings.TrimSpace(max))
+	if err1 != nil || err2 != nil {
+		return CallLimit{}
+	}
+	return CallLimit{Used: u, Max: m}
+}
+
+// authScheme is how a request carries credentials.
+type authScheme uint8
+
+const (
+	authDefault     authScheme = iota // the service's own scheme
+	authGhostBasic                    // Basic public:secret
+	authKomojuBasic                   // Basic secret:
+	authAPIKey                        // x-api-key
+	authToken                         // X-AC-Auth-Token
+	authBearer                        // Authorization: Bearer
+	authNone                          // no credentials (export files)
+)
+
+// schemeFor is the scheme a service uses under a convention.
+func schemeFor(svc Service, conv Convention) authScheme {
+	switch svc {
+	case ServiceCarts, ServiceAnalytics:
+		return authAPIKey
+	case ServiceExports:
+		return authBearer
+	case ServiceResources:
+		return authToken
+	case ServiceCustomers:
+		switch conv {
+		case ConventionKomoju:
+			return authKomojuBasic
+		case ConventionSpark:
+			return authToken
+		}
+	case ServiceOrders:
+		if conv == ConventionSpark {
+			return authToken
+		}
+	}
+	return authGhostBasic
+}
+
+// request describes one call to the executor.
+type request struct {
+	method  string
+	path    string   // escaped path under the endpoint's base URL, or
+	url     *url.URL // an absolute URL supplied by the server (next_page, export files)
+	query   any      // a go-querystring struct, url.Values, or nil
+	body    any      // encoded as JSON; url.Values as a form
+	listKey string   // key of the list in Spark/Checkout list envelopes
+	auth    authScheme
+	idemHdr string // idempotency header name; default Idempotency-Key
+	stream  bool   // leave a 2xx body open in streamBody for the caller
+
+	// Filled by do.
+	env        wire.Envelope
+	streamBody io.ReadCloser
+}
+
+// do is the one executor every service method calls: it builds the request,
+// adds credentials for the service's own host, retries what is safe to retry,
+// reads a bounded body, turns error responses into *Error and decodes the
+// payload of any documented envelope into out (nil to ignore it).
+func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOption) (resp *Response, err error) {
+	c := s.client
+	var cc callConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cc)
+		}
+	}
+	if cc.response != nil {
+		defer func() {
+			if resp != nil {
+				*cc.response = *resp
+			}
+		}()
+	}
+	ep := c.endpoints[s.name]
+	u, err := s.url(ep, r)
+	if err != nil {
+		return nil, err
+	}
+	logPath := u.EscapedPath()
+	fail := func(e *Error) (*Response, error) {
+		e.Method, e.Path = r.method, logPath
+		return nil, e
+	}
+
+	var body []byte
+	contentType := ""
+	switch b := r.body.(type) {
+	case nil:
+	case url.Values:
+		body, contentType = []byte(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		if body, err = json.Marshal(b); err != nil {
+			return fail(invalidParams("", "cannot encode request body: %v", err))
+		}
+		contentType = "application/json"
+	}
+
+	cancel := context.CancelFunc(func() {})
+	if cc.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, cc.timeout)
+	}
+	defer func() {
+		if r.streamBody != nil && err == nil {
+			r.streamBody = &cancelOnClose{ReadCloser: r.streamBody, cancel: cancel}
+			return
+		}
+		cancel()
+	}()
+
+	st := &callState{retryable: isIdempotent(r.method) || cc.idempotencyKey != ""}
+	ctx = context.WithValue(ctx, callStateKey{}, st)
+	var bodyArg any
+	if body != nil {
+		bodyArg = body
+	}
+	hreq, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), bodyArg)
+	if err != nil {
+		return fail(invalidParams("", "cannot build request: %v", err))
+	}
+	h := hreq.Header
+	for k, vs := range cc.header {
+		h[k] = append([]string(nil), vs...)
+	}
+	h.Set("Accept", "application/json")
+	h.Set("User-Agent", c.userAgent)
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	if cc.idempotencyKey != "" {
+		name := r.idemHdr
+		if name == "" {
+			name = "Idempotency-Key"
+		}
+		if err := checkIdempotencyKey(name, cc.idempotencyKey); err != nil {
+			return fail(err)
+		}
+		h.Set(name, cc.idempotencyKey)
+	}
+	scheme := r.auth
+	if scheme == authDefault {
+		scheme = schemeFor(s.name, c.cfg.convention)
+	}
+	if err := applyAuth(h, scheme, ep.creds); err != nil {
+		return fail(err)
+	}
+
+	var (
+		data []byte
+		read bool
+	)
+	max := c.cfg.maxBody
+	hreq.SetResponseHandler(func(resp *http.Response) error {
+		if r.stream && resp.StatusCode < 300 {
+			return nil
+		}
+		b, err := readBounded(resp.Body, max)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		data, read = b, true
+		return nil
+	})
+
+	hresp, err := c.http.Do(hreq)
+	if err != nil {
+		if hresp != nil && !read {
+			hresp.Body.Close()
+		}
+		var ge *Error
+		if errors.As(err, &ge) {
+			return fail(ge)
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("ghost: %s %s: %w", r.method, logPath, ctxErr)
+		}
+		return nil, fmt.Errorf("ghost: %s %s: %w", r.method, logPath, unwrapURLError(err))
+	}
+	resp = &Response{
+		StatusCode: hresp.StatusCode,
+		Header:     hresp.Header,
+		RequestID:  requestID(hresp.Header),
+		Attempts:   st.attempts,
+		CallLimit:  parseCallLimit(hresp.Header.Get("X-AC-Call-Limit")),
+	}
+	if r.stream && hresp.StatusCode < 300 {
+		r.streamBody = hresp.Body
+		return resp, nil
+	}
+	if !read {
+		data, err = readBounded(hresp.Body, max)
+		hresp.Body.Close()
+		if err != nil {
+			var ge *Error
+			if errors.As(err, &ge) {
+				_, e := fail(ge)
+				return resp, e
+			}
+			return resp, fmt.Errorf("ghost: %s %s: reading body: %w", r.method, logPath, err)
+		}
+	}
+	if hresp.StatusCode >= 300 {
+		_, e := fail(newAPIError(r.method, logPath, hresp, data, c.cfg.now()))
+		return resp, e
+	}
+	env, err := wire.Parse(data, r.listKey)
+	if err != nil {
+		_, e := fail(badResponse(hresp, data, "cannot parse response: %v", err))
+		return resp, e
+	}
+	if env.Kind == wire.KindBare || env.Kind == wire.KindData {
+		// {"success": false, "error": …} with a 2xx status is still an error.
+		if eb := wire.ParseError(data); eb.Shape == "checkout" {
+			e := newAPIError(r.method, logPath, hresp, data, c.cfg.now())
+			e.StatusCode = http.StatusBadRequest
+			_, ferr := fail(e)
+			return resp, ferr
+		}
+	}
+	r.env = env
+	if out == nil {
+		return resp, nil
+	}
+	if len(env.Payload) == 0 {
+		_, e := fail(badResponse(hresp, data, "response has no %s", payloadWord(out)))
+		return resp, e
+	}
+	if err := json.Unmarshal(env.Payload, out); err != nil {
+		_, e := fail(badResponse(hresp, data, "cannot decode %s: %v", payloadWord(out), err))
+		return resp, e
+	}
+	return resp, nil
+}
+
+func payloadWord(out any) string {
+	s := fmt.Sprintf("%T", out)
+	return strings.TrimPrefix(s, "*")
+}
+
+func badResponse(resp *http.Response, data []byte, format string, args ...any) *Error {
+	e := &Error{
+		StatusCode: resp.StatusCode,
+		Code:       CodeBadResponse,
+		Message:    fmt.Sprintf(format, args...),
+		RequestID:  requestID(resp.Header),
+	}
+	if len(data) > maxErrorBody {
+		data = data[:maxErrorBody]
+	}
+	e.Body = append([]byte(nil), data...)
+	return e
+}
+
+func (s *service) url(ep *endpoint, r *request) (*url.URL, error) {
+	var u url.URL
+	if r.url != nil {
+		u = *r.url
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return nil, &Error{Code: CodeForeignURL, Message: fmt.Sprintf("server-supplied URL %q is not http(s)", u.Redacted())}
+		}
+		if r.auth != authNone && !sameOrigin(&u, ep.base) {
+			return nil, &Error{Code: CodeForeignURL, Message: fmt.Sprintf("server-supplied URL on %s, not the configured host %s: not followed", u.Host, ep.base.Host)}
+		}
+		u.User = nil
+	} else {
+		u = *ep.base
+		raw := ep.base.EscapedPath() + r.path
+		p, err := url.PathUnescape(raw)
+		if err != nil {
+			return nil, invalidParams("", "bad path %q", r.path)
+		}
+		u.Path, u.RawPath = p, raw
+	}
+	if r.query != nil {
+		q, err := encodeQuery(r.query)
+		if err != nil {
+			return nil, invalidParams("", "cannot encode query: %v", err)
+		}
+		if len(q) > 0 {
+			merged := u.Query()
+			for k, vs := range q {
+				merged[k] = vs
+			}
+			u.RawQuery = merged.Encode()
+		}
+	}
+	return &u, nil
+}
+
+func encodeQuery(q any) (url.Values, error) {
+	if v, ok := q.(url.Values); ok {
+		return v, nil
+	}
+	return query.Values(q)
+}
+
+func isIdempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+func checkIdempotencyKey(header, key string) *Error {
+	limit := 255
+	if header == "X-KOMOJU-IDEMPOTENCY" {
+		limit = 100
+	}
+	if len(key) > limit {
+		return invalidParams("idempotency_key", "idempotency key is %d characters; %s allows at most %d", len(key), header, limit)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return invalidParams("idempotency_key", "idempotency key must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+func applyAuth(h http.Header, scheme authScheme, cr Credentials) *Error {
+	missing := func(what string) *Error {
+		return &Error{Code: CodeMissingCredentials, Message: "no " + what + " configured for this service"}
+	}
+	for _, k := range authHeaders {
+		h.Del(k)
+	}
+	switch scheme {
+	case authGhostBasic:
+		if cr.PublicKey == "" || cr.SecretKey == "" {
+			return missing("public and secret keys (WithKeys)")
+		}
+		h.Set("Authorization", "Basic "+basic(cr.PublicKey, cr.SecretKey))
+	case authKomojuBasic:
+		if cr.SecretKey == "" {
+			return missing("secret key (WithSecretKey)")
+		}
+		h.Set("Authorization", "Basic "+basic(cr.SecretKey, ""))
+	case authAPIKey:
+		if cr.APIKey == "" {
+			return missing("API key (WithAPIKey)")
+		}
+		h.Set("X-Api-Key", cr.APIKey)
+	case authToken:
+		if cr.AuthToken == "" {
+			return missing("auth token (WithAuthToken)")
+		}
+		h.Set("X-Ac-Auth-Token", cr.AuthToken)
+	case authBearer:
+		if cr.BearerToken == "" {
+			return missing("bearer token (WithBearerToken)")
+		}
+		h.Set("Authorization", "Bearer "+cr.BearerToken)
+	}
+	return nil
+}
+
+func basic(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// readBounded reads at most max bytes of body; more is an error.
+func readBounded(body io.Reader, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > max {
+		return nil, &Error{Code: CodeResponseTooLarge, Message: fmt.Sprintf("response body exceeds %d bytes", max)}
+	}
+	return buf.Bytes(), nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// cancelOnClose ends a call's timeout context when its streamed body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}

@@ -1,0 +1,200 @@
+package ghost
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ghostanalytics/ghost-go/internal/wire"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+)
+
+// callState travels in the request context: it tells the retry policy
+// whether this call may be repeated, and counts attempts for logs and
+// Response.Attempts.
+type callState struct {
+	retryable bool
+	attempts  int
+}
+
+type callStateKey struct{}
+
+func stateOf(ctx context.Context) *callState {
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	if st == nil {
+		return &callState{}
+	}
+	return st
+}
+
+// errRedirectRefused stops a non-GET request from following a redirect to
+// another host: its body and credentials must not go there.
+var errRedirectRefused = errors.New("refusing to follow a redirect of a non-GET request to another host")
+
+// authHeaders are removed from a request redirected to another host.
+var authHeaders = []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"}
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Size the idle pool for concurrent use: net/http keeps 2 per host,
+	// which churns connections under load (see PITFALLS.md).
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+func newHTTP(cfg *config) *retryablehttp.Client {
+	var hc http.Client
+	if cfg.httpClient != nil {
+		hc = *cfg.httpClient
+	} else {
+		hc.Timeout = cfg.timeout
+	}
+	next := hc.Transport
+	if next == nil {
+		next = newTransport()
+	}
+	// attemptTransport deliberately has no CloseIdleConnections method:
+	// retryablehttp closes idle connections after every failed call, which
+	// would empty the pool for every other goroutine.
+	hc.Transport = &attemptTransport{next: next, limiter: cfg.limiter, logger: cfg.logger}
+	userRedirect := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if !sameOrigin(req.URL, via[0].URL) {
+			if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+				return errRedirectRefused
+			}
+			for _, h := range authHeaders {
+				req.Header.Del(h)
+			}
+		}
+		if userRedirect != nil {
+			return userRedirect(req, via)
+		}
+		return nil
+	}
+	p := cfg.retry
+	return &retryablehttp.Client{
+		HTTPClient:   &hc,
+		Logger:       nil, // never log to stderr; WithLogger logs without secrets
+		RetryWaitMin: p.MinWait,
+		RetryWaitMax: p.MaxWait,
+		RetryMax:     p.MaxRetries,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			return checkRetry(ctx, resp, err, p.MaxWait, cfg.now)
+		},
+		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+			ra := time.Duration(-1)
+			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+				if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), cfg.now()); ok {
+					ra = d
+				}
+			}
+			return wire.Backoff(min, max, attempt, ra)
+		},
+		// Keep the last response when retries run out, so the API's error
+		// body reaches the caller.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// checkRetry is the retry policy: only calls marked retryable are repeated,
+// on connection errors, truncated bodies and 429/5xx statuses, and never when
+// the server asks to wait longer than maxWait.
+func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait time.Duration, now func() time.Time) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	st := stateOf(ctx)
+	if err != nil {
+		var ge *Error
+		if errors.As(err, &ge) || errors.Is(err, errRedirectRefused) || !st.retryable {
+			return false, err
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			var uerr url.InvalidHostError
+			if errors.As(ue.Err, &uerr) {
+				return false, err
+			}
+		}
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return false, err
+		}
+		return true, nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if !st.retryable {
+			return false, nil
+		}
+		if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), now()); ok && d > maxWait {
+			return false, nil
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// attemptTransport applies the client-side rate limit to every attempt and
+// logs it.
+type attemptTransport struct {
+	next    http.RoundTripper
+	limiter *rate.Limiter
+	logger  *slog.Logger
+}
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+	st := stateOf(ctx)
+	st.attempts++
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	if t.logger != nil {
+		attrs := []slog.Attr{
+			slog.String("method", req.Method),
+			slog.String("host", req.URL.Host),
+			slog.String("path", req.URL.EscapedPath()),
+			slog.Int("attempt", st.attempts),
+			slog.Duration("duration", time.Since(start)),
+		}
+		level := slog.LevelDebug
+		if err != nil {
+			level = slog.LevelWarn
+			attrs = append(attrs, slog.String("error", redactErr(err)))
+		} else {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode))
+			if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+				level = slog.LevelWarn
+			}
+		}
+		t.logger.LogAttrs(ctx, level, "ghost request", attrs...)
+	}
+	return resp, err
+}
+
+// redactErr renders a transport error without the URL (its query string may
+// hold caller data).
+func redactErr(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
