@@ -134,6 +134,8 @@ type Server struct {
 	mux   *http.ServeMux
 	parts []part
 
+	idem idemStore
+
 	mu     sync.Mutex
 	log    []RecordedRequest
 	faults []*Fault
