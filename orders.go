@@ -28,7 +28,8 @@ type OrderItem struct {
 	Description string        `json:"description,omitempty"`
 }
 
-// Order is an order. Amount is in cents and equals the sum of its items.
+// Order is an order. Amount is in cents and equals the sum of its items. It
+// decodes Ghost's camelCase fields and Spark's snake_case ones.
 type Order struct {
 	ID         ID          `json:"id"`
 	Amount     int64       `json:"amount"`
@@ -108,12 +109,16 @@ type OrderListParams struct {
 	Offset     int        `url:"offset,omitempty"` // items to skip
 	SortBy     string     `url:"sortBy,omitempty"` // e.g. "createdAt"
 	SortDir    SortDir    `url:"sortDir,omitempty"`
+	Page       int        `url:"-"` // Spark convention: page number, from 1
+	PerPage    int        `url:"-"` // Spark convention: page size (count)
 }
 
 func (p *OrderListParams) validate() error {
 	switch {
 	case p.Limit < 0 || p.Offset < 0:
 		return invalidParams("limit", "limit and offset must not be negative")
+	case p.Page != 0 || p.PerPage != 0:
+		return invalidParams("page", "page and per_page are not part of the Ghost convention; use Limit and Offset")
 	case p.SortDir != "" && p.SortDir != SortAsc && p.SortDir != SortDesc:
 		return invalidParams("sortDir", "sortDir is %q; want asc or desc", p.SortDir)
 	case p.DateRange != nil && !p.DateRange.Start.IsZero() && !p.DateRange.End.IsZero() && p.DateRange.End.Before(p.DateRange.Start):
@@ -129,6 +134,9 @@ func (p *OrderListParams) validate() error {
 
 // Get returns an order: GET /api/v1/orders/{orderId}.
 func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOption) (*Order, error) {
+	if s.client.cfg.convention == ConventionSpark {
+		return s.spark().Get(ctx, orderID, nil, opts...)
+	}
 	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
 	if err != nil {
 		return nil, err
@@ -143,11 +151,17 @@ func (s *OrdersService) Create(ctx context.Context, params OrderParams, opts ...
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
+	if s.client.cfg.convention == ConventionSpark {
+		return s.createSpark(ctx, params, opts)
+	}
 	return getOne[Order](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/orders", body: params}, opts)
 }
 
 // Delete deletes an order: DELETE /api/v1/orders/{orderId}.
 func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestOption) error {
+	if s.client.cfg.convention == ConventionSpark {
+		return s.spark().Delete(ctx, orderID, opts...)
+	}
 	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
 	if err != nil {
 		return err
@@ -161,6 +175,9 @@ func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts 
 	var q OrderListParams
 	if params != nil {
 		q = *params
+	}
+	if s.client.cfg.convention == ConventionSpark {
+		return s.listSpark(ctx, q, opts)
 	}
 	if err := q.validate(); err != nil {
 		return nil, err
@@ -179,6 +196,9 @@ func (s *OrdersService) All(ctx context.Context, params *OrderListParams, opts .
 	var q OrderListParams
 	if params != nil {
 		q = *params
+	}
+	if s.client.cfg.convention == ConventionSpark {
+		return s.allSpark(ctx, q, opts)
 	}
 	if q.Limit == 0 {
 		q.Limit = defaultPageSize

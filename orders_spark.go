@@ -1,0 +1,161 @@
+package ghost
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"time"
+)
+
+// UnmarshalJSON implements json.Unmarshaler, accepting the snake_case names
+// (customer_id, order_items, created_at, …) as well as the camelCase ones.
+func (o *Order) UnmarshalJSON(b []byte) error {
+	type plain Order
+	var w struct {
+		plain
+		CustomerIDSnake ID          `json:"customer_id"`
+		CardIDSnake     ID          `json:"card_id"`
+		GatIDSnake      string      `json:"gat_id"`
+		OrderItemsSnake []OrderItem `json:"order_items"`
+		CreatedAtSnake  *time.Time  `json:"created_at"`
+		UpdatedAtSnake  *time.Time  `json:"updated_at"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*o = Order(w.plain)
+	if o.CustomerID == "" {
+		o.CustomerID = w.CustomerIDSnake
+	}
+	if o.CardID == "" {
+		o.CardID = w.CardIDSnake
+	}
+	if o.GatID == "" {
+		o.GatID = w.GatIDSnake
+	}
+	if o.OrderItems == nil {
+		o.OrderItems = w.OrderItemsSnake
+	}
+	if w.CreatedAtSnake != nil && o.CreatedAt.IsZero() {
+		o.CreatedAt = *w.CreatedAtSnake
+	}
+	if w.UpdatedAtSnake != nil && o.UpdatedAt.IsZero() {
+		o.UpdatedAt = *w.UpdatedAtSnake
+	}
+	return nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler, accepting identity_id as well
+// as identityId.
+func (it *OrderItem) UnmarshalJSON(b []byte) error {
+	type plain OrderItem
+	var w struct {
+		plain
+		IdentityIDSnake ID `json:"identity_id"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*it = OrderItem(w.plain)
+	if it.IdentityID == "" {
+		it.IdentityID = w.IdentityIDSnake
+	}
+	return nil
+}
+
+// sparkOrderItem and sparkOrderBody are what a Spark orders resource accepts.
+type sparkOrderItem struct {
+	Amount      int64         `json:"amount"`
+	Type        OrderItemType `json:"type"`
+	Description string        `json:"description,omitempty"`
+}
+
+type sparkOrderBody struct {
+	Amount     int64            `json:"amount"`
+	CustomerID ID               `json:"customer_id,omitempty"`
+	OrderItems []sparkOrderItem `json:"order_items"`
+}
+
+// spark is the orders resource under the Spark convention.
+func (s *OrdersService) spark() *ResourceService[Order] {
+	return &ResourceService[Order]{s: (*service)(s), name: "orders"}
+}
+
+func (s *OrdersService) createSpark(ctx context.Context, p OrderParams, opts []RequestOption) (*Order, error) {
+	for _, err := range []error{
+		sparkRefuse("cardId", p.CardID != ""),
+		sparkRefuse("gatId", p.GatID != ""),
+		sparkRefuse("referrer", p.Referrer != ""),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := p.CustomerID.Int(); !ok && p.CustomerID != "" {
+		return nil, invalidParams("customerId", "Spark ids are integers, got %q", string(p.CustomerID))
+	}
+	body := sparkOrderBody{Amount: p.Amount, CustomerID: p.CustomerID, OrderItems: make([]sparkOrderItem, len(p.OrderItems))}
+	for i, it := range p.OrderItems {
+		if it.IdentityID != "" {
+			return nil, invalidParams("identityId", "order item identities are not part of the Spark convention")
+		}
+		body.OrderItems[i] = sparkOrderItem{Amount: it.Amount, Type: it.Type, Description: it.Description}
+	}
+	o, _, err := s.spark().Upsert(ctx, body, opts...)
+	return o, err
+}
+
+// sparkListParams maps the order filters onto Spark's: customer_id and
+// status as eq filters, the date range as created_at gte/lte, SortBy and
+// SortDir as sort.
+func sparkOrderListParams(p OrderListParams) (*ListParams, error) {
+	for _, err := range []error{
+		sparkRefuse("referrer", p.Referrer != ""),
+		sparkRefuse("gatId", p.GatID != ""),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	lp, err := sparkPageParams(p.Limit, p.Offset, p.Page, p.PerPage)
+	if err != nil {
+		return nil, err
+	}
+	if p.CustomerID != "" {
+		lp.Filters = append(lp.Filters, Where("customer_id", OpEq, p.CustomerID))
+	}
+	if p.Status != "" {
+		lp.Filters = append(lp.Filters, Where("status", OpEq, p.Status))
+	}
+	if r := p.DateRange; r != nil {
+		if !r.Start.IsZero() {
+			lp.Filters = append(lp.Filters, Where("created_at", OpGTE, r.Start))
+		}
+		if !r.End.IsZero() {
+			lp.Filters = append(lp.Filters, Where("created_at", OpLTE, r.End))
+		}
+	}
+	switch {
+	case p.SortBy != "":
+		lp.Sort = []SortField{{Field: p.SortBy, Desc: p.SortDir == SortDesc}}
+	case p.SortDir != "":
+		return nil, invalidParams("sortDir", "sortDir needs sortBy")
+	}
+	return lp, nil
+}
+
+func (s *OrdersService) listSpark(ctx context.Context, p OrderListParams, opts []RequestOption) (*Page[Order], error) {
+	lp, err := sparkOrderListParams(p)
+	if err != nil {
+		return nil, err
+	}
+	return s.spark().List(ctx, lp, opts...)
+}
+
+func (s *OrdersService) allSpark(ctx context.Context, p OrderListParams, opts []RequestOption) iter.Seq2[Order, error] {
+	lp, err := sparkOrderListParams(p)
+	if err != nil {
+		return func(yield func(Order, error) bool) { yield(Order{}, err) }
+	}
+	return s.spark().All(ctx, lp, opts...)
+}
