@@ -3,8 +3,8 @@ package ghost
 import (
 	"context"
 	"fmt"
-	"maps"
 	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
