@@ -1,0 +1,301 @@
+package ghosttest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghostanalytics/ghost-go/ghosttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sparkCall sends a raw request with the X-AC-Auth-Token header and decodes
+// the JSON answer (nil for an empty body).
+func sparkCall(t *testing.T, srv *ghosttest.Server, method, path, body string, mod ...func(*http.Request)) (*http.Response, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("X-AC-Auth-Token", ghosttest.DefaultAuthToken)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, m := range mod {
+		m(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if len(raw) == 0 {
+		return resp, nil
+	}
+	var out map[string]any
+	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d.UseNumber()
+	require.NoError(t, d.Decode(&out), string(raw))
+	return resp, out
+}
+
+func newSparkServer(t *testing.T, opts ...ghosttest.Option) *ghosttest.Server {
+	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileSparkPay)}, opts...)...)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func names(t *testing.T, list any, field string) []string {
+	t.Helper()
+	var out []string
+	for _, it := range list.([]any) {
+		out = append(out, string(jsonText(it.(map[string]any)[field])))
+	}
+	return out
+}
+
+func jsonText(v any) string {
+	switch v := v.(type) {
+	case json.Number:
+		return v.String()
+	case string:
+		return v
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestSparkMockListPaging(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(5))
+	resp, got := sparkCall(t, srv, "GET", "/api/v1/products?count=2&sort=-price", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, json.Number("5"), got["total_count"])
+	assert.Equal(t, []string{"5", "4"}, names(t, got["products"], "id"))
+	assert.Nil(t, got["previous_page"])
+	next, err := url.Parse(got["next_page"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimPrefix(srv.URL, "http://"), next.Host)
+	assert.Equal(t, "/api/v1/products", next.Path)
+	assert.Equal(t, url.Values{"page": {"2"}, "count": {"2"}, "sort": {"-price"}}, next.Query())
+
+	resp, got = sparkCall(t, srv, "GET", next.RequestURI(), "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, []string{"3", "2"}, names(t, got["products"], "id"))
+	assert.Contains(t, got["previous_page"], "page=1")
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products?count=2&page=3", "")
+	assert.Equal(t, []string{"5"}, names(t, got["products"], "id"))
+	assert.Nil(t, got["next_page"])
+
+	for _, page := range []string{"4", "0"} {
+		resp, got = sparkCall(t, srv, "GET", "/api/v1/products?count=2&page="+page, "")
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+		assert.Equal(t, json.Number("404"), got["status_code"])
+		assert.Equal(t, "Not Found", got["message"])
+	}
+
+	// Default count is 100: one page.
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products", "")
+	assert.Len(t, got["products"], 5)
+	assert.Nil(t, got["next_page"])
+}
+
+func TestSparkMockExpandFieldsFilters(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(3))
+	_, got := sparkCall(t, srv, "GET", "/api/v1/products?fields=id,item_name,categories", "")
+	first := got["products"].([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{
+		"id": json.Number("1"), "item_name": "Item 1",
+		"categories": []any{map[string]any{"id": json.Number("1"), "name": "Category 1", "parent_id": nil,
+			"created_at": first["categories"].([]any)[0].(map[string]any)["created_at"],
+			"updated_at": first["categories"].([]any)[0].(map[string]any)["updated_at"]}},
+	}, first)
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products?expand=variants", "")
+	first = got["products"].([]any)[0].(map[string]any)
+	assert.Len(t, first["variants"], 2)
+	assert.NotContains(t, first, "categories")
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products", "")
+	assert.NotContains(t, got["products"].([]any)[0], "variants")
+
+	tests := []struct {
+		query string
+		ids   []string
+	}{
+		{"price=gt:20", []string{"2", "3"}},
+		{"price=gte:20.99", []string{"2", "3"}},
+		{"price=lt:20.99", []string{"1"}},
+		{"price=lte:20.99", []string{"1", "2"}},
+		{"price=eq:30.99", []string{"3"}},
+		{"item_name=not:Item%202", []string{"1", "3"}},
+		{"item_name=like:tem%203", []string{"3"}},
+		{"item_number=startwith:item-", []string{"1", "2", "3"}},
+		{"item_number=eq:item-2", []string{"2"}},
+		{"price=gt:10&price=lt:30", []string{"1", "2"}},
+		{"created_at=lte:2999-01-01T00:00:00Z", []string{"1", "2", "3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			resp, got := sparkCall(t, srv, "GET", "/api/v1/products?"+tt.query, "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, got)
+			assert.Equal(t, tt.ids, names(t, got["products"], "id"))
+		})
+	}
+
+	for _, bad := range []string{"expand=nope", "fields=nope", "sort=nope", "nope=eq:1", "price=gt:abc", "count=0", "page=x"} {
+		resp, got := sparkCall(t, srv, "GET", "/api/v1/products?"+bad, "")
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, bad)
+		assert.Equal(t, "Bad Request", got["message"], bad)
+	}
+}
+
+func TestSparkMockSingleFilledNestedSelectMany(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(3))
+	_, got := sparkCall(t, srv, "GET", "/api/v1/products/2?fields=id,price", "")
+	assert.Equal(t, map[string]any{"id": json.Number("2"), "price": json.Number("20.99")}, got)
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/2/filled?fields=id,variants,categories", "")
+	assert.Len(t, got["variants"], 2)
+	assert.Len(t, got["categories"], 1)
+	assert.Len(t, got, 3)
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/2/variants?sort=-sort_order&fields=id,product_id,description", "")
+	assert.Equal(t, json.Number("2"), got["total_count"])
+	assert.Equal(t, []any{
+		map[string]any{"id": json.Number("4"), "product_id": json.Number("2"), "description": "Item 2 variant 2"},
+		map[string]any{"id": json.Number("3"), "product_id": json.Number("2"), "description": "Item 2 variant 1"},
+	}, got["variants"])
+
+	resp, _ := sparkCall(t, srv, "GET", "/api/v1/products/2/nope", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products/99", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/select_many?ids=3,1,99&sort=price", "")
+	assert.Equal(t, []string{"1", "3"}, names(t, got["products"], "id"))
+
+	resp, got = sparkCall(t, srv, "GET", "/api/v1/products/select_many", "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, map[string]any{"status_code": json.Number("400"), "message": "Bad Request",
+		"details": "This method requires one or more resource IDs to be specified"}, got)
+}
+
+func TestSparkMockWrites(t *testing.T) {
+	srv := newSparkServer(t)
+	// Create a product with inline variants and a new category.
+	resp, got := sparkCall(t, srv, "POST", "/api/v1/products",
+		`{"item_name":"Shirt","item_number":"sh-1","price":19.99,"variants":[{"description":"S","sort_order":1,"price":19.99},{"description":"L","sort_order":2,"price":"21.50"}],"categories":[{"name":"Clothes"}]}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, got)
+	assert.Equal(t, json.Number("1"), got["id"])
+	assert.Equal(t, json.Number("19.99"), got["price"])
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/1/filled", "")
+	assert.Equal(t, []string{"S", "L"}, names(t, got["variants"], "description"))
+	assert.Equal(t, []string{"21.50"}, names(t, got["variants"], "price")[1:])
+	assert.Equal(t, []string{"Clothes"}, names(t, got["categories"], "name"))
+
+	// POST with an existing id updates: 200.
+	resp, got = sparkCall(t, srv, "POST", "/api/v1/products", `{"id":1,"price":17.00}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	assert.Equal(t, json.Number("17.00"), got["price"])
+	assert.Equal(t, "Shirt", got["item_name"])
+
+	// PUT is partial; 404 when missing.
+	resp, got = sparkCall(t, srv, "PUT", "/api/v1/products/1", `{"item_number":"sh-2"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	assert.Equal(t, "sh-2", got["item_number"])
+	assert.Equal(t, json.Number("17.00"), got["price"])
+	resp, _ = sparkCall(t, srv, "PUT", "/api/v1/products/9", `{"item_number":"x"}`)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	// Validation → 409; malformed JSON → 400.
+	for _, body := range []string{`{"price":1}`, `{"item_name":""}`, `{"item_name":"x","price":"abc"}`, `{"item_name":"x","bogus":1}`, `{"item_name":"x","variants":[{"price":"x"}]}`} {
+		resp, got = sparkCall(t, srv, "POST", "/api/v1/products", body)
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, body)
+		assert.Equal(t, "Conflict", got["message"], body)
+		assert.NotEmpty(t, got["details"], body)
+	}
+	resp, _ = sparkCall(t, srv, "POST", "/api/v1/products", `{`)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	resp, _ = sparkCall(t, srv, "POST", "/api/v1/variants", `{"product_id":42,"description":"x"}`)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode)
+
+	// DELETE → 204 with no body, then 404; the product's variants go too.
+	resp, got = sparkCall(t, srv, "DELETE", "/api/v1/products/1", "")
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Nil(t, got)
+	resp, _ = sparkCall(t, srv, "DELETE", "/api/v1/products/1", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	_, got = sparkCall(t, srv, "GET", "/api/v1/variants", "")
+	assert.Equal(t, json.Number("0"), got["total_count"])
+	assert.Equal(t, []any{}, got["variants"])
+}
+
+func TestSparkMockCustomersOrders(t *testing.T) {
+	srv := newSparkServer(t)
+	resp, got := sparkCall(t, srv, "POST", "/api/v1/customers", `{"email":"a@b.com","first_name":"A"}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, got)
+	resp, got = sparkCall(t, srv, "POST", "/api/v1/orders", `{"customer_id":1,"amount":300,"order_items":[{"amount":200,"type":"item"},{"amount":100,"type":"tax"}]}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, got)
+	assert.Equal(t, json.Number("1"), got["customer_id"])
+	for _, body := range []string{
+		`{"customer_id":1,"amount":301,"order_items":[{"amount":300,"type":"item"}]}`,
+		`{"customer_id":7,"amount":300,"order_items":[{"amount":300,"type":"item"}]}`,
+		`{"amount":300,"order_items":[{"amount":300,"type":"gift"}]}`,
+		`{"amount":300}`,
+	} {
+		resp, _ = sparkCall(t, srv, "POST", "/api/v1/orders", body)
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, body)
+	}
+	resp, _ = sparkCall(t, srv, "POST", "/api/v1/customers", `{"email":"not-an-email"}`)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode)
+}
+
+func TestSparkMockAuthAndCallLimit(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: 2}))
+	srv.Clock.Set(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+
+	resp, got := sparkCall(t, srv, "GET", "/api/v1/products", "", func(r *http.Request) { r.Header.Set("X-AC-Auth-Token", "wrong") })
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, json.Number("401"), got["status_code"])
+	assert.Equal(t, "Unauthorized", got["message"])
+	assert.Equal(t, "0/2", resp.Header.Get("X-AC-Call-Limit"))
+
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products", "")
+	assert.Equal(t, "1/2", resp.Header.Get("X-AC-Call-Limit"))
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/categories", "")
+	assert.Equal(t, "2/2", resp.Header.Get("X-AC-Call-Limit"))
+	srv.Clock.Advance(15 * time.Second)
+	resp, got = sparkCall(t, srv, "GET", "/api/v1/products", "")
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.Equal(t, "45", resp.Header.Get("Retry-After"))
+	assert.Equal(t, "Too Many Requests", got["message"])
+
+	srv.Clock.Advance(45 * time.Second)
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products", "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "1/2", resp.Header.Get("X-AC-Call-Limit"))
+}
+
+func TestSparkMockProfiles(t *testing.T) {
+	all := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileAll), ghosttest.WithSeed(1))
+	defer all.Close()
+	for _, res := range []string{"products", "categories", "variants"} {
+		resp, got := sparkCall(t, all, "GET", "/api/v1/"+res, "")
+		assert.Equal(t, http.StatusOK, resp.StatusCode, res)
+		assert.Contains(t, got, res)
+		assert.Regexp(t, `^[1-9][0-9]*/0$`, resp.Header.Get("X-AC-Call-Limit"), res)
+	}
+	// Under ProfileAll, customers and orders belong to the Ghost part.
+	for _, res := range []string{"customers", "orders"} {
+		_, got := sparkCall(t, all, "GET", "/api/v1/"+res, "")
+		assert.NotContains(t, got, "total_count", res)
+	}
+}
