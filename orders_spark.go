@@ -105,7 +105,7 @@ func (s *OrdersService) createSpark(ctx context.Context, p OrderParams, opts []R
 	return o, err
 }
 
-// sparkListParams maps the order filters onto Spark's: customer_id and
+// sparkOrderListParams maps the order filters onto Spark's: customer_id and
 // status as eq filters, the date range as created_at gte/lte, SortBy and
 // SortDir as sort.
 func sparkOrderListParams(p OrderListParams) (*ListParams, error) {
@@ -136,6 +136,8 @@ func sparkOrderListParams(p OrderListParams) (*ListParams, error) {
 		}
 	}
 	switch {
+	case p.SortDir != "" && p.SortDir != SortAsc && p.SortDir != SortDesc:
+		return nil, invalidParams("sortDir", "sortDir is %q; want asc or desc", p.SortDir)
 	case p.SortBy != "":
 		lp.Sort = []SortField{{Field: p.SortBy, Desc: p.SortDir == SortDesc}}
 	case p.SortDir != "":

@@ -223,6 +223,10 @@ func nextPager[T any](s *service, listKey, firstKey string, first func(ctx conte
 				loopErr = &Error{Code: CodeBadResponse, Message: "next_page is not a URL"}
 				return true
 			}
+			if !u.IsAbs() && u.Host == "" {
+				// A relative next_page is on the API's own host.
+				u = s.client.endpoints[s.name].base.ResolveReference(u)
+			}
 			key := pageKey(u.Scheme+"://"+u.Host, u.EscapedPath(), u.Query())
 			if seen[key] {
 				loopErr = fmt.Errorf("%w (next_page %s was already fetched)", ErrPagingLoop, u.EscapedPath())

@@ -547,3 +547,21 @@ func TestSparkDecimal(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{}`, string(b))
 }
+
+func TestSparkAllFollowsRelativeNextPage(t *testing.T) {
+	api, seen := sparkPages(t, func(page, host string) string {
+		if page == "2" {
+			return `{"total_count":2,"previous_page":"/api/v1/products?page=1","products":[{"id":2}]}`
+		}
+		return `{"total_count":2,"next_page":"/api/v1/products?page=2","products":[{"id":1}]}`
+	})
+	c, err := ghost.NewClient(ghost.WithBaseURL(api.URL), ghost.WithAuthToken("t"))
+	require.NoError(t, err)
+	var ids []ghost.ID
+	for p, err := range ghost.Resource[ghost.Product](c, "products").All(context.Background(), nil) {
+		require.NoError(t, err)
+		ids = append(ids, p.ID)
+	}
+	assert.Equal(t, []ghost.ID{"1", "2"}, ids)
+	assert.Equal(t, []string{"", "page=2"}, *seen)
+}

@@ -299,3 +299,17 @@ func TestSparkMockProfiles(t *testing.T) {
 		assert.NotContains(t, got, "total_count", res)
 	}
 }
+
+func TestSparkMockUnknownMethodsAndPaths(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(1))
+	resp, got := sparkCall(t, srv, "PATCH", "/api/v1/products/1", `{"item_name":"x"}`)
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, json.Number("405"), got["status_code"])
+	resp, got = sparkCall(t, srv, "GET", "/api/v1/products/1/variants/3", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	assert.Equal(t, "Not Found", got["message"])
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products/abc", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products/1?bogus=1", "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}
