@@ -202,3 +202,16 @@ func TestKomojuProfileOnly(t *testing.T) {
 	raw, _ := io.ReadAll(resp.Body)
 	assert.NotContains(t, string(raw), `"resource":"list"`)
 }
+
+func TestKomojuMockFormHash(t *testing.T) {
+	srv := newKomojuServer(t)
+	form := "email=h%40example.com&currency=USD&payment_details%5Btype%5D=credit_card&payment_details%5Bnumber%5D=4242424242424242&payment_details%5Bmonth%5D=3&payment_details%5Byear%5D=2030"
+	status, got := komojuCall(t, srv, "POST", "/api/v1/customers", "application/x-www-form-urlencoded", form)
+	require.Equal(t, http.StatusOK, status, got)
+	assert.Equal(t, "USD", got["currency"])
+	assert.Equal(t, map[string]any{"type": "credit_card", "brand": "visa", "last_four_digits": "4242", "month": float64(3), "year": float64(2030)}, got["source"])
+
+	status, got = komojuCall(t, srv, "POST", "/api/v1/customers", "application/x-www-form-urlencoded", "payment_details%5Btype%5D=credit_card&payment_details%5Bnumber%5D=12")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "payment_details", got["error"].(map[string]any)["param"])
+}

@@ -23,6 +23,9 @@ import (
 // X-AC-Call-Limit header on every response and an optional call limit
 // (Config.SparkCallLimit per minute on the mock clock) answering 429.
 //
+// X-AC-Call-Limit reads "used/max" where max is Config.SparkCallLimit; with
+// the limit off (0) it reads "used/0" and no call is refused.
+//
 // ProfileSparkPay serves products (with nested variants and categories),
 // variants, categories, customers and orders. ProfileAll serves products,
 // variants and categories only: the Ghost part owns customers and orders

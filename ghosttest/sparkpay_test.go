@@ -313,3 +313,23 @@ func TestSparkMockUnknownMethodsAndPaths(t *testing.T) {
 	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products/1?bogus=1", "")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
+
+func TestSparkMockMultiKeySort(t *testing.T) {
+	srv := newSparkServer(t)
+	for _, body := range []string{
+		`{"item_name":"b","price":5}`, `{"item_name":"a","price":5}`, `{"item_name":"c","price":9}`, `{"item_name":"d"}`,
+	} {
+		resp, got := sparkCall(t, srv, "POST", "/api/v1/products", body)
+		require.Equal(t, http.StatusCreated, resp.StatusCode, got)
+	}
+	tests := map[string][]string{
+		"sort=-price,item_name": {"c", "a", "b", "d"},
+		"sort=price,-item_name": {"d", "b", "a", "c"},
+		"sort=item_name":        {"a", "b", "c", "d"},
+		"sort=-id":              {"d", "c", "a", "b"},
+	}
+	for query, want := range tests {
+		_, got := sparkCall(t, srv, "GET", "/api/v1/products?"+query, "")
+		assert.Equal(t, want, names(t, got["products"], "item_name"), query)
+	}
+}
