@@ -295,14 +295,12 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		_, e := fail(badResponse(hresp, data, "cannot parse response: %v", err))
 		return resp, e
 	}
-	if env.Kind == wire.KindBare || env.Kind == wire.KindData {
+	if env.Failed {
 		// {"success": false, "error": …} with a 2xx status is still an error.
-		if eb := wire.ParseError(data); eb.Shape == "checkout" {
-			e := newAPIError(r.method, logPath, hresp, data, c.cfg.now())
-			e.StatusCode = http.StatusBadRequest
-			_, ferr := fail(e)
-			return resp, ferr
-		}
+		e := newAPIError(r.method, logPath, hresp, data, c.cfg.now())
+		e.StatusCode = statusOfCode(e.Code)
+		_, ferr := fail(e)
+		return resp, ferr
 	}
 	r.env = env
 	if out == nil {
@@ -317,6 +315,24 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return resp, e
 	}
 	return resp, nil
+}
+
+// statusOfCode maps the Checkout API's error codes to the statuses its
+// documentation pairs them with, for a failure reported in a 2xx body.
+func statusOfCode(code string) int {
+	switch code {
+	case "UNAUTHORIZED":
+		return http.StatusUnauthorized
+	case "NOT_FOUND":
+		return http.StatusNotFound
+	case "VALIDATION_ERROR":
+		return http.StatusUnprocessableEntity
+	case "RATE_LIMITED":
+		return http.StatusTooManyRequests
+	case "INTERNAL_ERROR":
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
 }
 
 func payloadWord(out any) string {

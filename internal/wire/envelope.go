@@ -46,6 +46,7 @@ type Envelope struct {
 	Kind    Kind
 	Payload json.RawMessage // the item (object) or the items (array); nil when there is none
 	Success bool            // {"success": true} seen
+	Failed  bool            // {"success": false} seen: the body is an error
 	Meta    Meta
 }
 
@@ -115,6 +116,9 @@ func Parse(body []byte, listKey string) (Envelope, error) {
 		return Envelope{}, err
 	}
 	success, hasSuccess := boolean(t.Success)
+	if hasSuccess && !success {
+		return Envelope{Kind: KindSuccess, Failed: true}, nil
+	}
 	switch {
 	case present(t.Doc):
 		return Envelope{Kind: KindDoc, Payload: t.Doc, Success: success}, nil
