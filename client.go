@@ -223,8 +223,10 @@ func WithUserAgent(ua string) Option {
 	return func(c *config) error { c.userAgent = ua; return nil }
 }
 
-// WithTimeout bounds each attempt of a request, body included (default 30s;
-// 0 means none). Bound a whole call, retries included, with the context.
+// WithTimeout bounds each attempt of a request, body included (default 30s).
+// It applies to a client given with WithHTTPClient unless that client sets
+// its own Timeout. Bound a whole call, retries included, with the context or
+// WithRequestTimeout.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
@@ -377,13 +379,14 @@ var allServices = []Service{
 	ServiceAnalytics, ServiceExports, ServiceResources,
 }
 
-// String describes the client without any credential.
-func (c *Client) String() string {
+// String describes the client without any credential. (A value receiver, so
+// that printing a dereferenced client cannot print its credentials either.)
+func (c Client) String() string {
 	return fmt.Sprintf("ghost.Client{baseURL: %s, convention: %s}", c.cfg.baseURL, c.cfg.convention)
 }
 
 // GoString keeps %#v from printing the credentials.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Convention returns the convention Customers and Orders speak.
 func (c *Client) Convention() Convention { return c.cfg.convention }

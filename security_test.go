@@ -187,7 +187,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	logger.Info("values", "creds", creds, "card", card)
 	captured := strings.Join([]string{
 		err.Error(), fmt.Sprintf("%v|%+v|%#v", err, err, err),
-		fmt.Sprintf("%v|%+v|%#v|%s", c, c, c, c),
+		fmt.Sprintf("%v|%+v|%#v|%s|%v|%+v", c, c, c, c, *c, *c),
 		fmt.Sprintf("%v|%+v|%#v", creds, creds, creds),
 		fmt.Sprintf("%v|%+v|%#v", ghost.Endpoint{Credentials: creds}, ghost.Endpoint{Credentials: creds}, ghost.Endpoint{Credentials: creds}),
 		fmt.Sprintf("%v|%+v|%#v", card, card, card),

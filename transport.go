@@ -53,7 +53,8 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 	var hc http.Client
 	if cfg.httpClient != nil {
 		hc = *cfg.httpClient
-	} else {
+	}
+	if hc.Timeout == 0 {
 		hc.Timeout = cfg.timeout
 	}
 	next := hc.Transport
