@@ -286,6 +286,11 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			return resp, fmt.Errorf("ghost: %s %s: reading body: %w", r.method, logPath, err)
 		}
 	}
+	if hresp.StatusCode == http.StatusNotFound && r.method == http.MethodDelete && st.ambiguous {
+		// An earlier attempt may have deleted it before its answer was lost:
+		// the object being gone is what the caller asked for.
+		return resp, nil
+	}
 	if hresp.StatusCode >= 300 {
 		_, e := fail(newAPIError(r.method, logPath, hresp, data, c.cfg.now()))
 		return resp, e

@@ -20,6 +20,10 @@ import (
 type callState struct {
 	retryable bool
 	attempts  int
+	// ambiguous is set when an attempt failed after the request may have
+	// reached the server (a transport error or a cut body): its effect is
+	// unknown.
+	ambiguous bool
 }
 
 type callStateKey struct{}
@@ -132,6 +136,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 			return false, err
 		}
+		st.ambiguous = true
 		return true, nil
 	}
 	switch resp.StatusCode {
