@@ -76,17 +76,29 @@ type pager[T any] struct {
 // all yields every item of every page. It stops at an empty page, at the
 // page advance calls the last, at the first error (yielded), when the caller
 // stops, and when ctx ends; a server that sends the same page twice in a row
-// yields ErrPagingLoop instead of looping.
-func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
+// yields ErrPagingLoop instead of looping. With WithPrefetch among opts, the
+// next page is fetched while the caller works through the current one.
+func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, error] {
+	var cc callConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cc)
+		}
+	}
 	return func(yield func(T, error) bool) {
 		var zero T
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type result struct {
+			p   *Page[T]
+			err error
+		}
 		var prev uint64
+		p, err := pg.fetch(ctx)
 		for n := 0; ; n++ {
-			if err := ctx.Err(); err != nil {
-				yield(zero, err)
-				return
+			if err == nil {
+				err = ctx.Err()
 			}
-			p, err := pg.fetch(ctx)
 			if err != nil {
 				yield(zero, err)
 				return
@@ -99,6 +111,15 @@ func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 				return
 			}
 			prev = p.fingerprint
+			more := pg.advance(p)
+			var next chan result
+			if more && cc.prefetch {
+				next = make(chan result, 1)
+				go func() {
+					np, err := pg.fetch(ctx)
+					next <- result{np, err}
+				}()
+			}
 			for _, it := range p.Items {
 				if err := ctx.Err(); err != nil {
 					yield(zero, err)
@@ -108,8 +129,14 @@ func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 					return
 				}
 			}
-			if !pg.advance(p) {
+			if !more {
 				return
+			}
+			if next != nil {
+				r := <-next
+				p, err = r.p, r.err
+			} else {
+				p, err = pg.fetch(ctx)
 			}
 		}
 	}

@@ -42,29 +42,49 @@ func TestOrdersAllWalksPages(t *testing.T) {
 		{"default page size", 3, 0, []string{"limit=100"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){orderPages(tt.total, false)}}
-			c := newFakeClient(t, f)
-			var ids []string
-			for o, err := range c.Orders.All(t.Context(), &ghost.OrderListParams{Limit: tt.limit, CustomerID: "cus_1"}) {
-				require.NoError(t, err)
-				ids = append(ids, o.ID.String())
-			}
-			assert.Len(t, ids, tt.total)
-			for i, id := range ids {
-				assert.Equal(t, strconv.Itoa(i+1), id)
-			}
-			var got []string
-			for _, r := range f.reqs {
-				assert.Equal(t, "/api/v1/orders", r.URL.Path)
-				assert.Equal(t, "cus_1", r.URL.Query().Get("customerId"))
-				q := r.URL.Query()
-				q.Del("customerId")
-				got = append(got, q.Encode())
-			}
-			assert.Equal(t, tt.wantRequests, got)
-		})
+		for _, prefetch := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/prefetch=%v", tt.name, prefetch), func(t *testing.T) {
+				f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){orderPages(tt.total, false)}}
+				c := newFakeClient(t, f)
+				var opts []ghost.RequestOption
+				if prefetch {
+					opts = append(opts, ghost.WithPrefetch())
+				}
+				var ids []string
+				for o, err := range c.Orders.All(t.Context(), &ghost.OrderListParams{Limit: tt.limit, CustomerID: "cus_1"}, opts...) {
+					require.NoError(t, err)
+					ids = append(ids, o.ID.String())
+				}
+				assert.Len(t, ids, tt.total)
+				for i, id := range ids {
+					assert.Equal(t, strconv.Itoa(i+1), id)
+				}
+				var got []string
+				for _, r := range f.reqs {
+					assert.Equal(t, "/api/v1/orders", r.URL.Path)
+					assert.Equal(t, "cus_1", r.URL.Query().Get("customerId"))
+					q := r.URL.Query()
+					q.Del("customerId")
+					got = append(got, q.Encode())
+				}
+				assert.Equal(t, tt.wantRequests, got)
+			})
+		}
 	}
+}
+
+func TestPrefetchStopsWhenCallerBreaks(t *testing.T) {
+	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){orderPages(1000, false)}}
+	c := newFakeClient(t, f)
+	n := 0
+	for _, err := range c.Orders.All(t.Context(), &ghost.OrderListParams{Limit: 10}, ghost.WithPrefetch()) {
+		require.NoError(t, err)
+		n++
+		if n == 15 {
+			break
+		}
+	}
+	assert.LessOrEqual(t, f.count(), 3, "at most the page in use and one prefetched")
 }
 
 func TestOrdersAllDetectsServerIgnoringOffset(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 type RequestOption func(*callConfig)
 
 type callConfig struct {
+	prefetch       bool
 	idempotencyKey string
 	header         http.Header
 	timeout        time.Duration
@@ -56,6 +57,14 @@ func WithRequestTimeout(d time.Duration) RequestOption {
 // attempts, Spark call limit) in r when the call returns, error or not.
 func WithResponse(r *Response) RequestOption {
 	return func(c *callConfig) { c.response = r }
+}
+
+// WithPrefetch makes an iterator (All) fetch the next page while the caller
+// works through the current one. It speeds up walks where the caller does
+// work per item, at the cost of one page fetched in vain when the caller
+// stops early. Other calls ignore it.
+func WithPrefetch() RequestOption {
+	return func(c *callConfig) { c.prefetch = true }
 }
 
 // Response is the metadata of a response.
