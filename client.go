@@ -316,6 +316,18 @@ type service struct {
 type endpoint struct {
 	base  *url.URL
 	creds Credentials
+	// Authorization header values, computed once.
+	ghostBasic, komojuBasic, bearer []string
+}
+
+func newEndpoint(base *url.URL, creds Credentials) *endpoint {
+	return &endpoint{
+		base:        base,
+		creds:       creds,
+		ghostBasic:  []string{"Basic " + basic(creds.PublicKey, creds.SecretKey)},
+		komojuBasic: []string{"Basic " + basic(creds.SecretKey, "")},
+		bearer:      []string{"Bearer " + creds.BearerToken},
+	}
 }
 
 // NewClient returns a client configured by opts.
@@ -346,7 +358,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ghost: %s endpoint: %w", svc, err)
 		}
-		c.endpoints[svc] = &endpoint{base: u, creds: e.Credentials}
+		c.endpoints[svc] = newEndpoint(u, e.Credentials)
 	}
 	for svc := range cfg.endpoints {
 		if _, ok := c.endpoints[svc]; !ok {

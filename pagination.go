@@ -2,6 +2,7 @@ package ghost
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 
@@ -48,6 +49,18 @@ func metaOf(m wire.Meta) PageMeta {
 // getOne runs r and decodes its single item.
 func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
 	v := new(T)
+	if s.speaksGhost() {
+		r.fast = func(data []byte) bool {
+			var env struct {
+				Doc *T `json:"doc"`
+			}
+			if json.Unmarshal(data, &env) != nil || env.Doc == nil {
+				return false
+			}
+			*v = *env.Doc
+			return true
+		}
+	}
 	if _, err := s.do(ctx, r, v, opts); err != nil {
 		return nil, err
 	}
@@ -57,13 +70,32 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 // listPage runs r and decodes one page of items with its metadata.
 func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
 	var items []T
+	if s.speaksGhost() {
+		r.fast = func(data []byte) bool {
+			var env struct {
+				Docs *[]T `json:"docs"`
+			}
+			if json.Unmarshal(data, &env) != nil || env.Docs == nil {
+				return false
+			}
+			items = *env.Docs
+			return true
+		}
+	}
 	if _, err := s.do(ctx, r, &items, opts); err != nil {
 		return nil, err
 	}
 	if items == nil {
 		items = []T{}
 	}
-	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.env.Fingerprint()}, nil
+	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.fingerprint}, nil
+}
+
+// speaksGhost reports whether the service's responses are expected in the
+// Ghost {doc}/{docs} envelopes, so they can be decoded in one pass. Any other
+// shape still decodes, through the tolerant path.
+func (s *service) speaksGhost() bool {
+	return schemeFor(s.name, s.client.cfg.convention) == authGhostBasic
 }
 
 // pager walks a list: fetch gets the page at the cursor, advance moves the

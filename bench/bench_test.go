@@ -404,4 +404,3 @@ func BenchmarkConcurrent64(b *testing.B) {
 		b.ReportMetric(float64(srv.conns.Load()), "conns")
 	})
 }
-

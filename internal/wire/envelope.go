@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"hash/fnv"
+	"hash/maphash"
 	"strconv"
 )
 
@@ -57,11 +57,12 @@ func (e Envelope) IsList() bool {
 
 // Fingerprint hashes the payload, so a pager can tell one page from the next
 // without keeping it.
-func (e Envelope) Fingerprint() uint64 {
-	h := fnv.New64a()
-	h.Write(e.Payload)
-	return h.Sum64()
-}
+func (e Envelope) Fingerprint() uint64 { return Hash(e.Payload) }
+
+var hashSeed = maphash.MakeSeed()
+
+// Hash is a fast, process-local hash of b.
+func Hash(b []byte) uint64 { return maphash.Bytes(hashSeed, b) }
 
 // ErrNotJSON is returned by Parse for a body that is not a JSON object or array.
 var ErrNotJSON = errors.New("response body is not a JSON object or array")
