@@ -301,10 +301,11 @@ type Client struct {
 	Analytics     *AnalyticsService
 	Exports       *ExportsService
 
-	cfg       config
-	endpoints map[Service]*endpoint
-	http      *retryablehttp.Client
-	userAgent string
+	cfg          config
+	endpoints    map[Service]*endpoint
+	http         *retryablehttp.Client
+	userAgent    string
+	userAgentHdr []string
 }
 
 // service is the state every service shares: the client and its own name.
@@ -369,6 +370,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		c.userAgent = cfg.userAgent + " " + c.userAgent
 	}
+	c.userAgentHdr = []string{c.userAgent}
 	c.http = newHTTP(&c.cfg)
 
 	c.Accounts = &AccountsService{c, ServiceAccounts}

@@ -208,8 +208,8 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		cancel()
 	}()
 
-	st := &callState{retryable: isIdempotent(r.method) || cc.idempotencyKey != ""}
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	st := &callState{Context: ctx, retryable: isIdempotent(r.method) || cc.idempotencyKey != ""}
+	ctx = st
 	var bodyArg any
 	if body != nil {
 		bodyArg = body
@@ -222,10 +222,15 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	for k, vs := range cc.header {
 		h[k] = append([]string(nil), vs...)
 	}
-	h.Set("Accept", "application/json")
-	h.Set("User-Agent", c.userAgent)
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
+	// Shared, never-mutated value slices: no allocation per request.
+	h["Accept"] = acceptJSON
+	h["User-Agent"] = c.userAgentHdr
+	switch contentType {
+	case "":
+	case "application/json":
+		h["Content-Type"] = contentJSON
+	default:
+		h["Content-Type"] = []string{contentType}
 	}
 	if cc.idempotencyKey != "" {
 		name := r.idemHdr
@@ -487,13 +492,26 @@ func basic(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
+var (
+	acceptJSON  = []string{"application/json"}
+	contentJSON = []string{"application/json"}
+)
+
 // readBounded reads at most max bytes of body; more is an error. size, when
 // known (Content-Length), sizes the buffer in one allocation.
 func readBounded(body io.Reader, size, max int64) ([]byte, error) {
-	var buf bytes.Buffer
 	if size > 0 && size <= max {
-		buf.Grow(int(size) + bytes.MinRead)
+		b := make([]byte, size)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		if n, _ := body.Read(one[:]); n > 0 {
+			return nil, errors.New("response body longer than its Content-Length")
+		}
+		return b, nil
 	}
+	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(body, max+1))
 	if err != nil {
 		return nil, err

@@ -18,8 +18,9 @@ import (
 // whether this call may be repeated, and counts attempts for logs and
 // Response.Attempts.
 type callState struct {
-	retryable bool
-	attempts  int
+	context.Context // the call's context; callState rides in it as a value
+	retryable       bool
+	attempts        int
 	// ambiguous is set when an attempt failed after the request may have
 	// reached the server (a transport error or a cut body): its effect is
 	// unknown.
@@ -28,10 +29,19 @@ type callState struct {
 
 type callStateKey struct{}
 
+// Value makes the state its own context value: one allocation per call
+// instead of a state and a context.WithValue.
+func (st *callState) Value(key any) any {
+	if key == (callStateKey{}) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
 func stateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	if st == nil {
-		return &callState{}
+		return &callState{Context: ctx}
 	}
 	return st
 }
