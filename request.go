@@ -330,6 +330,12 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		_, ferr := fail(e)
 		return resp, ferr
 	}
+	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
+		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
+		// stream) says nothing about whether the call took effect.
+		_, e := fail(badResponse(hresp, data, "empty response body with status %d", hresp.StatusCode))
+		return resp, e
+	}
 	r.env = env
 	r.fingerprint = env.Fingerprint()
 	if out == nil {
