@@ -58,10 +58,14 @@ import (
 //     rounded half up to one decimal (0.0 when nothing was abandoned).
 //     dailyStats lists every UTC day of the range, days without carts
 //     included, oldest first.
+//   - Beyond the seed, POSTs honour an Idempotency-Key header: a repeat
+//     with the same key and body replays the first answer
+//     (Idempotent-Replayed: true); another body answers 422.
 //   - Rate limit: Config.CheckoutRateLimit requests per sliding minute of the
 //     mock clock per client (the API key when valid, else the remote IP);
 //     every checkout request counts, refused ones excepted. Over it: 429 with
 //     Retry-After in whole seconds until a slot frees.
+
 func init() {
 	registerPart("checkout", []Profile{ProfileCheckout, ProfileAll}, func(s *Server) part { return newCheckout(s) })
 }
@@ -129,12 +133,19 @@ func newCheckout(s *Server) *checkout {
 }
 
 func (c *checkout) routes(mux *http.ServeMux) {
+	// Beyond the seed: a POST carrying Idempotency-Key runs once per key;
+	// a repeat gets the first answer again, a repeat with another body 422.
+	idem := func(h http.HandlerFunc) http.HandlerFunc {
+		return c.srv.idempotent("Idempotency-Key", func(w http.ResponseWriter, r *http.Request) {
+			coValidationError(w, "Idempotency-Key was already used with a different request body")
+		}, h)
+	}
 	mux.HandleFunc("GET /api/carts", c.guard(c.listCarts))
-	mux.HandleFunc("POST /api/carts", c.guard(c.createCart))
+	mux.HandleFunc("POST /api/carts", c.guard(idem(c.createCart)))
 	mux.HandleFunc("GET /api/carts/{id}", c.guard(c.getCart))
 	mux.HandleFunc("PATCH /api/carts/{id}", c.guard(c.updateCart))
 	mux.HandleFunc("DELETE /api/carts/{id}", c.guard(c.deleteCart))
-	mux.HandleFunc("POST /api/carts/{id}/payment-link", c.guard(c.createLink))
+	mux.HandleFunc("POST /api/carts/{id}/payment-link", c.guard(idem(c.createLink)))
 	mux.HandleFunc("GET /api/analytics", c.guard(c.analytics))
 }
 

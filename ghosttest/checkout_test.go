@@ -463,3 +463,27 @@ func TestCheckoutInProfileAll(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, r.status, r.body)
 	assert.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/analytics", key, "").status)
 }
+
+func TestCheckoutIdempotentCreate(t *testing.T) {
+	srv := checkoutServer(t)
+	call := func(body, idemKey string) *http.Response {
+		req, err := http.NewRequest("POST", srv.URL+"/api/carts", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("x-api-key", key)
+		req.Header.Set("Idempotency-Key", idemKey)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	first := call(seedCartBody, "k1")
+	require.Equal(t, http.StatusCreated, first.StatusCode)
+	again := call(seedCartBody, "k1")
+	assert.Equal(t, http.StatusCreated, again.StatusCode)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	assert.Equal(t, http.StatusUnprocessableEntity, call(`{"customerEmail":"b@example.com","items":[{"name":"x","quantity":1,"price":1}]}`, "k1").StatusCode)
+	assert.Equal(t, http.StatusCreated, call(seedCartBody, "k2").StatusCode)
+
+	r := checkoutCall(t, srv, "GET", "/api/carts", key, "")
+	assert.Contains(t, r.body, `"total":2`, "the replay created nothing")
+}
