@@ -28,7 +28,7 @@ func createAnalyticsCarts(t *testing.T, srv *ghosttest.Server, specs []analytics
 	var carts []*ghost.Cart
 	for i, s := range specs {
 		srv.Clock.Set(s.at)
-		cart := createCart(t, srv.Client, "stats@example.com", ghost.CartItem{Name: "Item", Quantity: s.qty, Price: money(t, s.price)})
+		cart := createCart(t, srv.Client, "stats@example.com", ghost.CartItem{Name: "Item", Quantity: s.qty, Price: cartMoney(t, s.price)})
 		if s.status != ghost.CartAbandoned {
 			var err error
 			cart, err = srv.Client.Carts.Update(context.Background(), cart.ID, ghost.CartUpdateParams{Status: ghost.Some(s.status)})
@@ -112,13 +112,13 @@ func TestAnalyticsGetDateRange(t *testing.T) {
 		TotalAbandoned:      5,
 		TotalRecovered:      2,
 		RecoveryRate:        40.0,
-		TotalAbandonedValue: money(t, "1234690.19"), // 99.98 + 0.30 + 2.03 + 19.99 + 1234567.89
-		TotalRecoveredValue: money(t, "1234667.87"), // 99.98 + 1234567.89
+		TotalAbandonedValue: cartMoney(t, "1234690.19"), // 99.98 + 0.30 + 2.03 + 19.99 + 1234567.89
+		TotalRecoveredValue: cartMoney(t, "1234667.87"), // 99.98 + 1234567.89
 	}, got.Summary)
 	require.Len(t, got.DailyStats, 3)
 	assert.Equal(t, ghost.DailyStat{
 		Date: ghost.Date{Year: 2024, Month: 1, Day: 15}, Abandoned: 3, Recovered: 1,
-		AbandonedValue: money(t, "102.31"), RecoveredValue: money(t, "99.98"),
+		AbandonedValue: cartMoney(t, "102.31"), RecoveredValue: cartMoney(t, "99.98"),
 	}, got.DailyStats[0])
 }
 

@@ -43,7 +43,7 @@ func checkoutRequest(t *testing.T, srv *ghosttest.Server, method, path, rawQuery
 	}
 }
 
-func money(t *testing.T, s string) ghost.Money {
+func cartMoney(t *testing.T, s string) ghost.Money {
 	t.Helper()
 	m, err := ghost.ParseMoney(s)
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func TestCartsCreate(t *testing.T) {
 	cart, err := srv.Client.Carts.Create(context.Background(), ghost.CartParams{
 		CustomerEmail: "customer@example.com",
 		CustomerName:  "John Doe",
-		Items:         []ghost.CartItem{{Name: "Product Name", Quantity: 2, Price: money(t, "49.99")}},
+		Items:         []ghost.CartItem{{Name: "Product Name", Quantity: 2, Price: cartMoney(t, "49.99")}},
 	})
 	require.NoError(t, err)
 	checkoutRequest(t, srv, "POST", "/api/carts", "",
@@ -89,11 +89,11 @@ func TestCartsCreate(t *testing.T) {
 func TestCartTotalIsExact(t *testing.T) {
 	srv := newCheckoutServer(t)
 	items := []ghost.CartItem{
-		{Name: "a", Quantity: 3, Price: money(t, "0.1")},
-		{Name: "b", Quantity: 7, Price: money(t, "0.29")},
-		{Name: "c", Quantity: 3, Price: money(t, "19.99")},
-		{Name: "d", Quantity: 1, Price: money(t, "1234567.89")},
-		{Name: "e", Quantity: 1000, Price: money(t, "0.01")},
+		{Name: "a", Quantity: 3, Price: cartMoney(t, "0.1")},
+		{Name: "b", Quantity: 7, Price: cartMoney(t, "0.29")},
+		{Name: "c", Quantity: 3, Price: cartMoney(t, "19.99")},
+		{Name: "d", Quantity: 1, Price: cartMoney(t, "1234567.89")},
+		{Name: "e", Quantity: 1000, Price: cartMoney(t, "0.01")},
 	}
 	cart := createCart(t, srv.Client, "exact@example.com", items...)
 	checkoutRequest(t, srv, "POST", "/api/carts", "", `{"customerEmail":"exact@example.com","customerName":"Test Customer","items":[
@@ -142,7 +142,7 @@ func TestCartsCreateRefusesBeforeSending(t *testing.T) {
 
 func TestCartsGet(t *testing.T) {
 	srv := newCheckoutServer(t)
-	created := createCart(t, srv.Client, "get@example.com", ghost.CartItem{Name: "Mug", Quantity: 1, Price: money(t, "12.50")})
+	created := createCart(t, srv.Client, "get@example.com", ghost.CartItem{Name: "Mug", Quantity: 1, Price: cartMoney(t, "12.50")})
 
 	got, err := srv.Client.Carts.Get(context.Background(), created.ID)
 	require.NoError(t, err)
@@ -207,7 +207,7 @@ func seedCarts(t *testing.T, srv *ghosttest.Server, n int) []*ghost.Cart {
 	var carts []*ghost.Cart
 	for i := range n {
 		srv.Clock.Set(checkoutEpoch.Add(time.Duration(i) * time.Minute))
-		cart := createCart(t, srv.Client, "list@example.com", ghost.CartItem{Name: "Item", Quantity: int64(i + 1), Price: money(t, "1.01")})
+		cart := createCart(t, srv.Client, "list@example.com", ghost.CartItem{Name: "Item", Quantity: int64(i + 1), Price: cartMoney(t, "1.01")})
 		if i%3 == 0 {
 			var err error
 			cart, err = srv.Client.Carts.Update(context.Background(), cart.ID, ghost.CartUpdateParams{Status: ghost.Some(ghost.CartRecovered)})
@@ -304,12 +304,12 @@ func TestCartsAll(t *testing.T) {
 
 func TestCartsUpdate(t *testing.T) {
 	srv := newCheckoutServer(t)
-	cart := createCart(t, srv.Client, "upd@example.com", ghost.CartItem{Name: "Lamp", Quantity: 1, Price: money(t, "30")})
+	cart := createCart(t, srv.Client, "upd@example.com", ghost.CartItem{Name: "Lamp", Quantity: 1, Price: cartMoney(t, "30")})
 
 	srv.Clock.Set(checkoutEpoch.Add(time.Hour))
 	got, err := srv.Client.Carts.Update(context.Background(), cart.ID, ghost.CartUpdateParams{
 		CustomerName: ghost.Some("Jane Roe"),
-		Items:        ghost.Some([]ghost.CartItem{{Name: "Lamp", Quantity: 3, Price: money(t, "29.99")}}),
+		Items:        ghost.Some([]ghost.CartItem{{Name: "Lamp", Quantity: 3, Price: cartMoney(t, "29.99")}}),
 	})
 	require.NoError(t, err)
 	checkoutRequest(t, srv, "PATCH", "/api/carts/cart_000001", "",
@@ -362,7 +362,7 @@ func TestCartsUpdateRefusesBeforeSending(t *testing.T) {
 
 func TestCartsDelete(t *testing.T) {
 	srv := newCheckoutServer(t)
-	cart := createCart(t, srv.Client, "del@example.com", ghost.CartItem{Name: "Pen", Quantity: 1, Price: money(t, "1")})
+	cart := createCart(t, srv.Client, "del@example.com", ghost.CartItem{Name: "Pen", Quantity: 1, Price: cartMoney(t, "1")})
 
 	require.NoError(t, srv.Client.Carts.Delete(context.Background(), cart.ID))
 	checkoutRequest(t, srv, "DELETE", "/api/carts/cart_000001", "", "")
@@ -375,7 +375,7 @@ func TestCartsDelete(t *testing.T) {
 
 func TestCartsCreatePaymentLink(t *testing.T) {
 	srv := newCheckoutServer(t)
-	cart := createCart(t, srv.Client, "pay@example.com", ghost.CartItem{Name: "Shoes", Quantity: 1, Price: money(t, "89.90")})
+	cart := createCart(t, srv.Client, "pay@example.com", ghost.CartItem{Name: "Shoes", Quantity: 1, Price: cartMoney(t, "89.90")})
 
 	srv.Clock.Set(checkoutEpoch.Add(30 * time.Minute))
 	link, err := srv.Client.Carts.CreatePaymentLink(context.Background(), cart.ID)
@@ -477,7 +477,7 @@ func TestCheckoutRateLimitRetried(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.Attempts)
 
-	params := ghost.CartParams{CustomerEmail: "r@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: money(t, "2.50")}}}
+	params := ghost.CartParams{CustomerEmail: "r@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: cartMoney(t, "2.50")}}}
 	f.Method = "POST"
 	srv.InjectFault(f)
 	_, err = srv.Client.Carts.Create(ctx, params, ghost.WithResponse(&resp))
@@ -570,4 +570,34 @@ func TestWithCheckoutRateLimit(t *testing.T) {
 	assert.Contains(t, err.Error(), "would exceed context deadline")
 	assert.Less(t, time.Since(start), 100*time.Millisecond, "refused at once, not after waiting")
 	assert.Len(t, srv.Requests(), 1, "the second request never left the client")
+}
+
+// Money in a response decodes exactly whether the server writes numbers or
+// strings; a value finer than cents is refused, not rounded.
+func TestCartsDecodeMoneyFromServer(t *testing.T) {
+	srv := newCheckoutServer(t)
+	srv.InjectFault(ghosttest.Fault{Method: "GET", Status: http.StatusOK, Body: `{"success":true,"data":{
+		"id":"cart_123","customerEmail":"customer@example.com","customerName":"John Doe",
+		"items":[{"name":"Product Name","quantity":2,"price":"49.99"},{"name":"Tip","quantity":1,"price":1e-2}],
+		"totalValue":99.99,"status":"abandoned","abandonedAt":"2024-01-15T10:30:00Z",
+		"paymentLink":"https://checkout.stripe.com/pay/cs_test_x","createdAt":"2024-01-15T10:00:00Z",
+		"updatedAt":"2024-01-15T10:30:00Z"}}`})
+	cart, err := srv.Client.Carts.Get(context.Background(), "cart_123")
+	require.NoError(t, err)
+	assert.Equal(t, ghost.MoneyFromCents(4999), cart.Items[0].Price)
+	assert.Equal(t, ghost.MoneyFromCents(1), cart.Items[1].Price)
+	assert.Equal(t, ghost.MoneyFromCents(9999), cart.TotalValue)
+	assert.Equal(t, ghost.Some("https://checkout.stripe.com/pay/cs_test_x"), cart.PaymentLink)
+	assert.Equal(t, time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC), cart.AbandonedAt)
+	sum, err := cart.ItemsTotal()
+	require.NoError(t, err)
+	assert.Equal(t, cart.TotalValue, sum)
+
+	srv.InjectFault(ghosttest.Fault{Method: "GET", Status: http.StatusOK,
+		Body: `{"success":true,"data":{"id":"cart_123","items":[],"totalValue":99.999,"status":"abandoned"}}`})
+	_, err = srv.Client.Carts.Get(context.Background(), "cart_123")
+	var ge *ghost.Error
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, ghost.CodeBadResponse, ge.Code)
+	assert.Contains(t, ge.Message, "more precision than cents")
 }

@@ -30,9 +30,9 @@ type checkoutResp struct {
 	body   string
 }
 
-// checkoutCall sends a plain HTTP request, as curl would; key "" sends no
+// checkoutCall sends a plain HTTP request, as curl would; apiKey "" sends no
 // x-api-key header.
-func checkoutCall(t *testing.T, srv *ghosttest.Server, method, path, key, body string) checkoutResp {
+func checkoutCall(t *testing.T, srv *ghosttest.Server, method, path, apiKey, body string) checkoutResp {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -40,8 +40,8 @@ func checkoutCall(t *testing.T, srv *ghosttest.Server, method, path, key, body s
 	}
 	req, err := http.NewRequest(method, srv.URL+path, rd)
 	require.NoError(t, err)
-	if key != "" {
-		req.Header.Set("x-api-key", key)
+	if apiKey != "" {
+		req.Header.Set("x-api-key", apiKey)
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -84,14 +84,14 @@ func (r checkoutResp) errorCode(t *testing.T) string {
 	return env.Error.Code
 }
 
-const key = ghosttest.DefaultAPIKey
+const checkoutKey = ghosttest.DefaultAPIKey
 
 const seedCartBody = `{"customerEmail":"customer@example.com","customerName":"John Doe",
 	"items":[{"name":"Product Name","quantity":2,"price":49.99}]}`
 
 func TestCheckoutCreateAsCurl(t *testing.T) {
 	srv := checkoutServer(t)
-	r := checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody)
+	r := checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody)
 	require.Equal(t, http.StatusCreated, r.status, r.body)
 	want := `{"id":"cart_000001","customerEmail":"customer@example.com","customerName":"John Doe",
 		"items":[{"name":"Product Name","quantity":2,"price":49.99}],"totalValue":99.98,
@@ -101,7 +101,7 @@ func TestCheckoutCreateAsCurl(t *testing.T) {
 	assert.Contains(t, r.body, `"totalValue":99.98`)
 	assert.Contains(t, r.body, `"success":true`)
 
-	g := checkoutCall(t, srv, "GET", "/api/carts/cart_000001", key, "")
+	g := checkoutCall(t, srv, "GET", "/api/carts/cart_000001", checkoutKey, "")
 	require.Equal(t, http.StatusOK, g.status)
 	assert.JSONEq(t, want, g.data(t))
 }
@@ -122,15 +122,15 @@ func TestCheckoutAuth(t *testing.T) {
 	}
 
 	custom := checkoutServer(t, ghosttest.WithAPIKey("my-key"))
-	assert.Equal(t, http.StatusUnauthorized, checkoutCall(t, custom, "GET", "/api/carts", key, "").status)
+	assert.Equal(t, http.StatusUnauthorized, checkoutCall(t, custom, "GET", "/api/carts", checkoutKey, "").status)
 	assert.Equal(t, http.StatusOK, checkoutCall(t, custom, "GET", "/api/carts", "my-key", "").status)
 }
 
 func TestCheckoutStatusCodes(t *testing.T) {
 	srv := checkoutServer(t)
-	require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody).status)
-	require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody).status)
-	require.Equal(t, http.StatusOK, checkoutCall(t, srv, "PATCH", "/api/carts/cart_000002", key, `{"status":"recovered"}`).status)
+	require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody).status)
+	require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody).status)
+	require.Equal(t, http.StatusOK, checkoutCall(t, srv, "PATCH", "/api/carts/cart_000002", checkoutKey, `{"status":"recovered"}`).status)
 
 	item := func(fields string) string {
 		return `{"customerEmail":"a@example.com","items":[{` + fields + `}]}`
@@ -194,7 +194,7 @@ func TestCheckoutStatusCodes(t *testing.T) {
 		{"POST", "/api/carts/cart_999999/payment-link", "", 404, "NOT_FOUND"},
 	}
 	for _, tt := range tests {
-		r := checkoutCall(t, srv, tt.method, tt.path, key, tt.body)
+		r := checkoutCall(t, srv, tt.method, tt.path, checkoutKey, tt.body)
 		if !assert.Equal(t, tt.status, r.status, "%s %s %s: %s", tt.method, tt.path, tt.body, r.body) {
 			continue
 		}
@@ -206,14 +206,14 @@ func TestCheckoutStatusCodes(t *testing.T) {
 	}
 
 	// A route the part does not model is a loud 501, not a fake success.
-	assert.Equal(t, http.StatusNotImplemented, checkoutCall(t, srv, "PUT", "/api/carts/cart_000001", key, `{}`).status)
+	assert.Equal(t, http.StatusNotImplemented, checkoutCall(t, srv, "PUT", "/api/carts/cart_000001", checkoutKey, `{}`).status)
 }
 
 func TestCheckoutListPaging(t *testing.T) {
 	srv := checkoutServer(t)
 	for i := range 3 {
 		srv.Clock.Set(checkoutT0.Add(time.Duration(i) * time.Hour))
-		require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody).status)
+		require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody).status)
 	}
 	type listData struct {
 		Carts []struct {
@@ -222,7 +222,7 @@ func TestCheckoutListPaging(t *testing.T) {
 		Pagination map[string]int `json:"pagination"`
 	}
 	list := func(q string) listData {
-		r := checkoutCall(t, srv, "GET", "/api/carts"+q, key, "")
+		r := checkoutCall(t, srv, "GET", "/api/carts"+q, checkoutKey, "")
 		require.Equal(t, http.StatusOK, r.status, r.body)
 		var d listData
 		require.NoError(t, json.Unmarshal([]byte(r.data(t)), &d))
@@ -243,14 +243,14 @@ func TestCheckoutListPaging(t *testing.T) {
 	d = list("?status=recovered")
 	assert.Equal(t, map[string]int{"page": 1, "limit": 10, "total": 0, "totalPages": 0}, d.Pagination)
 	assert.NotNil(t, d.Carts)
-	assert.Contains(t, checkoutCall(t, srv, "GET", "/api/carts?status=recovered", key, "").body, `"carts":[]`)
+	assert.Contains(t, checkoutCall(t, srv, "GET", "/api/carts?status=recovered", checkoutKey, "").body, `"carts":[]`)
 }
 
 // Money is exact: totalValue is Σ quantity × price to the cent, written with
 // two decimals, whatever form the prices came in.
 func TestCheckoutMoneyExact(t *testing.T) {
 	srv := checkoutServer(t)
-	r := checkoutCall(t, srv, "POST", "/api/carts", key, `{"customerEmail":"m@example.com","items":[
+	r := checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, `{"customerEmail":"m@example.com","items":[
 		{"name":"a","quantity":3,"price":0.1},
 		{"name":"b","quantity":3,"price":0.2},
 		{"name":"c","quantity":7,"price":0.29},
@@ -268,16 +268,16 @@ func TestCheckoutMoneyExact(t *testing.T) {
 
 func TestCheckoutCartLifecycle(t *testing.T) {
 	srv := checkoutServer(t)
-	require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody).status)
+	require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody).status)
 
 	srv.Clock.Advance(time.Hour)
-	r := checkoutCall(t, srv, "POST", "/api/carts/cart_000001/payment-link", key, "")
+	r := checkoutCall(t, srv, "POST", "/api/carts/cart_000001/payment-link", checkoutKey, "")
 	require.Equal(t, http.StatusCreated, r.status, r.body)
 	assert.JSONEq(t, `{"paymentLink":"https://checkout.stripe.com/pay/cs_test_cart_000001_1","expiresAt":"2024-01-22T11:00:00Z"}`, r.data(t))
 
 	cartLink := func() any {
 		var c map[string]any
-		require.NoError(t, json.Unmarshal([]byte(checkoutCall(t, srv, "GET", "/api/carts/cart_000001", key, "").data(t)), &c))
+		require.NoError(t, json.Unmarshal([]byte(checkoutCall(t, srv, "GET", "/api/carts/cart_000001", checkoutKey, "").data(t)), &c))
 		return c["paymentLink"]
 	}
 	assert.Equal(t, "https://checkout.stripe.com/pay/cs_test_cart_000001_1", cartLink())
@@ -286,40 +286,40 @@ func TestCheckoutCartLifecycle(t *testing.T) {
 	srv.Clock.Advance(time.Second)
 	assert.Nil(t, cartLink(), "an expired link reads as null")
 
-	r = checkoutCall(t, srv, "POST", "/api/carts/cart_000001/payment-link", key, "")
+	r = checkoutCall(t, srv, "POST", "/api/carts/cart_000001/payment-link", checkoutKey, "")
 	require.Equal(t, http.StatusCreated, r.status)
 	assert.Contains(t, r.body, "cs_test_cart_000001_2")
 	assert.Equal(t, "https://checkout.stripe.com/pay/cs_test_cart_000001_2", cartLink())
 
-	r = checkoutCall(t, srv, "PATCH", "/api/carts/cart_000001", key, `{"status":"recovered"}`)
+	r = checkoutCall(t, srv, "PATCH", "/api/carts/cart_000001", checkoutKey, `{"status":"recovered"}`)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Contains(t, r.body, `"status":"recovered"`)
 	assert.Contains(t, r.body, `"paymentLink":null`, "a recovered cart has no link to pay")
 	assert.Contains(t, r.body, `"abandonedAt":"2024-01-15T10:00:00Z"`)
-	assert.Equal(t, http.StatusUnprocessableEntity, checkoutCall(t, srv, "PATCH", "/api/carts/cart_000001", key, `{"status":"abandoned"}`).status)
+	assert.Equal(t, http.StatusUnprocessableEntity, checkoutCall(t, srv, "PATCH", "/api/carts/cart_000001", checkoutKey, `{"status":"abandoned"}`).status)
 
-	r = checkoutCall(t, srv, "DELETE", "/api/carts/cart_000001", key, "")
+	r = checkoutCall(t, srv, "DELETE", "/api/carts/cart_000001", checkoutKey, "")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.JSONEq(t, `{"id":"cart_000001","deleted":true}`, r.data(t))
-	assert.Equal(t, http.StatusNotFound, checkoutCall(t, srv, "GET", "/api/carts/cart_000001", key, "").status)
+	assert.Equal(t, http.StatusNotFound, checkoutCall(t, srv, "GET", "/api/carts/cart_000001", checkoutKey, "").status)
 }
 
 func TestCheckoutAnalytics(t *testing.T) {
 	srv := checkoutServer(t)
-	r := checkoutCall(t, srv, "GET", "/api/analytics?period=7d", key, "")
+	r := checkoutCall(t, srv, "GET", "/api/analytics?period=7d", checkoutKey, "")
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Contains(t, r.body, `"summary":{"recoveryRate":0.0,"totalAbandoned":0,"totalAbandonedValue":0.00,"totalRecovered":0,"totalRecoveredValue":0.00}`)
 
 	for i, status := range []string{"recovered", "abandoned", "expired"} {
 		srv.Clock.Set(time.Date(2024, 1, 14, 23, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour))
-		require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", key,
+		require.Equal(t, http.StatusCreated, checkoutCall(t, srv, "POST", "/api/carts", checkoutKey,
 			`{"customerEmail":"a@example.com","items":[{"name":"x","quantity":1,"price":0.1}]}`).status)
 		if status != "abandoned" {
-			require.Equal(t, http.StatusOK, checkoutCall(t, srv, "PATCH", "/api/carts/cart_00000"+strconv.Itoa(i+1), key, `{"status":"`+status+`"}`).status)
+			require.Equal(t, http.StatusOK, checkoutCall(t, srv, "PATCH", "/api/carts/cart_00000"+strconv.Itoa(i+1), checkoutKey, `{"status":"`+status+`"}`).status)
 		}
 	}
 	srv.Clock.Set(checkoutT0)
-	r = checkoutCall(t, srv, "GET", "/api/analytics?startDate=2024-01-14&endDate=2024-01-15", key, "")
+	r = checkoutCall(t, srv, "GET", "/api/analytics?startDate=2024-01-14&endDate=2024-01-15", checkoutKey, "")
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.JSONEq(t, `{
 		"summary":{"totalAbandoned":3,"totalRecovered":1,"recoveryRate":33.3,"totalAbandonedValue":0.30,"totalRecoveredValue":0.10},
@@ -329,13 +329,13 @@ func TestCheckoutAnalytics(t *testing.T) {
 	assert.Contains(t, r.body, `"recoveryRate":33.3`)
 
 	// Timestamps bound the range exactly: 23:00 on the 14th is out.
-	r = checkoutCall(t, srv, "GET", "/api/analytics?startDate=2024-01-14T23:00:01Z&endDate=2024-01-15T00:00:00Z", key, "")
+	r = checkoutCall(t, srv, "GET", "/api/analytics?startDate=2024-01-14T23:00:01Z&endDate=2024-01-15T00:00:00Z", checkoutKey, "")
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Contains(t, r.body, `"totalAbandoned":1,`)
 
 	// 2 of 3 recovered rounds half up to 66.7.
-	require.Equal(t, http.StatusOK, checkoutCall(t, srv, "PATCH", "/api/carts/cart_000002", key, `{"status":"recovered"}`).status)
-	r = checkoutCall(t, srv, "GET", "/api/analytics?period=30d", key, "")
+	require.Equal(t, http.StatusOK, checkoutCall(t, srv, "PATCH", "/api/carts/cart_000002", checkoutKey, `{"status":"recovered"}`).status)
+	r = checkoutCall(t, srv, "GET", "/api/analytics?period=30d", checkoutKey, "")
 	assert.Contains(t, r.body, `"recoveryRate":66.7`)
 	var d struct {
 		DailyStats []json.RawMessage `json:"dailyStats"`
@@ -349,14 +349,14 @@ func TestCheckoutRateLimit(t *testing.T) {
 	srv := checkoutServer(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileCheckout, CheckoutRateLimit: 3}))
 	srv.Clock.Set(checkoutT0)
 	for i := range 3 {
-		r := checkoutCall(t, srv, "GET", "/api/carts", key, "")
+		r := checkoutCall(t, srv, "GET", "/api/carts", checkoutKey, "")
 		require.Equal(t, http.StatusOK, r.status)
 		assert.Equal(t, "3", r.header.Get("X-RateLimit-Limit"))
 		assert.Equal(t, strconv.Itoa(2-i), r.header.Get("X-RateLimit-Remaining"))
 		srv.Clock.Advance(10 * time.Second)
 	}
 	// Requests at 0, 10 and 20 s; at 30 s the window is full until 60 s.
-	r := checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody)
+	r := checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody)
 	require.Equal(t, http.StatusTooManyRequests, r.status)
 	assert.Equal(t, "RATE_LIMITED", r.errorCode(t))
 	assert.Equal(t, "30", r.header.Get("Retry-After"))
@@ -366,14 +366,14 @@ func TestCheckoutRateLimit(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, checkoutCall(t, srv, "GET", "/api/carts", "", "").status)
 
 	srv.Clock.Advance(29 * time.Second)
-	r = checkoutCall(t, srv, "GET", "/api/analytics", key, "")
+	r = checkoutCall(t, srv, "GET", "/api/analytics", checkoutKey, "")
 	require.Equal(t, http.StatusTooManyRequests, r.status)
 	assert.Equal(t, "1", r.header.Get("Retry-After"))
 
 	// Sliding: at 60 s the first request leaves the window, one slot frees.
 	srv.Clock.Advance(time.Second)
-	assert.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/carts", key, "").status)
-	r = checkoutCall(t, srv, "GET", "/api/carts", key, "")
+	assert.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/carts", checkoutKey, "").status)
+	r = checkoutCall(t, srv, "GET", "/api/carts", checkoutKey, "")
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
 	assert.Equal(t, "10", r.header.Get("Retry-After"))
 	assert.Len(t, srv.Requests(), 8)
@@ -383,22 +383,22 @@ func TestCheckoutRateLimitDefaultAndOff(t *testing.T) {
 	srv := checkoutServer(t)
 	assert.Equal(t, 100, srv.Config.CheckoutRateLimit)
 	for i := range 100 {
-		require.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/carts", key, "").status, "request %d", i+1)
+		require.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/carts", checkoutKey, "").status, "request %d", i+1)
 	}
-	r := checkoutCall(t, srv, "GET", "/api/carts", key, "")
+	r := checkoutCall(t, srv, "GET", "/api/carts", checkoutKey, "")
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
 	assert.Equal(t, "60", r.header.Get("Retry-After"))
 
 	off := checkoutServer(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileCheckout, CheckoutRateLimit: -1}))
 	for i := range 150 {
-		require.Equal(t, http.StatusOK, checkoutCall(t, off, "GET", "/api/carts", key, "").status, "request %d", i+1)
+		require.Equal(t, http.StatusOK, checkoutCall(t, off, "GET", "/api/carts", checkoutKey, "").status, "request %d", i+1)
 	}
 }
 
 func TestCheckoutSeed(t *testing.T) {
 	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileCheckout), ghosttest.WithSeed(12))
 	defer srv.Close()
-	r := checkoutCall(t, srv, "GET", "/api/carts?limit=100", key, "")
+	r := checkoutCall(t, srv, "GET", "/api/carts?limit=100", checkoutKey, "")
 	require.Equal(t, http.StatusOK, r.status)
 	var d struct {
 		Carts []struct {
@@ -435,15 +435,15 @@ func TestCheckoutSeed(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"abandoned": 5, "recovered": 5, "expired": 2}, statuses)
 
-	a := checkoutCall(t, srv, "GET", "/api/analytics?period=90d", key, "")
+	a := checkoutCall(t, srv, "GET", "/api/analytics?period=90d", checkoutKey, "")
 	assert.Contains(t, a.body, `"totalAbandoned":12,`)
 	assert.Contains(t, a.body, `"totalRecovered":5,`)
 
 	// Deterministic: a second server seeds the same carts.
 	srv2 := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileCheckout), ghosttest.WithSeed(12))
 	defer srv2.Close()
-	r2 := checkoutCall(t, srv2, "GET", "/api/carts/cart_000007", key, "")
-	r1 := checkoutCall(t, srv, "GET", "/api/carts/cart_000007", key, "")
+	r2 := checkoutCall(t, srv2, "GET", "/api/carts/cart_000007", checkoutKey, "")
+	r1 := checkoutCall(t, srv, "GET", "/api/carts/cart_000007", checkoutKey, "")
 	strip := func(s string) map[string]any {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal([]byte(s), &m))
@@ -459,9 +459,9 @@ func TestCheckoutInProfileAll(t *testing.T) {
 	srv := ghosttest.NewServer()
 	defer srv.Close()
 	assert.Equal(t, ghosttest.ProfileAll, srv.Config.Profile)
-	r := checkoutCall(t, srv, "POST", "/api/carts", key, seedCartBody)
+	r := checkoutCall(t, srv, "POST", "/api/carts", checkoutKey, seedCartBody)
 	assert.Equal(t, http.StatusCreated, r.status, r.body)
-	assert.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/analytics", key, "").status)
+	assert.Equal(t, http.StatusOK, checkoutCall(t, srv, "GET", "/api/analytics", checkoutKey, "").status)
 }
 
 func TestCheckoutIdempotentCreate(t *testing.T) {
@@ -469,7 +469,7 @@ func TestCheckoutIdempotentCreate(t *testing.T) {
 	call := func(body, idemKey string) *http.Response {
 		req, err := http.NewRequest("POST", srv.URL+"/api/carts", strings.NewReader(body))
 		require.NoError(t, err)
-		req.Header.Set("x-api-key", key)
+		req.Header.Set("x-api-key", checkoutKey)
 		req.Header.Set("Idempotency-Key", idemKey)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
@@ -484,6 +484,6 @@ func TestCheckoutIdempotentCreate(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, call(`{"customerEmail":"b@example.com","items":[{"name":"x","quantity":1,"price":1}]}`, "k1").StatusCode)
 	assert.Equal(t, http.StatusCreated, call(seedCartBody, "k2").StatusCode)
 
-	r := checkoutCall(t, srv, "GET", "/api/carts", key, "")
+	r := checkoutCall(t, srv, "GET", "/api/carts", checkoutKey, "")
 	assert.Contains(t, r.body, `"total":2`, "the replay created nothing")
 }
