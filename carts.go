@@ -212,7 +212,7 @@ func (s *CartsService) All(ctx context.Context, params *CartListParams, opts ...
 	}
 	return pageNumberPager(&q.Page, q.Limit, func(ctx context.Context) (*Page[Cart], error) {
 		return s.List(ctx, &q, opts...)
-	}).all(ctx)
+	}).all(ctx, opts)
 }
 
 // Get returns a cart: GET /api/carts/{id}.
