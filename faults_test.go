@@ -416,3 +416,26 @@ func TestReliabilityDoc(t *testing.T) {
 	}
 	assert.Equal(t, table, got, "run go test -run TestReliabilityDoc -update-docs")
 }
+
+// TestCallsReturnAtTheDeadline measures how long after its context deadline
+// each call returns when the server takes 5 s to answer. A hang would show as
+// an overshoot near 5 s; the measured overshoot is logged (see
+// docs/reliability.md).
+func TestCallsReturnAtTheDeadline(t *testing.T) {
+	const deadline = 200 * time.Millisecond
+	for _, call := range matrixCalls {
+		t.Run(call.name, func(t *testing.T) {
+			t.Parallel()
+			e := newMatrixEnv(t, faultCase{name: "slow", inject: armed(ghosttest.Fault{Latency: 5 * time.Second, Times: 10})})
+			ctx, cancel := context.WithTimeout(t.Context(), deadline)
+			defer cancel()
+			start := time.Now()
+			err := call.run(ctx, e)
+			over := time.Since(start) - deadline
+			require.Error(t, err)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Less(t, over, 4*time.Second, "returned %s after the deadline: a hang", over)
+			t.Logf("%s returned %s after its deadline", call.name, over.Round(time.Millisecond))
+		})
+	}
+}
