@@ -78,12 +78,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fmt.Fprintf(stdout, "  GHOST_BASE_URL=%s\n", srv.URL)
 	fmt.Fprintf(stdout, "  public key %s, secret key %s\n", srv.Config.PublicKey, srv.Config.SecretKey)
 	fmt.Fprintf(stdout, "  x-api-key %s, X-AC-Auth-Token %s, bearer %s\n", srv.Config.APIKey, srv.Config.AuthToken, srv.Config.BearerToken)
-	fmt.Fprintf(stdout, "  try: curl -u %s:%s %s/api/v1/accounts/1\n", srv.Config.PublicKey, srv.Config.SecretKey, srv.URL)
+	fmt.Fprintf(stdout, "  try: %s\n", curlHint(srv))
 	if ready != nil {
 		ready <- srv.URL
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// curlHint is a first request to try against the profile being served.
+func curlHint(srv *ghosttest.Server) string {
+	c := srv.Config
+	switch c.Profile {
+	case ghosttest.ProfileKomoju:
+		return fmt.Sprintf("curl -u %s: %s/api/v1/customers", c.SecretKey, srv.URL)
+	case ghosttest.ProfileCheckout:
+		return fmt.Sprintf("curl -H 'x-api-key: %s' %s/api/carts", c.APIKey, srv.URL)
+	case ghosttest.ProfileSparkPay:
+		return fmt.Sprintf("curl -H 'X-AC-Auth-Token: %s' %s/api/v1/products", c.AuthToken, srv.URL)
+	case ghosttest.ProfileClover:
+		return fmt.Sprintf(`curl -H 'Authorization: Bearer %s' -d '{"type":"ORDERS","startTime":1700000000000,"endTime":1700086400000}' %s/v3/merchants/m1/exports`, c.BearerToken, srv.URL)
+	}
+	return fmt.Sprintf("curl -u %s:%s %s/api/v1/accounts/1", c.PublicKey, c.SecretKey, srv.URL)
 }
 
 func profileList() string {

@@ -58,6 +58,7 @@ func TestEveryFlagUnderEveryProfile(t *testing.T) {
 			assert.NotContains(t, url, ":0", "the printed URL shows the real port")
 			assert.Contains(t, out.String(), url)
 			assert.Contains(t, out.String(), "pk_x")
+			assert.Contains(t, out.String(), "try: curl")
 
 			// Anything the profile does not model is a loud 501, never a fake success.
 			resp, err := http.Get(url + "/definitely/not/an/endpoint")
