@@ -142,6 +142,7 @@ type config struct {
 	logger       *slog.Logger
 	maxBody      int64
 	insecureHTTP bool
+	connsPerHost int
 	now          func() time.Time
 }
 
@@ -279,6 +280,23 @@ func WithMaxResponseBytes(n int64) Option {
 	}
 }
 
+// DefaultConnsPerHost is the default size of the connection pool per host.
+const DefaultConnsPerHost = 64
+
+// WithConnsPerHost sizes the client's connection pool: at most n connections
+// per host, all kept for reuse (default DefaultConnsPerHost). Requests beyond
+// n in flight wait for a free connection. It does not apply to a client
+// given with WithHTTPClient.
+func WithConnsPerHost(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("ghost: connections per host must be positive")
+		}
+		c.connsPerHost = n
+		return nil
+	}
+}
+
 // WithInsecureHTTP allows plain http:// base URLs on hosts other than
 // loopback. Without it such URLs are refused, so credentials never travel in
 // clear text by accident.
@@ -339,6 +357,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		retry:   DefaultRetryPolicy,
 		maxBody: DefaultMaxResponseBytes,
 		now:     time.Now,
+
+		connsPerHost: DefaultConnsPerHost,
 	}
 	for _, o := range opts {
 		if o == nil {

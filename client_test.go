@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -141,4 +142,32 @@ func TestConnectionRefusedIsRetriedThenReported(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Contains(t, err.Error(), "GET /api/v1/accounts/1")
+}
+
+func TestConnectionPoolIsCappedAndReused(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"doc":{"id":1}}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := ghost.NewClient(ghost.WithBaseURL(srv.URL), ghost.WithKeys("pk", "sk"), ghost.WithConnsPerHost(4))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 25 {
+				_, err := c.Accounts.Get(t.Context(), "1")
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, conns.Load(), int64(4), "400 calls from 16 goroutines over at most 4 connections")
 }

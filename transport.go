@@ -53,12 +53,15 @@ var errRedirectRefused = errors.New("refusing to follow a redirect of a non-GET 
 // authHeaders are removed from a request redirected to another host.
 var authHeaders = []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"}
 
-func newTransport() *http.Transport {
+func newTransport(perHost int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	// Size the idle pool for concurrent use: net/http keeps 2 per host,
-	// which churns connections under load (see PITFALLS.md).
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
+	// which churns connections under load (see PITFALLS.md). Capping open
+	// connections at the pool's size means a burst never opens connections
+	// the pool would then have to close.
+	t.MaxIdleConns = 4 * perHost
+	t.MaxIdleConnsPerHost = perHost
+	t.MaxConnsPerHost = perHost
 	t.IdleConnTimeout = 90 * time.Second
 	return t
 }
@@ -73,7 +76,7 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 	}
 	next := hc.Transport
 	if next == nil {
-		next = newTransport()
+		next = newTransport(cfg.connsPerHost)
 	}
 	// attemptTransport deliberately has no CloseIdleConnections method:
 	// retryablehttp closes idle connections after every failed call, which
