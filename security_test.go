@@ -207,6 +207,7 @@ func TestOptionErrors(t *testing.T) {
 		ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: -1}),
 		ghost.WithRetryPolicy(ghost.RetryPolicy{MinWait: 2, MaxWait: 1}),
 		ghost.WithMaxResponseBytes(0),
+		ghost.WithConnsPerHost(0),
 		ghost.WithRateLimit(0, 1),
 		ghost.WithHTTPClient(nil),
 		ghost.WithConvention(ghost.Convention(42)),
