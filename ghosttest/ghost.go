@@ -505,7 +505,7 @@ func rawRef(v json.RawMessage, name string) (string, bool, *ghostErr) {
 	return s, ok, nil
 }
 
-// intRef reads the id of an integer resource, given as 1 or "1".
+// rawIntRef reads the id of an integer resource, given as 1 or "1".
 func rawIntRef(v json.RawMessage, name string) (int, bool, *ghostErr) {
 	s, ok, err := rawRef(v, name)
 	if err != nil || !ok {
