@@ -205,13 +205,16 @@ func (g *ghostPart) addAccount(name, email string) {
 
 // seed preloads n more accounts, n customers with one card each, n identities,
 // n identity types and n orders (order i belongs to customer i and its card).
+// The objects of round i are stamped n-i+1 minutes before the server started,
+// so they sort by creation in id order.
 func (g *ghostPart) seed(n int) {
 	for i := 1; i <= n; i++ {
 		g.addAccount(fmt.Sprintf("Seed Account %d", i), fmt.Sprintf("account%d@ghost.test", i))
 	}
 	referrers := []string{"google", "newsletter", "direct"}
+	start := g.s.Clock.Now()
 	for i := 1; i <= n; i++ {
-		now := g.s.Clock.Now()
+		now := start.Add(-time.Duration(n-i+1) * time.Minute)
 		g.mu.Lock()
 		g.seq++
 		cus := &ghostCustomer{
@@ -502,7 +505,7 @@ func rawRef(v json.RawMessage, name string) (string, bool, *ghostErr) {
 	return s, ok, nil
 }
 
-// intRef reads the id of an integer resource, given as 1 or "1".
+// rawIntRef reads the id of an integer resource, given as 1 or "1".
 func rawIntRef(v json.RawMessage, name string) (int, bool, *ghostErr) {
 	s, ok, err := rawRef(v, name)
 	if err != nil || !ok {
