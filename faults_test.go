@@ -70,8 +70,9 @@ type faultCase struct {
 
 func armed(f ghosttest.Fault) func(e *matrixEnv, method, path string) {
 	return func(e *matrixEnv, method, path string) {
-		f.Method, f.PathPrefix = method, path
-		e.srv.InjectFault(f)
+		g := f // subtests share f and run in parallel
+		g.Method, g.PathPrefix = method, path
+		e.srv.InjectFault(g)
 	}
 }
 
