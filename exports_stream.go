@@ -162,10 +162,9 @@ func streamFile[T any](ctx context.Context, s *ExportsService, e *Export, i int,
 		}
 		return fail(err)
 	}
-	body := r.streamBody
-	defer body.Close()
-	dec := json.NewDecoder(body)
-	cont, err := decodeElements(dec, yield)
+	body := &trackReader{r: r.streamBody}
+	defer r.streamBody.Close()
+	cont, err := decodeElements(json.NewDecoder(body), body, yield)
 	if err != nil {
 		return fail(err)
 	}
@@ -188,14 +187,15 @@ func (s *ExportsService) expiredStatus(e *Export, status int) bool {
 // decodeElements reads {"elements": […]} (other keys skipped) or a bare
 // array from dec, decoding and yielding one element at a time. It reports
 // whether the caller wants more.
-func decodeElements[T any](dec *json.Decoder, yield func(T, error) bool) (bool, error) {
+func decodeElements[T any](dec *json.Decoder, src *trackReader, yield func(T, error) bool) (bool, error) {
+	readErr := src.classify
 	tok, err := dec.Token()
 	if err != nil {
 		return false, readErr(err)
 	}
 	switch tok {
 	case json.Delim('['):
-		return decodeArray(dec, yield)
+		return decodeArray(dec, src, yield)
 	case json.Delim('{'):
 	default:
 		return false, &Error{Code: CodeBadResponse, Message: "export file is not a JSON object or array"}
@@ -224,7 +224,7 @@ func decodeElements[T any](dec *json.Decoder, yield func(T, error) bool) (bool, 
 		if tok != json.Delim('[') {
 			return false, &Error{Code: CodeBadResponse, Message: "export file's elements is not an array"}
 		}
-		if cont, err := decodeArray(dec, yield); !cont || err != nil {
+		if cont, err := decodeArray(dec, src, yield); !cont || err != nil {
 			return cont, err
 		}
 	}
@@ -236,34 +236,50 @@ func decodeElements[T any](dec *json.Decoder, yield func(T, error) bool) (bool, 
 
 // decodeArray decodes the elements of an array whose '[' has been read,
 // and its closing ']'.
-func decodeArray[T any](dec *json.Decoder, yield func(T, error) bool) (bool, error) {
+func decodeArray[T any](dec *json.Decoder, src *trackReader, yield func(T, error) bool) (bool, error) {
 	for n := 0; dec.More(); n++ {
 		var v T
 		if err := dec.Decode(&v); err != nil {
-			var se *json.SyntaxError
-			var ue *json.UnmarshalTypeError
-			if errors.As(err, &se) || errors.As(err, &ue) {
-				return false, &Error{Code: CodeBadResponse, Message: fmt.Sprintf("element %d: %v", n, err)}
+			if src.err == nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+				return false, &Error{Code: CodeBadResponse, Message: fmt.Sprintf("export file element %d: %v", n, err)}
 			}
-			return false, readErr(err)
+			return false, src.classify(err)
 		}
 		if !yield(v, nil) {
 			return false, nil
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return false, readErr(err)
+		return false, src.classify(err)
 	}
 	return true, nil
 }
 
-func readErr(err error) error {
-	if errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
+// trackReader remembers the error of the body it reads (other than EOF), so
+// a failed read (connection cut, context ended) is told apart from a body
+// that does not decode.
+type trackReader struct {
+	r   io.Reader
+	err error
+}
+
+func (t *trackReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &Error{Code: CodeBadResponse, Message: "export file: " + err.Error()}
+	return n, err
+}
+
+// classify turns a decoding error into the error to report: the read error
+// when reading failed, "unexpected EOF" for a body that stops short, and a
+// bad_response *Error for one that is not valid JSON.
+func (t *trackReader) classify(err error) error {
+	switch {
+	case t.err != nil:
+		return fmt.Errorf("reading export file: %w", t.err)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("reading export file: %w", io.ErrUnexpectedEOF)
 	}
-	return fmt.Errorf("reading export file: %w", err)
+	return &Error{Code: CodeBadResponse, Message: "export file: " + err.Error()}
 }
