@@ -31,7 +31,7 @@ var (
 
 func newExportServer(t *testing.T, opts ...ghosttest.Option) (*ghosttest.Server, *ghost.Client) {
 	t.Helper()
-	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileClover)}, opts...)...)
+	srv := ghosttest.NewServer(append(opts, ghosttest.WithProfile(ghosttest.ProfileClover))...)
 	t.Cleanup(srv.Close)
 	srv.Clock.Set(exportT0)
 	return srv, srv.Client

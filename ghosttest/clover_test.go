@@ -41,7 +41,7 @@ var cloverT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newCloverServer(t *testing.T, opts ...ghosttest.Option) *ghosttest.Server {
 	t.Helper()
-	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileClover)}, opts...)...)
+	srv := ghosttest.NewServer(append(opts, ghosttest.WithProfile(ghosttest.ProfileClover))...)
 	t.Cleanup(srv.Close)
 	srv.Clock.Set(cloverT0)
 	return srv
