@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -390,7 +392,7 @@ func (o WaitOptions) next(d time.Duration) time.Duration {
 // reports each state to opts.OnProgress.
 //
 // Errors that may pass (503 and other 5xx, 429 — honouring Retry-After —
-// and connection errors) are waited through with the same backoff, however
+// and network failures) are waited through with the same backoff, however
 // long they outlast the client's own retries. Wait returns at once:
 //   - on a FAILED export: the export and an error matching ErrExportFailed;
 //   - on a permanent error (400, 401, 403, 404, …): that *Error;
@@ -431,14 +433,19 @@ func (s *ExportsService) Wait(ctx context.Context, merchantID, exportID ID, opts
 }
 
 // temporary reports whether err may pass if the call is repeated later:
-// a 429 or 5xx answer, or no answer at all (connection errors). Errors the
-// SDK raised before sending, and every other status, are permanent.
+// a 429 or 5xx answer, or a network failure (connection refused or reset,
+// timeout, a connection closed early). Errors the SDK raised before sending,
+// every other status, TLS and other local failures are permanent.
 func temporary(err error) bool {
 	var ge *Error
 	if errors.As(err, &ge) {
 		return ge.Temporary()
 	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // sleepCtx waits d, or until ctx ends (then it returns ctx.Err()).

@@ -157,7 +157,9 @@ type RangeParams struct {
 // starts, so every object of the range is yielded exactly once, in order.
 //
 // Creating an export the server refuses with 503 because too many exports
-// are running (or for no stated reason) is retried with backoff; outside
+// are running (or for no stated reason), 429, another 5xx or a network
+// failure is retried with backoff until ctx ends (a create whose answer was
+// lost may leave an unused export behind on the server); outside
 // service hours Range stops with a *ServiceHoursError (errors.Is
 // ErrOutsideServiceHours), or waits for the hours when WaitForHours is set.
 // After each window, OnProgress gets PhaseDone with a Checkpoint: a new run

@@ -269,6 +269,24 @@ func TestExportsWaitContextCancelled(t *testing.T) {
 	assert.Equal(t, ghost.ExportStatusPending, last.Status)
 }
 
+func TestExportsWaitThroughNetworkFailure(t *testing.T) {
+	srv, c := newExportServer(t)
+	srv.Close() // nothing listens any more: every poll is refused
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.Exports.Wait(ctx, "M1", "EXPORT0000001", ghost.WaitOptions{Interval: time.Millisecond, MaxInterval: 5 * time.Millisecond})
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a refused connection is waited through until the context ends")
+
+	// A failure that cannot pass is returned at once.
+	c2, err := ghost.NewClient(ghost.WithBaseURL(srv.URL)) // no bearer token
+	require.NoError(t, err)
+	_, err = c2.Exports.Wait(context.Background(), "M1", "EXPORT0000001", ghost.WaitOptions{Interval: time.Hour})
+	require.ErrorIs(t, err, ghost.ErrUnauthorized)
+	var ge *ghost.Error
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, ghost.CodeMissingCredentials, ge.Code)
+}
+
 func TestExportsStreamOrdersAndPayments(t *testing.T) {
 	srv, c := newExportServer(t)
 	ctx := context.Background()
@@ -632,18 +650,24 @@ func TestExportsRangeWaitsThrough503OnCreate(t *testing.T) {
 	srv.ResetRequests()
 
 	srv.InjectFault(ghosttest.Fault{Status: 503, Times: 2, PathPrefix: "/v3/"})
+	// and then a burst while polling that outlasts the client's retries
+	srv.InjectFault(ghosttest.Fault{Method: "GET", Status: 503, Times: 5, PathPrefix: "/v3/merchants/"})
 	run := runRange(t, srv, "M1", ghost.RangeParams{Type: ghost.ExportTypeOrders, Start: start, End: exportT0}, 0)
 	require.NoError(t, run.err)
 	assert.Equal(t, gridIDs("O", start, exportT0, 37*time.Minute), run.ids)
 	assert.Equal(t, []string{"1/1 retrying", "1/1 retrying", "1/1 created", "1/1 polling", "1/1 downloading", "1/1 done"}, run.phases)
 	assert.ErrorIs(t, run.progress[0].Err, ghost.ErrUnavailable)
-	posts := 0
+	posts, polls := 0, 0
 	for _, r := range srv.Requests() {
-		if r.Method == "POST" {
+		switch {
+		case r.Method == "POST":
 			posts++
+		case strings.HasPrefix(r.Path, "/v3/merchants/M1/exports/"):
+			polls++
 		}
 	}
 	assert.Equal(t, 3, posts)
+	assert.Equal(t, 6, polls, "5 refused, then DONE")
 }
 
 func TestExportsRangeWaitsForConcurrencySlot(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// The export part (profile clover, and all) emulates the Clover-style bulk
+// The export API (profiles clover and all) emulates the Clover-style bulk
 // export API:
 //
 //	POST /v3/merchants/{mId}/exports             {"type","startTime","endTime"} (epoch ms)
@@ -27,27 +27,28 @@ import (
 // the first fifth of Config.ExportDuration (on the server's Clock), then
 // IN_PROGRESS with a rising percentComplete, then DONE with availableUntil
 // (DONE + 24 h) and its files. Files hold at most ExportFileSize objects as
-// {"elements": […]} and answer 410 once availableUntil has passed.
+// {"elements": […]}; a wrong token is 403, and a file answers 410 once
+// availableUntil has passed.
 //
 // Creating an export answers 503 outside Config.ExportHours ("… available
-// from 10:00 to 15:00 UTC …") and while Config.ExportConcurrency exports are
-// PENDING or IN_PROGRESS ("… concurrent exports …"); a range over 30 days, an
-// unknown type or a start not before the end is 400.
+// from 10:00 to 15:00 UTC …"; polling and downloads stay open) and while
+// Config.ExportConcurrency exports are PENDING or IN_PROGRESS ("… concurrent
+// exports …"); a range over 30 days, an unknown type, or a start not before
+// the end is 400.
 //
 // A merchant id starting with "fail_" is a test hook: its exports go FAILED
 // halfway through.
 //
 // Data is generated, not stored: the objects of a range [startTime, endTime)
-// are one per ExportOrderInterval (orders) or ExportPaymentInterval
-// (payments) at every multiple of the interval since the Unix epoch inside
+// are one every ExportOrderInterval (orders) or ExportPaymentInterval
+// (payments), at every multiple of the interval since the Unix epoch inside
 // the range, in time order, with ids from ExportObjectID.
-
-// ExportFileSize is the most objects one export file holds.
-const ExportFileSize = 1000
-
-// The spacing of the generated export data.
 const (
-	ExportOrderInterval   = 37 * time.Minute
+	// ExportFileSize is the most objects one export file holds.
+	ExportFileSize = 1000
+	// ExportOrderInterval is the spacing of generated orders.
+	ExportOrderInterval = 37 * time.Minute
+	// ExportPaymentInterval is the spacing of generated payments.
 	ExportPaymentInterval = 53 * time.Minute
 )
 
