@@ -151,6 +151,25 @@ func TestExportsCreateRefusedBeforeSending(t *testing.T) {
 	assert.Empty(t, srv.Requests(), "nothing may be sent")
 }
 
+func TestExportsOwnEndpoint(t *testing.T) {
+	srv, _ := newExportServer(t)
+	// The core API lives elsewhere; exports have their own host and token.
+	c, err := ghost.NewClient(
+		ghost.WithBaseURL("https://core.example.invalid"),
+		ghost.WithKeys("pk", "sk"),
+		ghost.WithEndpoint(ghost.ServiceExports, ghost.Endpoint{
+			BaseURL:     srv.URL,
+			Credentials: ghost.Credentials{BearerToken: ghosttest.DefaultBearerToken},
+		}),
+	)
+	require.NoError(t, err)
+	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+	require.NoError(t, err)
+	assert.Equal(t, ghost.ExportStatusPending, e.Status)
+	req, _ := srv.LastRequest()
+	assert.Equal(t, "Bearer "+ghosttest.DefaultBearerToken, req.Header.Get("Authorization"))
+}
+
 func TestExportsWrongToken(t *testing.T) {
 	_, c := newExportServer(t, ghosttest.WithClientOptions(ghost.WithBearerToken("not-the-token")))
 	_, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
