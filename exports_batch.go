@@ -119,13 +119,13 @@ const (
 
 // RangeProgress reports what a Range run is doing.
 type RangeProgress struct {
-	Window, Windows int        // this window's number (from 1) and how many this run has
-	Start, End      time.Time  // the window's range [Start, End)
-	Phase           RangePhase // what happened
-	Export          *Export    // the window's export, once created
-	Objects         int        // objects yielded for this window so far
-	Err             error      // PhaseRetrying: the 503 (or other temporary error) being waited through
-	Wait            time.Duration
+	Window, Windows int           // this window's number (from 1) and how many this run has
+	Start, End      time.Time     // the window's range [Start, End)
+	Phase           RangePhase    // what happened
+	Export          *Export       // the window's export, once created
+	Objects         int           // objects yielded for this window so far
+	Err             error         // PhaseRetrying: the 503 (or other temporary error) being waited through
+	Wait            time.Duration // PhaseRetrying: how long before the next try
 	// Checkpoint, at PhaseDone, is the end of the range finished so far:
 	// save it, and pass it as RangeParams.Checkpoint to resume there.
 	Checkpoint time.Time
