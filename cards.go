@@ -63,7 +63,7 @@ type CardParams struct {
 	Number   string `json:"number"`
 	ExpMonth string `json:"expMonth"` // "02" or "2"
 	ExpYear  string `json:"expYear"`  // "2028"
-	CVC      string `json:"cvc"`
+	CVC      string `json:"cvc,omitempty"`
 }
 
 func (p CardParams) String() string {

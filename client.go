@@ -142,6 +142,7 @@ type config struct {
 	logger       *slog.Logger
 	maxBody      int64
 	insecureHTTP bool
+	connsPerHost int
 	now          func() time.Time
 }
 
@@ -223,8 +224,10 @@ func WithUserAgent(ua string) Option {
 	return func(c *config) error { c.userAgent = ua; return nil }
 }
 
-// WithTimeout bounds each attempt of a request, body included (default 30s;
-// 0 means none). Bound a whole call, retries included, with the context.
+// WithTimeout bounds each attempt of a request, body included (default 30s).
+// It applies to a client given with WithHTTPClient unless that client sets
+// its own Timeout. Bound a whole call, retries included, with the context or
+// WithRequestTimeout.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
@@ -277,6 +280,23 @@ func WithMaxResponseBytes(n int64) Option {
 	}
 }
 
+// DefaultConnsPerHost is the default size of the connection pool per host.
+const DefaultConnsPerHost = 64
+
+// WithConnsPerHost sizes the client's connection pool: at most n connections
+// per host, all kept for reuse (default DefaultConnsPerHost). Requests beyond
+// n in flight wait for a free connection. It does not apply to a client
+// given with WithHTTPClient.
+func WithConnsPerHost(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("ghost: connections per host must be positive")
+		}
+		c.connsPerHost = n
+		return nil
+	}
+}
+
 // WithInsecureHTTP allows plain http:// base URLs on hosts other than
 // loopback. Without it such URLs are refused, so credentials never travel in
 // clear text by accident.
@@ -299,10 +319,11 @@ type Client struct {
 	Analytics     *AnalyticsService
 	Exports       *ExportsService
 
-	cfg       config
-	endpoints map[Service]*endpoint
-	http      *retryablehttp.Client
-	userAgent string
+	cfg          config
+	endpoints    map[Service]*endpoint
+	http         *retryablehttp.Client
+	userAgent    string
+	userAgentHdr []string
 }
 
 // service is the state every service shares: the client and its own name.
@@ -314,6 +335,18 @@ type service struct {
 type endpoint struct {
 	base  *url.URL
 	creds Credentials
+	// Authorization header values, computed once.
+	ghostBasic, komojuBasic, bearer []string
+}
+
+func newEndpoint(base *url.URL, creds Credentials) *endpoint {
+	return &endpoint{
+		base:        base,
+		creds:       creds,
+		ghostBasic:  []string{"Basic " + basic(creds.PublicKey, creds.SecretKey)},
+		komojuBasic: []string{"Basic " + basic(creds.SecretKey, "")},
+		bearer:      []string{"Bearer " + creds.BearerToken},
+	}
 }
 
 // NewClient returns a client configured by opts.
@@ -324,6 +357,8 @@ func NewClient(opts ...Option) (*Client, error) {
 		retry:   DefaultRetryPolicy,
 		maxBody: DefaultMaxResponseBytes,
 		now:     time.Now,
+
+		connsPerHost: DefaultConnsPerHost,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -344,7 +379,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ghost: %s endpoint: %w", svc, err)
 		}
-		c.endpoints[svc] = &endpoint{base: u, creds: e.Credentials}
+		c.endpoints[svc] = newEndpoint(u, e.Credentials)
 	}
 	for svc := range cfg.endpoints {
 		if _, ok := c.endpoints[svc]; !ok {
@@ -355,6 +390,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		c.userAgent = cfg.userAgent + " " + c.userAgent
 	}
+	c.userAgentHdr = []string{c.userAgent}
 	c.http = newHTTP(&c.cfg)
 
 	c.Accounts = &AccountsService{c, ServiceAccounts}
@@ -377,13 +413,14 @@ var allServices = []Service{
 	ServiceAnalytics, ServiceExports, ServiceResources,
 }
 
-// String describes the client without any credential.
-func (c *Client) String() string {
+// String describes the client without any credential. (A value receiver, so
+// that printing a dereferenced client cannot print its credentials either.)
+func (c Client) String() string {
 	return fmt.Sprintf("ghost.Client{baseURL: %s, convention: %s}", c.cfg.baseURL, c.cfg.convention)
 }
 
 // GoString keeps %#v from printing the credentials.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Convention returns the convention Customers and Orders speak.
 func (c *Client) Convention() Convention { return c.cfg.convention }

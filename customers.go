@@ -194,7 +194,7 @@ func (s *CustomersService) All(ctx context.Context, params *CustomerListParams, 
 	}
 	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Customer], error) {
 		return s.List(ctx, &q, opts...)
-	}).all(ctx)
+	}).all(ctx, opts)
 }
 
 // defaultPageSize is the page size iterators ask for when the caller does not.

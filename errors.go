@@ -50,7 +50,7 @@ const maxErrorBody = 4 << 10
 // and the errors the SDK raises before sending. Use errors.As to get it and
 // errors.Is with the sentinels above to classify it.
 type Error struct {
-	StatusCode int           // HTTP status; 0 when raised by the SDK
+	StatusCode int           // HTTP status (for a 2xx body reporting failure, the status its code stands for); 0 when raised by the SDK
 	Code       string        // "NOT_FOUND", "Bad Request", "invalid_params", …
 	Message    string        // human-readable message
 	Details    string        // Spark "details" and similar

@@ -205,5 +205,5 @@ func (s *OrdersService) All(ctx context.Context, params *OrderListParams, opts .
 	}
 	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Order], error) {
 		return s.List(ctx, &q, opts...)
-	}).all(ctx)
+	}).all(ctx, opts)
 }

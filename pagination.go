@@ -2,6 +2,7 @@ package ghost
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 
@@ -48,6 +49,18 @@ func metaOf(m wire.Meta) PageMeta {
 // getOne runs r and decodes its single item.
 func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
 	v := new(T)
+	if s.speaksGhost() {
+		r.fast = func(data []byte) bool {
+			var env struct {
+				Doc *T `json:"doc"`
+			}
+			if json.Unmarshal(data, &env) != nil || env.Doc == nil {
+				return false
+			}
+			*v = *env.Doc
+			return true
+		}
+	}
 	if _, err := s.do(ctx, r, v, opts); err != nil {
 		return nil, err
 	}
@@ -57,13 +70,32 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 // listPage runs r and decodes one page of items with its metadata.
 func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
 	var items []T
+	if s.speaksGhost() {
+		r.fast = func(data []byte) bool {
+			var env struct {
+				Docs *[]T `json:"docs"`
+			}
+			if json.Unmarshal(data, &env) != nil || env.Docs == nil {
+				return false
+			}
+			items = *env.Docs
+			return true
+		}
+	}
 	if _, err := s.do(ctx, r, &items, opts); err != nil {
 		return nil, err
 	}
 	if items == nil {
 		items = []T{}
 	}
-	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.env.Fingerprint()}, nil
+	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.fingerprint}, nil
+}
+
+// speaksGhost reports whether the service's responses are expected in the
+// Ghost {doc}/{docs} envelopes, so they can be decoded in one pass. Any other
+// shape still decodes, through the tolerant path.
+func (s *service) speaksGhost() bool {
+	return schemeFor(s.name, s.client.cfg.convention) == authGhostBasic
 }
 
 // pager walks a list: fetch gets the page at the cursor, advance moves the
@@ -76,17 +108,29 @@ type pager[T any] struct {
 // all yields every item of every page. It stops at an empty page, at the
 // page advance calls the last, at the first error (yielded), when the caller
 // stops, and when ctx ends; a server that sends the same page twice in a row
-// yields ErrPagingLoop instead of looping.
-func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
+// yields ErrPagingLoop instead of looping. With WithPrefetch among opts, the
+// next page is fetched while the caller works through the current one.
+func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, error] {
+	var cc callConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cc)
+		}
+	}
 	return func(yield func(T, error) bool) {
 		var zero T
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type result struct {
+			p   *Page[T]
+			err error
+		}
 		var prev uint64
+		p, err := pg.fetch(ctx)
 		for n := 0; ; n++ {
-			if err := ctx.Err(); err != nil {
-				yield(zero, err)
-				return
+			if err == nil {
+				err = ctx.Err()
 			}
-			p, err := pg.fetch(ctx)
 			if err != nil {
 				yield(zero, err)
 				return
@@ -99,6 +143,15 @@ func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 				return
 			}
 			prev = p.fingerprint
+			more := pg.advance(p)
+			var next chan result
+			if more && cc.prefetch {
+				next = make(chan result, 1)
+				go func() {
+					np, err := pg.fetch(ctx)
+					next <- result{np, err}
+				}()
+			}
 			for _, it := range p.Items {
 				if err := ctx.Err(); err != nil {
 					yield(zero, err)
@@ -108,8 +161,14 @@ func (pg pager[T]) all(ctx context.Context) iter.Seq2[T, error] {
 					return
 				}
 			}
-			if !pg.advance(p) {
+			if !more {
 				return
+			}
+			if next != nil {
+				r := <-next
+				p, err = r.p, r.err
+			} else {
+				p, err = pg.fetch(ctx)
 			}
 		}
 	}

@@ -23,6 +23,7 @@ import (
 type RequestOption func(*callConfig)
 
 type callConfig struct {
+	prefetch       bool
 	idempotencyKey string
 	header         http.Header
 	timeout        time.Duration
@@ -56,6 +57,14 @@ func WithRequestTimeout(d time.Duration) RequestOption {
 // attempts, Spark call limit) in r when the call returns, error or not.
 func WithResponse(r *Response) RequestOption {
 	return func(c *callConfig) { c.response = r }
+}
+
+// WithPrefetch makes an iterator (All) fetch the next page while the caller
+// works through the current one. It speeds up walks where the caller does
+// work per item, at the cost of one page fetched in vain when the caller
+// stops early. Other calls ignore it.
+func WithPrefetch() RequestOption {
+	return func(c *callConfig) { c.prefetch = true }
 }
 
 // Response is the metadata of a response.
@@ -134,9 +143,14 @@ type request struct {
 	idemHdr string // idempotency header name; default Idempotency-Key
 	stream  bool   // leave a 2xx body open in streamBody for the caller
 
+	// fast, when set, decodes a 2xx body of the expected envelope in one
+	// pass and reports whether it could; otherwise the tolerant path runs.
+	fast func(data []byte) bool
+
 	// Filled by do.
-	env        wire.Envelope
-	streamBody io.ReadCloser
+	env         wire.Envelope
+	fingerprint uint64 // hash of the payload, for lists
+	streamBody  io.ReadCloser
 }
 
 // do is the one executor every service method calls: it builds the request,
@@ -194,8 +208,8 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		cancel()
 	}()
 
-	st := &callState{retryable: isIdempotent(r.method) || cc.idempotencyKey != ""}
-	ctx = context.WithValue(ctx, callStateKey{}, st)
+	st := &callState{Context: ctx, retryable: isIdempotent(r.method) || cc.idempotencyKey != ""}
+	ctx = st
 	var bodyArg any
 	if body != nil {
 		bodyArg = body
@@ -208,10 +222,15 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	for k, vs := range cc.header {
 		h[k] = append([]string(nil), vs...)
 	}
-	h.Set("Accept", "application/json")
-	h.Set("User-Agent", c.userAgent)
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
+	// Shared, never-mutated value slices: no allocation per request.
+	h["Accept"] = acceptJSON
+	h["User-Agent"] = c.userAgentHdr
+	switch contentType {
+	case "":
+	case "application/json":
+		h["Content-Type"] = contentJSON
+	default:
+		h["Content-Type"] = []string{contentType}
 	}
 	if cc.idempotencyKey != "" {
 		name := r.idemHdr
@@ -227,7 +246,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	if scheme == authDefault {
 		scheme = schemeFor(s.name, c.cfg.convention)
 	}
-	if err := applyAuth(h, scheme, ep.creds); err != nil {
+	if err := ep.applyAuth(h, scheme); err != nil {
 		return fail(err)
 	}
 
@@ -240,7 +259,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		if r.stream && resp.StatusCode < 300 {
 			return nil
 		}
-		b, err := readBounded(resp.Body, max)
+		b, err := readBounded(resp.Body, resp.ContentLength, max)
 		resp.Body.Close()
 		if err != nil {
 			return err
@@ -275,7 +294,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return resp, nil
 	}
 	if !read {
-		data, err = readBounded(hresp.Body, max)
+		data, err = readBounded(hresp.Body, hresp.ContentLength, max)
 		hresp.Body.Close()
 		if err != nil {
 			var ge *Error
@@ -286,25 +305,39 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			return resp, fmt.Errorf("ghost: %s %s: reading body: %w", r.method, logPath, err)
 		}
 	}
+	if hresp.StatusCode == http.StatusNotFound && r.method == http.MethodDelete && st.ambiguous {
+		// An earlier attempt may have deleted it before its answer was lost:
+		// the object being gone is what the caller asked for.
+		return resp, nil
+	}
 	if hresp.StatusCode >= 300 {
 		_, e := fail(newAPIError(r.method, logPath, hresp, data, c.cfg.now()))
 		return resp, e
+	}
+	if r.fast != nil && r.fast(data) {
+		r.fingerprint = wire.Hash(data)
+		return resp, nil
 	}
 	env, err := wire.Parse(data, r.listKey)
 	if err != nil {
 		_, e := fail(badResponse(hresp, data, "cannot parse response: %v", err))
 		return resp, e
 	}
-	if env.Kind == wire.KindBare || env.Kind == wire.KindData {
+	if env.Failed {
 		// {"success": false, "error": …} with a 2xx status is still an error.
-		if eb := wire.ParseError(data); eb.Shape == "checkout" {
-			e := newAPIError(r.method, logPath, hresp, data, c.cfg.now())
-			e.StatusCode = http.StatusBadRequest
-			_, ferr := fail(e)
-			return resp, ferr
-		}
+		e := newAPIError(r.method, logPath, hresp, data, c.cfg.now())
+		e.StatusCode = statusOfCode(e.Code)
+		_, ferr := fail(e)
+		return resp, ferr
+	}
+	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
+		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
+		// stream) says nothing about whether the call took effect.
+		_, e := fail(badResponse(hresp, data, "empty response body with status %d", hresp.StatusCode))
+		return resp, e
 	}
 	r.env = env
+	r.fingerprint = env.Fingerprint()
 	if out == nil {
 		return resp, nil
 	}
@@ -317,6 +350,24 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return resp, e
 	}
 	return resp, nil
+}
+
+// statusOfCode maps the Checkout API's error codes to the statuses its
+// documentation pairs them with, for a failure reported in a 2xx body.
+func statusOfCode(code string) int {
+	switch code {
+	case "UNAUTHORIZED":
+		return http.StatusUnauthorized
+	case "NOT_FOUND":
+		return http.StatusNotFound
+	case "VALIDATION_ERROR":
+		return http.StatusUnprocessableEntity
+	case "RATE_LIMITED":
+		return http.StatusTooManyRequests
+	case "INTERNAL_ERROR":
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
 }
 
 func payloadWord(out any) string {
@@ -405,39 +456,40 @@ func checkIdempotencyKey(header, key string) *Error {
 	return nil
 }
 
-func applyAuth(h http.Header, scheme authScheme, cr Credentials) *Error {
+func (ep *endpoint) applyAuth(h http.Header, scheme authScheme) *Error {
 	missing := func(what string) *Error {
 		return &Error{Code: CodeMissingCredentials, Message: "no " + what + " configured for this service"}
 	}
 	for _, k := range authHeaders {
 		h.Del(k)
 	}
+	cr := ep.creds
 	switch scheme {
 	case authGhostBasic:
 		if cr.PublicKey == "" || cr.SecretKey == "" {
 			return missing("public and secret keys (WithKeys)")
 		}
-		h.Set("Authorization", "Basic "+basic(cr.PublicKey, cr.SecretKey))
+		h["Authorization"] = ep.ghostBasic
 	case authKomojuBasic:
 		if cr.SecretKey == "" {
 			return missing("secret key (WithSecretKey)")
 		}
-		h.Set("Authorization", "Basic "+basic(cr.SecretKey, ""))
+		h["Authorization"] = ep.komojuBasic
 	case authAPIKey:
 		if cr.APIKey == "" {
 			return missing("API key (WithAPIKey)")
 		}
-		h.Set("X-Api-Key", cr.APIKey)
+		h["X-Api-Key"] = []string{cr.APIKey}
 	case authToken:
 		if cr.AuthToken == "" {
 			return missing("auth token (WithAuthToken)")
 		}
-		h.Set("X-Ac-Auth-Token", cr.AuthToken)
+		h["X-Ac-Auth-Token"] = []string{cr.AuthToken}
 	case authBearer:
 		if cr.BearerToken == "" {
 			return missing("bearer token (WithBearerToken)")
 		}
-		h.Set("Authorization", "Bearer "+cr.BearerToken)
+		h["Authorization"] = ep.bearer
 	}
 	return nil
 }
@@ -446,8 +498,25 @@ func basic(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
-// readBounded reads at most max bytes of body; more is an error.
-func readBounded(body io.Reader, max int64) ([]byte, error) {
+var (
+	acceptJSON  = []string{"application/json"}
+	contentJSON = []string{"application/json"}
+)
+
+// readBounded reads at most max bytes of body; more is an error. size, when
+// known (Content-Length), sizes the buffer in one allocation.
+func readBounded(body io.Reader, size, max int64) ([]byte, error) {
+	if size > 0 && size <= max {
+		b := make([]byte, size)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		if n, _ := body.Read(one[:]); n > 0 {
+			return nil, errors.New("response body longer than its Content-Length")
+		}
+		return b, nil
+	}
 	var buf bytes.Buffer
 	n, err := buf.ReadFrom(io.LimitReader(body, max+1))
 	if err != nil {

@@ -18,16 +18,30 @@ import (
 // whether this call may be repeated, and counts attempts for logs and
 // Response.Attempts.
 type callState struct {
-	retryable bool
-	attempts  int
+	context.Context // the call's context; callState rides in it as a value
+	retryable       bool
+	attempts        int
+	// ambiguous is set when an attempt failed after the request may have
+	// reached the server (a transport error or a cut body): its effect is
+	// unknown.
+	ambiguous bool
 }
 
 type callStateKey struct{}
 
+// Value makes the state its own context value: one allocation per call
+// instead of a state and a context.WithValue.
+func (st *callState) Value(key any) any {
+	if key == (callStateKey{}) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
 func stateOf(ctx context.Context) *callState {
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	if st == nil {
-		return &callState{}
+		return &callState{Context: ctx}
 	}
 	return st
 }
@@ -39,12 +53,15 @@ var errRedirectRefused = errors.New("refusing to follow a redirect of a non-GET 
 // authHeaders are removed from a request redirected to another host.
 var authHeaders = []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"}
 
-func newTransport() *http.Transport {
+func newTransport(perHost int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	// Size the idle pool for concurrent use: net/http keeps 2 per host,
-	// which churns connections under load (see PITFALLS.md).
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 64
+	// which churns connections under load (see PITFALLS.md). Capping open
+	// connections at the pool's size means a burst never opens connections
+	// the pool would then have to close.
+	t.MaxIdleConns = 4 * perHost
+	t.MaxIdleConnsPerHost = perHost
+	t.MaxConnsPerHost = perHost
 	t.IdleConnTimeout = 90 * time.Second
 	return t
 }
@@ -53,12 +70,13 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 	var hc http.Client
 	if cfg.httpClient != nil {
 		hc = *cfg.httpClient
-	} else {
+	}
+	if hc.Timeout == 0 {
 		hc.Timeout = cfg.timeout
 	}
 	next := hc.Transport
 	if next == nil {
-		next = newTransport()
+		next = newTransport(cfg.connsPerHost)
 	}
 	// attemptTransport deliberately has no CloseIdleConnections method:
 	// retryablehttp closes idle connections after every failed call, which
@@ -131,6 +149,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 			return false, err
 		}
+		st.ambiguous = true
 		return true, nil
 	}
 	switch resp.StatusCode {

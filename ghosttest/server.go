@@ -283,6 +283,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f != nil && f.apply(w, r) {
 		return
 	}
+	if f != nil && f.CutBody {
+		cutBody(w, r, s.mux)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"hash/fnv"
+	"hash/maphash"
 	"strconv"
 )
 
@@ -46,6 +46,7 @@ type Envelope struct {
 	Kind    Kind
 	Payload json.RawMessage // the item (object) or the items (array); nil when there is none
 	Success bool            // {"success": true} seen
+	Failed  bool            // {"success": false} seen: the body is an error
 	Meta    Meta
 }
 
@@ -56,11 +57,12 @@ func (e Envelope) IsList() bool {
 
 // Fingerprint hashes the payload, so a pager can tell one page from the next
 // without keeping it.
-func (e Envelope) Fingerprint() uint64 {
-	h := fnv.New64a()
-	h.Write(e.Payload)
-	return h.Sum64()
-}
+func (e Envelope) Fingerprint() uint64 { return Hash(e.Payload) }
+
+var hashSeed = maphash.MakeSeed()
+
+// Hash is a fast, process-local hash of b.
+func Hash(b []byte) uint64 { return maphash.Bytes(hashSeed, b) }
 
 // ErrNotJSON is returned by Parse for a body that is not a JSON object or array.
 var ErrNotJSON = errors.New("response body is not a JSON object or array")
@@ -115,6 +117,9 @@ func Parse(body []byte, listKey string) (Envelope, error) {
 		return Envelope{}, err
 	}
 	success, hasSuccess := boolean(t.Success)
+	if hasSuccess && !success {
+		return Envelope{Kind: KindSuccess, Failed: true}, nil
+	}
 	switch {
 	case present(t.Doc):
 		return Envelope{Kind: KindDoc, Payload: t.Doc, Success: success}, nil

@@ -1,0 +1,121 @@
+// Command ghost-mock serves the ghosttest mock of the Ghost API over HTTP, for
+// integration tests in any language:
+//
+//	go run ./cmd/ghost-mock -addr 127.0.0.1:12111 -profile all
+//
+// It prints the URL and the credentials it accepts, then serves until
+// interrupted. Every flag is accepted under every profile; a flag the
+// profile does not use is ignored.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ghostanalytics/ghost-go/ghosttest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "ghost-mock:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run parses args, starts the mock, reports its URL on ready (when not nil)
+// and serves until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("ghost-mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg ghosttest.Config
+	var profile, hours string
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:12111", "listen address (127.0.0.1:0 picks a free port)")
+	fs.StringVar(&profile, "profile", string(ghosttest.ProfileAll), "API part to emulate: "+profileList())
+	fs.StringVar(&cfg.PublicKey, "public-key", ghosttest.DefaultPublicKey, "Ghost Basic auth username")
+	fs.StringVar(&cfg.SecretKey, "secret-key", ghosttest.DefaultSecretKey, "Ghost Basic auth password; Komoju Basic auth username")
+	fs.StringVar(&cfg.APIKey, "api-key", ghosttest.DefaultAPIKey, "Checkout x-api-key")
+	fs.StringVar(&cfg.AuthToken, "auth-token", ghosttest.DefaultAuthToken, "Spark X-AC-Auth-Token")
+	fs.StringVar(&cfg.BearerToken, "bearer", ghosttest.DefaultBearerToken, "Exports bearer token")
+	fs.IntVar(&cfg.Seed, "seed", 0, "objects to preload per resource")
+	fs.IntVar(&cfg.CheckoutRateLimit, "checkout-rate-limit", 100, "Checkout requests per minute per client (negative: off)")
+	fs.IntVar(&cfg.SparkCallLimit, "spark-call-limit", 0, "Spark calls per minute (0: off)")
+	fs.IntVar(&cfg.ExportConcurrency, "export-concurrency", 2, "exports allowed to run at once")
+	fs.StringVar(&hours, "export-hours", "", "daily UTC hours the export service is open, e.g. 10-15 (default: always)")
+	fs.DurationVar(&cfg.ExportDuration, "export-duration", 3*time.Second, "time an export takes to reach DONE")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg.Profile = ghosttest.Profile(profile)
+	if hours != "" {
+		h, err := parseHours(hours)
+		if err != nil {
+			return err
+		}
+		cfg.ExportHours = &h
+	}
+	srv, err := ghosttest.Start(ghosttest.WithConfig(cfg))
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Fprintf(stdout, "ghost-mock serving profile %q at %s\n", srv.Config.Profile, srv.URL)
+	fmt.Fprintf(stdout, "  GHOST_BASE_URL=%s\n", srv.URL)
+	fmt.Fprintf(stdout, "  public key %s, secret key %s\n", srv.Config.PublicKey, srv.Config.SecretKey)
+	fmt.Fprintf(stdout, "  x-api-key %s, X-AC-Auth-Token %s, bearer %s\n", srv.Config.APIKey, srv.Config.AuthToken, srv.Config.BearerToken)
+	fmt.Fprintf(stdout, "  try: %s\n", curlHint(srv))
+	if ready != nil {
+		ready <- srv.URL
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// curlHint is a first request to try against the profile being served.
+func curlHint(srv *ghosttest.Server) string {
+	c := srv.Config
+	switch c.Profile {
+	case ghosttest.ProfileKomoju:
+		return fmt.Sprintf("curl -u %s: %s/api/v1/customers", c.SecretKey, srv.URL)
+	case ghosttest.ProfileCheckout:
+		return fmt.Sprintf("curl -H 'x-api-key: %s' %s/api/carts", c.APIKey, srv.URL)
+	case ghosttest.ProfileSparkPay:
+		return fmt.Sprintf("curl -H 'X-AC-Auth-Token: %s' %s/api/v1/products", c.AuthToken, srv.URL)
+	case ghosttest.ProfileClover:
+		return fmt.Sprintf(`curl -H 'Authorization: Bearer %s' -d '{"type":"ORDERS","startTime":1700000000000,"endTime":1700086400000}' %s/v3/merchants/m1/exports`, c.BearerToken, srv.URL)
+	}
+	return fmt.Sprintf("curl -u %s:%s %s/api/v1/accounts/1", c.PublicKey, c.SecretKey, srv.URL)
+}
+
+func profileList() string {
+	names := make([]string, len(ghosttest.Profiles))
+	for i, p := range ghosttest.Profiles {
+		names[i] = string(p)
+	}
+	return strings.Join(names, ", ")
+}
+
+func parseHours(s string) ([2]int, error) {
+	from, to, ok := strings.Cut(s, "-")
+	a, err1 := strconv.Atoi(strings.TrimSpace(from))
+	b, err2 := strconv.Atoi(strings.TrimSpace(to))
+	if !ok || err1 != nil || err2 != nil || a < 0 || a > 23 || b < 1 || b > 24 || a >= b {
+		return [2]int{}, fmt.Errorf("-export-hours %q: want FROM-TO in whole UTC hours, e.g. 10-15", s)
+	}
+	return [2]int{a, b}, nil
+}

@@ -1,0 +1,252 @@
+package ghost_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	ghost "github.com/ghostanalytics/ghost-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const orderDoc = `{"doc":{"id":1,"amount":5000,"orderItems":[{"amount":5000,"type":"item"}]}}`
+
+var someOrder = ghost.OrderParams{Amount: 5000, OrderItems: []ghost.OrderItem{{Amount: 5000, Type: ghost.OrderItemTypeItem}}}
+
+func TestRetryGetSucceedsAfter503(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			reply(503, `{"message":"down","status":503,"error":"Service Unavailable"}`),
+			reply(200, orderDoc),
+		}}
+		c := newFakeClient(t, f)
+		var resp ghost.Response
+		o, err := c.Orders.Get(t.Context(), "1", ghost.WithResponse(&resp))
+		require.NoError(t, err)
+		assert.Equal(t, ghost.IntID(1), o.ID)
+		assert.Equal(t, 2, f.count())
+		assert.Equal(t, 2, resp.Attempts)
+	})
+}
+
+func TestRetryPolicyByMethod(t *testing.T) {
+	down := reply(503, `{"message":"down","status":503,"error":"Service Unavailable"}`)
+	reset := failWith(syscall.ECONNRESET)
+	tests := []struct {
+		name      string
+		fault     func(*http.Request) (*http.Response, error)
+		call      func(c *ghost.Client) error
+		wantCalls int
+	}{
+		{"GET 503 retried", down, func(c *ghost.Client) error { _, err := c.Orders.Get(context.Background(), "1"); return err }, 4},
+		{"DELETE 503 retried", down, func(c *ghost.Client) error { return c.Orders.Delete(context.Background(), "1") }, 4},
+		{"POST without key 503 not retried", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder)
+			return err
+		}, 1},
+		{"POST without key reset not retried", reset, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder)
+			return err
+		}, 1},
+		{"POST with key retried", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder, ghost.WithIdempotencyKey("order-1"))
+			return err
+		}, 4},
+		{"GET reset retried", reset, func(c *ghost.Client) error { _, err := c.Orders.Get(context.Background(), "1"); return err }, 4},
+		{"GET 404 not retried", reply(404, `{"message":"nope","status":404,"error":"Not Found"}`),
+			func(c *ghost.Client) error { _, err := c.Orders.Get(context.Background(), "1"); return err }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){tt.fault}}
+				c := newFakeClient(t, f)
+				err := tt.call(c)
+				require.Error(t, err)
+				assert.Equal(t, tt.wantCalls, f.count())
+			})
+		})
+	}
+}
+
+func TestRetrySameIdempotencyKeyEveryAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			failWith(syscall.ECONNRESET),
+			reply(502, `<html>bad gateway</html>`, "Content-Type", "text/html"),
+			reply(201, orderDoc),
+		}}
+		c := newFakeClient(t, f)
+		_, err := c.Orders.Create(t.Context(), someOrder, ghost.WithIdempotencyKey("key-123"))
+		require.NoError(t, err)
+		require.Equal(t, 3, f.count())
+		for i, r := range f.reqs {
+			assert.Equal(t, "key-123", r.Header.Get("Idempotency-Key"), "attempt %d", i+1)
+			assert.JSONEq(t, `{"amount":5000,"orderItems":[{"amount":5000,"type":"item"}]}`, string(f.bodies[i]), "attempt %d body", i+1)
+		}
+	})
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter func(now time.Time) string
+		wantWait   time.Duration
+	}{
+		{"seconds", func(time.Time) string { return "2" }, 2 * time.Second},
+		{"http date", func(now time.Time) string { return now.Add(3 * time.Second).UTC().Format(http.TimeFormat) }, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var times []time.Time
+				f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+					func(r *http.Request) (*http.Response, error) {
+						times = append(times, time.Now())
+						return reply(429, `{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down"}}`,
+							"Retry-After", tt.retryAfter(time.Now()))(r)
+					},
+					func(r *http.Request) (*http.Response, error) {
+						times = append(times, time.Now())
+						return reply(200, orderDoc)(r)
+					},
+				}}
+				c := newFakeClient(t, f)
+				_, err := c.Orders.Get(t.Context(), "1")
+				require.NoError(t, err)
+				require.Len(t, times, 2)
+				wait := times[1].Sub(times[0])
+				// The HTTP-date form has one-second resolution.
+				assert.GreaterOrEqual(t, wait, tt.wantWait-time.Second)
+				assert.LessOrEqual(t, wait, tt.wantWait+tt.wantWait/10+time.Millisecond)
+			})
+		})
+	}
+}
+
+func TestRetryAfterBeyondMaxWaitIsNotSlept(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			reply(429, `{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down"}}`, "Retry-After", "3600"),
+		}}
+		c := newFakeClient(t, f)
+		start := time.Now()
+		_, err := c.Orders.Get(t.Context(), "1")
+		assert.Zero(t, time.Since(start), "must not sleep an hour")
+		assert.Equal(t, 1, f.count())
+		require.ErrorIs(t, err, ghost.ErrRateLimited)
+		var ge *ghost.Error
+		require.ErrorAs(t, err, &ge)
+		assert.Equal(t, time.Hour, ge.RetryAfter)
+		assert.Equal(t, "RATE_LIMITED", ge.Code)
+	})
+}
+
+func TestRetriesExhaustedReturnLastError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			reply(503, `{"message":"first","status":503,"error":"Service Unavailable"}`),
+			reply(503, `{"message":"still down","status":503,"error":"Service Unavailable"}`, "X-Request-Id", "req_42"),
+		}}
+		c := newFakeClient(t, f, ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 2, MinWait: time.Second, MaxWait: 10 * time.Second}))
+		var resp ghost.Response
+		_, err := c.Orders.Get(t.Context(), "1", ghost.WithResponse(&resp))
+		require.ErrorIs(t, err, ghost.ErrUnavailable)
+		var ge *ghost.Error
+		require.ErrorAs(t, err, &ge)
+		assert.Equal(t, 503, ge.StatusCode)
+		assert.Equal(t, "still down", ge.Message)
+		assert.Equal(t, "req_42", ge.RequestID)
+		assert.Equal(t, 3, f.count())
+		assert.Equal(t, 3, resp.Attempts)
+	})
+}
+
+func TestBackoffGrowsWithJitter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var times []time.Time
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			func(r *http.Request) (*http.Response, error) {
+				times = append(times, time.Now())
+				return reply(500, `{"message":"boom","status":500,"error":"Internal Server Error"}`)(r)
+			},
+		}}
+		c := newFakeClient(t, f, ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: time.Second, MaxWait: time.Minute}))
+		_, err := c.Orders.Get(t.Context(), "1")
+		require.Error(t, err)
+		require.Len(t, times, 4)
+		for i := 1; i < 4; i++ {
+			base := time.Second << (i - 1)
+			wait := times[i].Sub(times[i-1])
+			assert.GreaterOrEqual(t, wait, base/2, "retry %d", i)
+			assert.LessOrEqual(t, wait, base, "retry %d", i)
+		}
+	})
+}
+
+func TestContextEndsRetrySleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			reply(503, `{"message":"down","status":503,"error":"Service Unavailable"}`, "Retry-After", "20"),
+		}}
+		c := newFakeClient(t, f)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Orders.Get(ctx, "1")
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 5*time.Second, time.Since(start))
+	})
+}
+
+// truncatedBody fails mid-read, like a connection reset in the body.
+type truncatedBody struct{ data []byte }
+
+func (b *truncatedBody) Read(p []byte) (int, error) {
+	if len(b.data) == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+func (b *truncatedBody) Close() error { return nil }
+
+func TestTruncatedBodyRetriedForGet(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+			func(r *http.Request) (*http.Response, error) {
+				resp, _ := reply(200, "")(r)
+				resp.Body = &truncatedBody{data: []byte(orderDoc[:20])}
+				return resp, nil
+			},
+			reply(200, orderDoc),
+		}}
+		c := newFakeClient(t, f)
+		o, err := c.Orders.Get(t.Context(), "1")
+		require.NoError(t, err)
+		assert.Equal(t, int64(5000), o.Amount)
+		assert.Equal(t, 2, f.count())
+	})
+}
+
+func TestTruncatedBodyNotRetriedForPostWithoutKey(t *testing.T) {
+	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
+		func(r *http.Request) (*http.Response, error) {
+			resp, _ := reply(201, "")(r)
+			resp.Body = &truncatedBody{data: []byte(orderDoc[:20])}
+			return resp, nil
+		},
+	}}
+	c := newFakeClient(t, f)
+	_, err := c.Orders.Create(t.Context(), someOrder)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, io.ErrUnexpectedEOF), "got %v", err)
+	assert.Equal(t, 1, f.count())
+}
