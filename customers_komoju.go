@@ -181,5 +181,5 @@ func (s *CustomersService) allKomoju(ctx context.Context, p CustomerListParams, 
 	}
 	return pageNumberPager(&p.Page, p.PerPage, func(ctx context.Context) (*Page[Customer], error) {
 		return s.listKomoju(ctx, p, opts)
-	}).all(ctx)
+	}).all(ctx, opts)
 }

@@ -181,7 +181,7 @@ func (r *ResourceService[T]) All(ctx context.Context, params *ListParams, opts .
 	}
 	return nextPager(r.s, r.name, first, func(ctx context.Context) (*Page[T], error) {
 		return r.List(ctx, params, opts...)
-	}, opts).all(ctx)
+	}, opts).all(ctx, opts)
 }
 
 // pageKey identifies a page of a list by its origin, path and query, page 1 when
