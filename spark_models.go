@@ -80,6 +80,18 @@ func (d SparkDecimal) Cents() (int64, bool) {
 	return r.Num().Int64(), true
 }
 
+// Money converts d to a Money amount. A value with a non-zero digit below
+// cents is refused (ErrMoneyPrecision) rather than rounded; unset is 0.00.
+func (d SparkDecimal) Money() (Money, error) {
+	if d.s == "" {
+		return Money{}, nil
+	}
+	return ParseMoney(d.s)
+}
+
+// SparkDecimalFromMoney returns the decimal of a Money amount (49.99).
+func SparkDecimalFromMoney(m Money) SparkDecimal { return SparkDecimal{s: m.String()} }
+
 // MarshalJSON implements json.Marshaler: the number, or null when unset.
 func (d SparkDecimal) MarshalJSON() ([]byte, error) {
 	if d.s == "" {

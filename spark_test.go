@@ -541,6 +541,13 @@ func TestSparkDecimal(t *testing.T) {
 	assert.Equal(t, "-0.05", ghost.SparkDecimalFromCents(-5).String())
 	assert.Equal(t, 1, dec(t, "10").Cmp(dec(t, "9.99")))
 
+	m, err := dec(t, "19.90").Money()
+	require.NoError(t, err)
+	assert.Equal(t, ghost.MoneyFromCents(1990), m)
+	_, err = dec(t, "0.005").Money()
+	assert.ErrorIs(t, err, ghost.ErrMoneyPrecision)
+	assert.Equal(t, "49.99", ghost.SparkDecimalFromMoney(ghost.MoneyFromCents(4999)).String())
+
 	b, err := json.Marshal(struct {
 		P ghost.SparkDecimal `json:"p,omitzero"`
 	}{})
