@@ -3,6 +3,7 @@ package ghost_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -571,4 +572,45 @@ func TestSparkAllFollowsRelativeNextPage(t *testing.T) {
 	}
 	assert.Equal(t, []ghost.ID{"1", "2"}, ids)
 	assert.Equal(t, []string{"", "page=2"}, *seen)
+}
+
+func TestSparkConcurrentUse(t *testing.T) {
+	srv := newSpark(t, ghosttest.WithSeed(2))
+	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	ctx := context.Background()
+	const workers, each = 8, 5
+	errs := make(chan error, workers*each*3)
+	done := make(chan struct{})
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < each; i++ {
+				p, created, err := products.Upsert(ctx, ghost.Product{ItemName: "p", Variants: []ghost.Variant{{Description: "v"}}})
+				if err == nil && !created {
+					err = errors.New("upsert without id did not create")
+				}
+				errs <- err
+				if err != nil {
+					continue
+				}
+				_, err = products.Filled(ctx, p.ID, nil)
+				errs <- err
+				_, err = products.List(ctx, &ghost.ListParams{Count: 3, Expand: []string{"variants"}, Sort: []ghost.SortField{ghost.Desc("id")}})
+				errs <- err
+			}
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	page, err := products.List(ctx, &ghost.ListParams{Count: 1})
+	require.NoError(t, err)
+	assert.Equal(t, ghost.Some(2+workers*each), page.Meta.Total)
+	variants, err := ghost.Resource[ghost.Variant](srv.Client, "variants").List(ctx, &ghost.ListParams{Count: 1})
+	require.NoError(t, err)
+	assert.Equal(t, ghost.Some(4+workers*each), variants.Meta.Total)
 }

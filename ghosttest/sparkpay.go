@@ -341,7 +341,7 @@ func (p *sparkPay) children(resource string, obj sparkObj, nested string, v spar
 		st := p.stores["variants"]
 		for _, vid := range sortedIDs(st.items) {
 			it := st.items[vid]
-			if n, _ := it["product_id"].(json.Number).Int64(); int(n) == id {
+			if intOf(it["product_id"]) == id {
 				out = append(out, p.render(st.schema, it, v))
 			}
 		}
@@ -357,8 +357,23 @@ func (p *sparkPay) children(resource string, obj sparkObj, nested string, v spar
 }
 
 func objID(obj sparkObj) int {
-	n, _ := obj["id"].(json.Number).Int64()
-	return int(n)
+	return intOf(obj["id"])
+}
+
+// intOf reads a stored integer (a json.Number); anything else is 0.
+func intOf(v any) int {
+	n, _ := v.(json.Number)
+	i, _ := n.Int64()
+	return int(i)
+}
+
+// ratOf reads a stored number exactly; anything else is 0.
+func ratOf(v any) *big.Rat {
+	r, ok := new(big.Rat).SetString(fmt.Sprint(v))
+	if !ok {
+		return new(big.Rat)
+	}
+	return r
 }
 
 func sortedIDs(m map[int]sparkObj) []int {
@@ -404,9 +419,7 @@ func compareValues(kind sparkKind, a, b any) int {
 	}
 	switch kind {
 	case sparkInt, sparkDecimal:
-		ra, _ := new(big.Rat).SetString(string(a.(json.Number)))
-		rb, _ := new(big.Rat).SetString(string(b.(json.Number)))
-		return ra.Cmp(rb)
+		return ratOf(a).Cmp(ratOf(b))
 	case sparkTime:
 		ta, _ := time.Parse(time.RFC3339, a.(string))
 		tb, _ := time.Parse(time.RFC3339, b.(string))
@@ -731,7 +744,13 @@ func (p *sparkPay) nestedList(w http.ResponseWriter, r *http.Request, st *sparkS
 		return
 	}
 	p.mu.Lock()
-	all := p.children(st.schema.name, st.items[id], nested, sparkView{})
+	parent, exists := st.items[id]
+	if !exists {
+		p.mu.Unlock()
+		sparkError(w, http.StatusNotFound, fmt.Sprintf("No %s with id %d", st.schema.name, id))
+		return
+	}
+	all := p.children(st.schema.name, parent, nested, sparkView{})
 	sortItems(all, keys)
 	items := make([]sparkObj, len(all))
 	for i, obj := range all {
@@ -894,8 +913,8 @@ func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, nestedI
 			continue
 		}
 		if target, ok := sc.ref[name]; ok {
-			n, _ := v.(json.Number).Int64()
-			if _, exists := p.stores[target].items[int(n)]; !exists {
+			n := intOf(v)
+			if _, exists := p.stores[target].items[n]; !exists {
 				return nil, fmt.Sprintf("%s %d does not exist", name, n)
 			}
 		}
@@ -1004,8 +1023,8 @@ func orderTotal(f sparkObj) string {
 	a, _ := amount.Int64()
 	var sum int64
 	for _, x := range items {
-		n, _ := x.(map[string]any)["amount"].(json.Number).Int64()
-		sum += n
+		it, _ := x.(map[string]any)
+		sum += int64(intOf(it["amount"]))
 	}
 	if a <= 0 || a != sum {
 		return fmt.Sprintf("amount %d must be positive and equal the sum of order_items amounts (%d)", a, sum)
@@ -1034,9 +1053,8 @@ func (p *sparkPay) apply(resource string, id int, ch *sparkChange) int {
 		links := slices.Clone(ch.catIDs)
 		for _, c := range ch.newCats {
 			if raw, ok := c.fields["id"]; ok {
-				n, _ := raw.(json.Number).Int64()
 				delete(c.fields, "id")
-				p.apply("categories", int(n), c)
+				p.apply("categories", intOf(raw), c)
 				continue
 			}
 			links = append(links, p.apply("categories", 0, c))
@@ -1134,7 +1152,7 @@ func (p *sparkPay) remove(w http.ResponseWriter, r *http.Request, st *sparkStore
 		delete(p.catLink, id)
 		if vs, ok := p.stores["variants"]; ok {
 			for vid, v := range vs.items {
-				if n, _ := v["product_id"].(json.Number).Int64(); int(n) == id {
+				if intOf(v["product_id"]) == id {
 					delete(vs.items, vid)
 				}
 			}
