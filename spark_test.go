@@ -133,21 +133,23 @@ func TestSparkFilters(t *testing.T) {
 }
 
 func TestSparkAllThreePages(t *testing.T) {
-	srv := newSpark(t, ghosttest.WithSeed(5))
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
-	var got []string
-	for p, err := range products.All(context.Background(), &ghost.ListParams{Count: 2}) {
-		require.NoError(t, err)
-		got = append(got, p.ItemName)
-	}
-	assert.Equal(t, []string{"Item 1", "Item 2", "Item 3", "Item 4", "Item 5"}, got)
-	reqs := srv.Requests()
-	require.Len(t, reqs, 3)
-	for i, want := range []string{"count=2", "count=2&page=2", "count=2&page=3"} {
-		assert.Equal(t, "GET", reqs[i].Method)
-		assert.Equal(t, "/api/v1/products", reqs[i].Path)
-		assert.Equal(t, want, reqs[i].RawQuery)
-		assert.Equal(t, ghosttest.DefaultAuthToken, reqs[i].Header.Get("X-AC-Auth-Token"))
+	for _, opts := range [][]ghost.RequestOption{nil, {ghost.WithPrefetch()}} {
+		srv := newSpark(t, ghosttest.WithSeed(5))
+		products := ghost.Resource[ghost.Product](srv.Client, "products")
+		var got []string
+		for p, err := range products.All(context.Background(), &ghost.ListParams{Count: 2}, opts...) {
+			require.NoError(t, err)
+			got = append(got, p.ItemName)
+		}
+		assert.Equal(t, []string{"Item 1", "Item 2", "Item 3", "Item 4", "Item 5"}, got)
+		reqs := srv.Requests()
+		require.Len(t, reqs, 3)
+		for i, want := range []string{"count=2", "count=2&page=2", "count=2&page=3"} {
+			assert.Equal(t, "GET", reqs[i].Method)
+			assert.Equal(t, "/api/v1/products", reqs[i].Path)
+			assert.Equal(t, want, reqs[i].RawQuery)
+			assert.Equal(t, ghosttest.DefaultAuthToken, reqs[i].Header.Get("X-AC-Auth-Token"))
+		}
 	}
 }
 
