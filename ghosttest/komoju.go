@@ -45,6 +45,16 @@ type komojuSource struct {
 	Year           int    `json:"year,omitempty"`
 }
 
+// komojuList is the list envelope, in the seed's key order.
+type komojuList struct {
+	Resource string            `json:"resource"`
+	Total    int               `json:"total"`
+	Page     int               `json:"page"`
+	PerPage  int               `json:"per_page"`
+	LastPage int               `json:"last_page"`
+	Data     []*komojuCustomer `json:"data"`
+}
+
 type komoju struct {
 	srv *Server
 
@@ -175,9 +185,7 @@ func (k *komoju) list(w http.ResponseWriter, r *http.Request) {
 	}
 	k.mu.Unlock()
 	last := max(1, (total+perPage-1)/perPage)
-	writeJSON(w, http.StatusOK, map[string]any{
-		"resource": "list", "total": total, "page": page, "per_page": perPage, "last_page": last, "data": data,
-	})
+	writeJSON(w, http.StatusOK, komojuList{Resource: "list", Total: total, Page: page, PerPage: perPage, LastPage: last, Data: data})
 }
 
 func (k *komoju) show(w http.ResponseWriter, r *http.Request) {

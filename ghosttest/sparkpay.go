@@ -1,6 +1,7 @@
 package ghosttest
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -61,6 +62,7 @@ type sparkField struct {
 // sparkSchema describes one root resource.
 type sparkSchema struct {
 	name   string
+	order  []string // output order of the fields
 	fields map[string]sparkField
 	// ref names fields that must hold the id of an existing item of another
 	// resource (nil allowed unless required).
@@ -88,30 +90,30 @@ func sparkSchemas() map[string]*sparkSchema {
 		return m
 	}
 	return map[string]*sparkSchema{
-		"products": {name: "products", fields: with(map[string]sparkField{
+		"products": {name: "products", order: []string{"id", "item_name", "item_number", "price", "created_at", "updated_at", "variants", "categories"}, fields: with(map[string]sparkField{
 			"item_name":   {kind: sparkString, required: true},
 			"item_number": {kind: sparkString},
 			"price":       {kind: sparkDecimal},
 			"variants":    {kind: sparkNested},
 			"categories":  {kind: sparkNested},
 		})},
-		"variants": {name: "variants", fields: with(map[string]sparkField{
+		"variants": {name: "variants", order: []string{"id", "product_id", "description", "sort_order", "price", "created_at", "updated_at"}, fields: with(map[string]sparkField{
 			"product_id":  {kind: sparkInt, required: true},
 			"description": {kind: sparkString},
 			"sort_order":  {kind: sparkInt},
 			"price":       {kind: sparkDecimal},
 		}), ref: map[string]string{"product_id": "products"}},
-		"categories": {name: "categories", fields: with(map[string]sparkField{
+		"categories": {name: "categories", order: []string{"id", "name", "parent_id", "created_at", "updated_at"}, fields: with(map[string]sparkField{
 			"name":      {kind: sparkString, required: true},
 			"parent_id": {kind: sparkInt},
 		}), ref: map[string]string{"parent_id": "categories"}},
-		"customers": {name: "customers", fields: with(map[string]sparkField{
+		"customers": {name: "customers", order: []string{"id", "email", "first_name", "last_name", "metadata", "created_at", "updated_at"}, fields: with(map[string]sparkField{
 			"email":      {kind: sparkString, required: true},
 			"first_name": {kind: sparkString},
 			"last_name":  {kind: sparkString},
 			"metadata":   {kind: sparkMap},
 		})},
-		"orders": {name: "orders", fields: with(map[string]sparkField{
+		"orders": {name: "orders", order: []string{"id", "customer_id", "amount", "status", "order_items", "created_at", "updated_at"}, fields: with(map[string]sparkField{
 			"customer_id": {kind: sparkInt},
 			"amount":      {kind: sparkInt, required: true},
 			"status":      {kind: sparkString},
@@ -121,6 +123,78 @@ func sparkSchemas() map[string]*sparkSchema {
 }
 
 type sparkObj = map[string]any
+
+// orderedObj is a JSON object written in its keys' order, so responses read
+// like the seed's examples (id first, list metadata before the items).
+type orderedObj []orderedKV
+
+type orderedKV struct {
+	key string
+	val any
+}
+
+// MarshalJSON implements json.Marshaler.
+func (o orderedObj) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, kv := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		var v bytes.Buffer
+		enc := json.NewEncoder(&v)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(kv.key); err != nil {
+			return nil, err
+		}
+		v.Truncate(v.Len() - 1)
+		v.WriteByte(':')
+		if err := enc.Encode(kv.val); err != nil {
+			return nil, err
+		}
+		b.Write(bytes.TrimRight(v.Bytes(), "\n"))
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// ordered lays out a rendered item in its schema's field order, nested
+// items too; p.mu is held.
+func (p *sparkPay) ordered(sc *sparkSchema, obj sparkObj) orderedObj {
+	out := make(orderedObj, 0, len(obj))
+	for _, name := range sc.order {
+		v, ok := obj[name]
+		if !ok {
+			continue
+		}
+		if children, isList := v.([]sparkObj); isList {
+			v = p.orderedList(p.stores[name].schema, children)
+		}
+		out = append(out, orderedKV{name, v})
+	}
+	return out
+}
+
+func (p *sparkPay) orderedList(sc *sparkSchema, items []sparkObj) []orderedObj {
+	out := make([]orderedObj, len(items))
+	for i, it := range items {
+		out[i] = p.ordered(sc, it)
+	}
+	return out
+}
+
+// listEnvelope is Spark's list result: total_count, next_page and
+// previous_page (when they exist), then the items under key.
+func listEnvelope(total int, next, prev, key string, items []orderedObj) orderedObj {
+	out := orderedObj{{"total_count", total}}
+	if next != "" {
+		out = append(out, orderedKV{"next_page", next})
+	}
+	if prev != "" {
+		out = append(out, orderedKV{"previous_page", prev})
+	}
+	return append(out, orderedKV{key, items})
+}
 
 type sparkStore struct {
 	schema *sparkSchema
@@ -177,7 +251,22 @@ func (p *sparkPay) routes(mux *http.ServeMux) {
 }
 
 func sparkError(w http.ResponseWriter, status int, details string) {
-	writeJSON(w, status, map[string]any{"status_code": status, "message": http.StatusText(status), "details": details})
+	sparkJSON(w, status, orderedObj{{"status_code", status}, {"message", http.StatusText(status)}, {"details", details}})
+}
+
+// sparkJSON writes v as JSON without HTML escaping, so next_page URLs read
+// "?count=2&page=2" as in the seed.
+func sparkJSON(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		writeJSON(w, http.StatusInternalServerError, orderedObj{{"status_code", 500}, {"message", "Internal Server Error"}, {"details", "encoding failed"}})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(bytes.TrimRight(b.Bytes(), "\n"))
 }
 
 // wrap authenticates, applies the call limit and sets X-AC-Call-Limit, then
@@ -639,19 +728,19 @@ func (p *sparkPay) list(w http.ResponseWriter, r *http.Request, st *sparkStore) 
 		sparkError(w, http.StatusNotFound, fmt.Sprintf("Page %d does not exist (%d pages of %d)", page, last, count))
 		return
 	}
-	items := []sparkObj{}
+	items := []orderedObj{}
 	for _, obj := range matched[(page-1)*count : min(total, page*count)] {
-		items = append(items, p.render(st.schema, obj, view))
+		items = append(items, p.ordered(st.schema, p.render(st.schema, obj, view)))
 	}
 	p.mu.Unlock()
-	out := map[string]any{"total_count": total, st.schema.name: items}
+	var next, prev string
 	if page < last {
-		out["next_page"] = pageURL(r, page+1)
+		next = pageURL(r, page+1)
 	}
 	if page > 1 {
-		out["previous_page"] = pageURL(r, page-1)
+		prev = pageURL(r, page-1)
 	}
-	writeJSON(w, http.StatusOK, out)
+	sparkJSON(w, http.StatusOK, listEnvelope(total, next, prev, st.schema.name, items))
 }
 
 // item finds the {id} of the path; it writes a 404 and returns nil when
@@ -687,16 +776,16 @@ func (p *sparkPay) get(w http.ResponseWriter, r *http.Request, st *sparkStore) {
 func (p *sparkPay) writeItem(w http.ResponseWriter, status int, st *sparkStore, id int, view sparkView) {
 	p.mu.Lock()
 	obj, ok := st.items[id]
-	var out sparkObj
+	var out orderedObj
 	if ok {
-		out = p.render(st.schema, obj, view)
+		out = p.ordered(st.schema, p.render(st.schema, obj, view))
 	}
 	p.mu.Unlock()
 	if !ok {
 		sparkError(w, http.StatusNotFound, fmt.Sprintf("No %s with id %d", st.schema.name, id))
 		return
 	}
-	writeJSON(w, status, out)
+	sparkJSON(w, status, out)
 }
 
 func (p *sparkPay) filled(w http.ResponseWriter, r *http.Request, st *sparkStore) {
@@ -752,12 +841,12 @@ func (p *sparkPay) nestedList(w http.ResponseWriter, r *http.Request, st *sparkS
 	}
 	all := p.children(st.schema.name, parent, nested, sparkView{})
 	sortItems(all, keys)
-	items := make([]sparkObj, len(all))
+	items := make([]orderedObj, len(all))
 	for i, obj := range all {
-		items[i] = p.render(childSt.schema, obj, view)
+		items[i] = p.ordered(childSt.schema, p.render(childSt.schema, obj, view))
 	}
 	p.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(items), nested: items})
+	sparkJSON(w, http.StatusOK, listEnvelope(len(items), "", "", nested, items))
 }
 
 func (p *sparkPay) selectMany(w http.ResponseWriter, r *http.Request, st *sparkStore) {
@@ -797,12 +886,12 @@ func (p *sparkPay) selectMany(w http.ResponseWriter, r *http.Request, st *sparkS
 	if len(keys) > 0 {
 		sortItems(found, keys)
 	}
-	items := []sparkObj{}
+	items := []orderedObj{}
 	for _, obj := range found {
-		items = append(items, p.render(st.schema, obj, view))
+		items = append(items, p.ordered(st.schema, p.render(st.schema, obj, view)))
 	}
 	p.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(items), st.schema.name: items})
+	sparkJSON(w, http.StatusOK, listEnvelope(len(items), "", "", st.schema.name, items))
 }
 
 // ---- writing ----
