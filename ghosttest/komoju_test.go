@@ -215,3 +215,21 @@ func TestKomojuMockFormHash(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "payment_details", got["error"].(map[string]any)["param"])
 }
+
+func TestKomojuMockExactBodies(t *testing.T) {
+	srv := newKomojuServer(t)
+	_, created := komojuCall(t, srv, "POST", "/api/v1/customers", "application/x-www-form-urlencoded", "email=eldon%40dare.co&metadata%5Border_id%5D=abcdefg&payment_details=tok_1")
+	id := created["id"].(string)
+	raw := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.SetBasicAuth(ghosttest.DefaultSecretKey, "")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	customer := `{"id":"` + id + `","resource":"customer","email":"eldon@dare.co","source":{"type":"credit_card","brand":"visa","last_four_digits":"1111","month":1,"year":2023},"metadata":{"order_id":"abcdefg"},"created_at":"2018-11-13T06:20:21Z"}`
+	assert.Equal(t, customer, raw("/api/v1/customers/"+id))
+	assert.Equal(t, `{"resource":"list","total":1,"page":1,"per_page":10,"last_page":1,"data":[`+customer+`]}`, raw("/api/v1/customers"))
+}

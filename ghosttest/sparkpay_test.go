@@ -333,3 +333,23 @@ func TestSparkMockMultiKeySort(t *testing.T) {
 		assert.Equal(t, want, names(t, got["products"], "item_name"), query)
 	}
 }
+
+func TestSparkMockExactBodies(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(1))
+	raw := func(path string) string {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("X-AC-Auth-Token", ghosttest.DefaultAuthToken)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	assert.Equal(t, `{"status_code":400,"message":"Bad Request","details":"This method requires one or more resource IDs to be specified"}`,
+		raw("/api/v1/products/select_many"))
+	assert.Equal(t, `{"id":1,"item_name":"Item 1","item_number":"item-1","price":10.99}`,
+		raw("/api/v1/products/1?fields=price,item_number,item_name,id"))
+	host := strings.TrimPrefix(srv.URL, "http://")
+	assert.Equal(t, `{"total_count":2,"next_page":"http://`+host+`/api/v1/variants?count=1&fields=id&page=2","variants":[{"id":1}]}`,
+		raw("/api/v1/variants?count=1&fields=id"))
+}
