@@ -161,3 +161,26 @@ func (s *OrdersService) allSpark(ctx context.Context, p OrderListParams, opts []
 	}
 	return s.spark().All(ctx, lp, opts...)
 }
+
+// OrderUpdateParams changes an order under the Spark convention; unset
+// fields are left as they are.
+type OrderUpdateParams struct {
+	Status     Opt[string] `json:"status,omitzero"`
+	CustomerID Opt[ID]     `json:"customer_id,omitzero"`
+}
+
+// Update changes an order with a partial PUT /api/v1/orders/{id}. Only the
+// Spark convention updates orders (the Ghost API documents no order update);
+// under the others it is refused before sending. A missing order is
+// ErrNotFound.
+func (s *OrdersService) Update(ctx context.Context, orderID ID, params OrderUpdateParams, opts ...RequestOption) (*Order, error) {
+	if conv := s.client.cfg.convention; conv != ConventionSpark {
+		return nil, invalidParams("convention", "the %s convention has no order update", conv)
+	}
+	if id, ok := params.CustomerID.Get(); ok {
+		if _, isInt := id.Int(); !isInt {
+			return nil, invalidParams("customerId", "Spark ids are integers, got %q", string(id))
+		}
+	}
+	return s.spark().Update(ctx, orderID, params, opts...)
+}

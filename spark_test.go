@@ -499,6 +499,16 @@ func TestSparkOrders(t *testing.T) {
 	}
 	assert.Equal(t, []ghost.ID{"1", "2", "3"}, all)
 
+	upd, err := os.Update(ctx, o.ID, ghost.OrderUpdateParams{Status: ghost.Some("shipped"), CustomerID: ghost.Some(ghost.IntID(1))})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "PUT", "/api/v1/orders/3", "")
+	assert.JSONEq(t, `{"status":"shipped","customer_id":1}`, string(r.Body))
+	assert.Equal(t, "shipped", upd.Status)
+	assert.Equal(t, ghost.IntID(1), upd.CustomerID)
+	assert.Equal(t, int64(1500), upd.Amount)
+	_, err = os.Update(ctx, ghost.IntID(99), ghost.OrderUpdateParams{Status: ghost.Some("x")})
+	assert.ErrorIs(t, err, ghost.ErrNotFound)
+
 	require.NoError(t, os.Delete(ctx, o.ID))
 	assertSparkRequest(t, srv, "DELETE", "/api/v1/orders/3", "")
 
@@ -506,6 +516,8 @@ func TestSparkOrders(t *testing.T) {
 	_, err = os.Create(ctx, ghost.OrderParams{Amount: 10, GatID: "g", OrderItems: []ghost.OrderItem{{Amount: 10, Type: "item"}}})
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 	_, err = os.List(ctx, &ghost.OrderListParams{Referrer: "x"})
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	_, err = os.Update(ctx, ghost.IntID(1), ghost.OrderUpdateParams{CustomerID: ghost.Some(ghost.ID("cus_1"))})
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 	assert.Empty(t, srv.Requests())
 }
