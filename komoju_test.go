@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -296,3 +298,41 @@ func TestCustomerDecodesEveryConvention(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// The convention changes what is sent, never what can be decoded: a client
+// in one convention decodes the other conventions' shapes.
+func TestCustomerConventionsDecodeAnyShape(t *testing.T) {
+	bodies := map[string]string{
+		"/api/v1/customers":   `{"resource":"list","total":7,"page":1,"per_page":2,"last_page":4,"data":[{"id":"a","resource":"customer","email":"a@x.jp","source":null,"metadata":{},"created_at":"2018-11-13T06:20:21Z"},{"id":"b","email":"b@x.jp"}]}`,
+		"/api/v1/customers/g": `{"doc":{"id":"g","email":"g@x.io","createdAt":"2018-11-13T06:20:21Z"}}`,
+		"/api/v1/customers/7": `{"id":7,"email":"s@x.io","created_at":"2018-11-13T06:20:21Z"}`,
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(bodies[r.URL.Path]))
+	}))
+	defer ts.Close()
+	for _, conv := range []ghost.Convention{ghost.ConventionGhost, ghost.ConventionKomoju, ghost.ConventionSpark} {
+		t.Run(conv.String(), func(t *testing.T) {
+			c, err := ghost.NewClient(ghost.WithBaseURL(ts.URL), ghost.WithKeys("pk", "sk"), ghost.WithAuthToken("t"), ghost.WithConvention(conv))
+			require.NoError(t, err)
+			ctx := context.Background()
+			page, err := c.Customers.List(ctx, nil)
+			require.NoError(t, err)
+			require.Len(t, page.Items, 2)
+			assert.Equal(t, "a@x.jp", page.Items[0].Email)
+			assert.True(t, page.Items[0].CreatedAt.Equal(komojuCreated))
+			assert.Equal(t, ghost.Some(7), page.Meta.Total)
+			assert.Equal(t, ghost.Some(4), page.Meta.LastPage)
+			for _, id := range []ghost.ID{"g", "7"} {
+				if _, isInt := id.Int(); conv == ghost.ConventionSpark && !isInt {
+					continue // Spark ids are integers: refused before sending
+				}
+				got, err := c.Customers.Get(ctx, id)
+				require.NoError(t, err)
+				assert.Equal(t, id, got.ID)
+				assert.True(t, got.CreatedAt.Equal(komojuCreated), got.CreatedAt)
+			}
+		})
+	}
+}
