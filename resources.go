@@ -62,8 +62,8 @@ type SelectParams struct {
 	Fields []string
 }
 
-// reserved are the query parameters a filter's field may not shadow.
-var reserved = []string{"page", "count", "expand", "sort", "fields", "ids"}
+// sparkReserved are the query parameters a filter's field may not shadow.
+var sparkReserved = []string{"page", "count", "expand", "sort", "fields", "ids"}
 
 // sparkQuery builds a Spark query string from its parts, checking them.
 func sparkQuery(page, count int, expand []string, sort []SortField, fields []string, filters []Filter) (url.Values, error) {
@@ -110,7 +110,7 @@ func sparkQuery(page, count int, expand []string, sort []SortField, fields []str
 			return nil, f.err
 		}
 		switch {
-		case f.Field == "" || slices.Contains(reserved, f.Field):
+		case f.Field == "" || slices.Contains(sparkReserved, f.Field):
 			return nil, invalidParams("filters", "filter field %q is empty or a reserved parameter", f.Field)
 		case !f.Op.valid():
 			return nil, invalidParams("filters", "filter operator %q; want eq, not, like, startwith, gt, gte, lt or lte", f.Op)
@@ -121,10 +121,16 @@ func sparkQuery(page, count int, expand []string, sort []SortField, fields []str
 }
 
 func (r *ResourceService[T]) root() (string, error) {
+	if r == nil || r.s == nil || r.s.client == nil {
+		return "", invalidParams("client", "Resource needs a client")
+	}
 	return pathf("/api/v1/%s", idArg{"resource", ID(r.name)})
 }
 
 func (r *ResourceService[T]) item(id ID, suffix ...string) (string, error) {
+	if _, err := r.root(); err != nil {
+		return "", err
+	}
 	if _, ok := id.Int(); !ok && id != "" {
 		return "", invalidParams("id", "Spark ids are integers, got %q", string(id))
 	}
@@ -317,10 +323,11 @@ func (r *ResourceService[T]) SelectMany(ctx context.Context, ids []ID, params *S
 		strs[i] = string(id)
 	}
 	q.Set("ids", strings.Join(strs, ","))
-	path, err := pathf("/api/v1/%s/select_many", idArg{"resource", ID(r.name)})
+	path, err := r.root()
 	if err != nil {
 		return nil, err
 	}
+	path += "/select_many"
 	return listPage[T](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: r.name}, opts)
 }
 

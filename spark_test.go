@@ -282,6 +282,11 @@ func TestSparkGetFilledNested(t *testing.T) {
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 	_, err = ghost.Resource[ghost.Product](srv.Client, "..").List(ctx, nil)
 	assert.ErrorIs(t, err, ghost.ErrValidation)
+	_, err = ghost.Resource[ghost.Product](nil, "products").Get(ctx, ghost.IntID(1), nil)
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	for _, err := range ghost.Resource[ghost.Product](nil, "products").All(ctx, nil) {
+		assert.ErrorIs(t, err, ghost.ErrValidation)
+	}
 	assert.Empty(t, srv.Requests())
 }
 
