@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -87,6 +88,7 @@ func rawStream(ctx context.Context, hc *http.Client, e *ghost.Export, each func(
 			}
 			dec.Token() // ]
 		}
+		io.Copy(io.Discard, resp.Body) // keep the connection reusable
 		resp.Body.Close()
 	}
 	return nil
