@@ -153,6 +153,24 @@ func countRequests(e *matrixEnv, method, path string) int {
 	return n
 }
 
+var exportWaitCall = matrixCall{name: "export wait", run: func(ctx context.Context, e *matrixEnv) error {
+	e.srv.Clock.Freeze()
+	start := e.srv.Clock.Now().Add(-48 * time.Hour)
+	ex, err := e.srv.Client.Exports.Create(ctx, "m1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(24 * time.Hour)})
+	if err != nil {
+		return fmt.Errorf("setting up the export: %w", err)
+	}
+	e.srv.Clock.Advance(time.Hour) // the export is DONE; the fault hits the polls
+	e.inject("GET", "/v3/merchants/m1/exports/"+ex.ID.String())
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	done, err := e.client.Exports.Wait(wctx, "m1", ex.ID, ghost.WaitOptions{Interval: 5 * time.Millisecond, MaxInterval: 50 * time.Millisecond})
+	if err == nil && done.Status != ghost.ExportStatusDone {
+		return fmt.Errorf("wait returned status %s", done.Status)
+	}
+	return err
+}}
+
 var matrixCalls = []matrixCall{
 	{name: "GET", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("GET", "/api/v1/orders/"+e.orders[0].String())
@@ -206,6 +224,7 @@ var matrixCalls = []matrixCall{
 		}
 		return nil
 	}},
+	exportWaitCall,
 }
 
 func (e *matrixEnv) inject(method, path string) {
@@ -222,6 +241,7 @@ var expectations = map[string][]outcome{
 		{refused: true, doc: "connection error, 1 attempt"},
 		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "yields the connection error after the first page"},
+		{is: context.DeadlineExceeded, doc: "keeps polling through connection errors until its context ends"},
 	},
 	"reset before response": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -229,6 +249,7 @@ var expectations = map[string][]outcome{
 		{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds"},
 	},
 	"reset mid-body": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -236,6 +257,7 @@ var expectations = map[string][]outcome{
 		{is: errUnexpectedEOF, attempts: 1, doc: "unexpected EOF, 1 attempt (the order may exist: reconcile)"},
 		{ok: true, attempts: 3, doc: "succeeds: a retried DELETE that finds the order gone counts as done"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds"},
 	},
 	"slower than timeout": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -243,6 +265,7 @@ var expectations = map[string][]outcome{
 		{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds"},
 	},
 	"429 Retry-After seconds": {
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
@@ -250,6 +273,7 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds after waiting 1 s"},
 	},
 	"429 Retry-After date": {
 		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
@@ -257,6 +281,7 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds after waiting until the date"},
 	},
 	"503 burst": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -264,6 +289,7 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds"},
 	},
 	"502 HTML": {
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
@@ -271,6 +297,7 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
 		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: "succeeds"},
 	},
 	"malformed JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (status 200), not retried"},
@@ -278,6 +305,7 @@ var expectations = map[string][]outcome{
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
+		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"truncated JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
@@ -285,6 +313,7 @@ var expectations = map[string][]outcome{
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
+		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"empty 200": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\")"},
@@ -292,6 +321,7 @@ var expectations = map[string][]outcome{
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response: only a 204 may be empty"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
+		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"100 MB body": {
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge after reading 1 MiB, not retried"},
@@ -299,6 +329,7 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, doc: "yields ErrResponseTooLarge after the first page"},
+		{is: ghost.ErrResponseTooLarge, doc: "returns ErrResponseTooLarge at once"},
 	},
 	"redirect to another host": {
 		{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"},
@@ -306,6 +337,7 @@ var expectations = map[string][]outcome{
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{is: ghost.ErrNotFound, doc: "follows without credentials; yields the other host's 404"},
+		{is: ghost.ErrNotFound, doc: "follows without credentials; returns the other host's 404 at once"},
 	},
 }
 
@@ -329,11 +361,11 @@ func TestFaultMatrix(t *testing.T) {
 					assert.Equal(t, o.attempts, len(e.srv.Requests()), "requests received for the faulty step")
 				}
 				for _, h := range e.foreign.requests() {
-					for _, k := range []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"} {
+					for _, k := range []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token", "Referer"} {
 						assert.Empty(t, h.Get(k), "credential %s sent to another host", k)
 					}
 				}
-				if fc.name == "redirect to another host" && call.name != "GET" && call.name != "iterator mid-walk" {
+				if fc.name == "redirect to another host" && slices.Contains([]string{"POST with key", "POST without key", "DELETE"}, call.name) {
 					assert.Empty(t, e.foreign.requests(), "a non-GET must not reach the other host")
 				}
 				if call.after != nil && fc.name != "connection refused" {
@@ -347,7 +379,7 @@ func TestFaultMatrix(t *testing.T) {
 
 func newMatrixEnv(t *testing.T, fc faultCase) *matrixEnv {
 	opts := append([]ghost.Option{ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: 5 * time.Millisecond, MaxWait: 3 * time.Second})}, fc.options...)
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileGhost), ghosttest.WithClientOptions(opts...))
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileAll), ghosttest.WithClientOptions(opts...))
 	t.Cleanup(srv.Close)
 	e := &matrixEnv{t: t, srv: srv, client: srv.Client, foreign: newForeignHost(t), current: fc}
 	for range 5 {

@@ -59,7 +59,7 @@ func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 			assert.NotEmpty(t, f.reqs[0].Header.Get("Authorization"))
 			foreign := f.reqs[1]
 			assert.Equal(t, "evil.example", foreign.URL.Host)
-			for _, h := range []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"} {
+			for _, h := range []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token", "Referer"} {
 				assert.Empty(t, foreign.Header.Get(h), h)
 			}
 		})

@@ -50,8 +50,13 @@ func stateOf(ctx context.Context) *callState {
 // another host: its body and credentials must not go there.
 var errRedirectRefused = errors.New("refusing to follow a redirect of a non-GET request to another host")
 
-// authHeaders are removed from a request redirected to another host.
+// authHeaders carry credentials: they are added for the configured host only.
 var authHeaders = []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"}
+
+// crossOriginStripped are removed from a request redirected to another host:
+// the credentials, and the Referer net/http adds (it holds our URL, query
+// string included).
+var crossOriginStripped = append([]string{"Referer"}, authHeaders...)
 
 func newTransport(perHost int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
@@ -91,7 +96,7 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 			if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
 				return errRedirectRefused
 			}
-			for _, h := range authHeaders {
+			for _, h := range crossOriginStripped {
 				req.Header.Del(h)
 			}
 		}

@@ -151,7 +151,14 @@ func (r *raw) do(ctx context.Context, method, path string, body any, out any) er
 		io.Copy(io.Discard, resp.Body)
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return err
+	}
+	// Drain to EOF so the connection goes back to the pool: a careful
+	// hand-written client does this; without it every call opens a new
+	// connection (the baseline would be slower than it needs to be).
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 func newResty(url string) *resty.Client {
