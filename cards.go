@@ -66,6 +66,7 @@ type CardParams struct {
 	CVC      string `json:"cvc,omitempty"`
 }
 
+// String shows the card with only the last four digits and no CVC.
 func (p CardParams) String() string {
 	last4 := p.Number
 	if len(last4) > 4 {

@@ -63,6 +63,7 @@ const (
 	ConventionSpark
 )
 
+// String names the convention: ghost, komoju or spark.
 func (c Convention) String() string {
 	switch c {
 	case ConventionGhost:
@@ -86,6 +87,7 @@ type Credentials struct {
 	BearerToken string // Exports: Authorization: Bearer
 }
 
+// String shows which credentials are set, never their values.
 func (c Credentials) String() string {
 	f := func(s string) string {
 		if s == "" {

@@ -25,6 +25,7 @@ const (
 
 var kindNames = [...]string{"empty", "bare", "doc", "docs", "data", "success", "resource-list", "total-count"}
 
+// String names the shape.
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]

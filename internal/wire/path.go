@@ -20,6 +20,7 @@ type PathParamError struct {
 	Value string // the refused value (ids are not secrets)
 }
 
+// Error says which parameter was refused.
 func (e *PathParamError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("path parameter %d is empty", e.Index)
