@@ -557,18 +557,7 @@ func pageOf[T any](all []T, limit, offset int) []T {
 // ---- accounts ----
 
 func (g *ghostPart) getAccount(r *http.Request) (int, any, *ghostErr) {
-	id, e := pathInt(r, "accountId")
-	if e != nil {
-		return 0, nil, e
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	a, ok := g.accounts[id]
-	if !ok {
-		return 0, nil, ghostNotFound("Account %d not found", id)
-	}
-	cp := *a
-	return http.StatusOK, doc(cp), nil
+	return getByInt(g, r, "accountId", "Account", g.accounts)
 }
 
 // ---- customers ----
@@ -927,18 +916,7 @@ func (g *ghostPart) createIdentity(r *http.Request) (int, any, *ghostErr) {
 }
 
 func (g *ghostPart) getIdentity(r *http.Request) (int, any, *ghostErr) {
-	id, e := pathInt(r, "identityId")
-	if e != nil {
-		return 0, nil, e
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	v, ok := g.identities[id]
-	if !ok {
-		return 0, nil, ghostNotFound("Identity %d not found", id)
-	}
-	cp := *v
-	return http.StatusOK, doc(cp), nil
+	return getByInt(g, r, "identityId", "Identity", g.identities)
 }
 
 func (g *ghostPart) createIdentityType(r *http.Request) (int, any, *ghostErr) {
@@ -963,18 +941,7 @@ func (g *ghostPart) createIdentityType(r *http.Request) (int, any, *ghostErr) {
 }
 
 func (g *ghostPart) getIdentityType(r *http.Request) (int, any, *ghostErr) {
-	id, e := pathInt(r, "identityTypeId")
-	if e != nil {
-		return 0, nil, e
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	t, ok := g.identityTypes[id]
-	if !ok {
-		return 0, nil, ghostNotFound("Identity type %d not found", id)
-	}
-	cp := *t
-	return http.StatusOK, doc(cp), nil
+	return getByInt(g, r, "identityTypeId", "Identity type", g.identityTypes)
 }
 
 // createEvent records an identity event. The identity comes from the path;
@@ -1168,18 +1135,7 @@ func (g *ghostPart) createOrder(r *http.Request) (int, any, *ghostErr) {
 }
 
 func (g *ghostPart) getOrder(r *http.Request) (int, any, *ghostErr) {
-	id, e := pathInt(r, "orderId")
-	if e != nil {
-		return 0, nil, e
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	o, ok := g.orders[id]
-	if !ok {
-		return 0, nil, ghostNotFound("Order %d not found", id)
-	}
-	cp := *o
-	return http.StatusOK, doc(cp), nil
+	return getByInt(g, r, "orderId", "Order", g.orders)
 }
 
 func (g *ghostPart) deleteOrder(r *http.Request) (int, any, *ghostErr) {
@@ -1270,4 +1226,21 @@ func (g *ghostPart) listOrders(r *http.Request) (int, any, *ghostErr) {
 		docs[i] = *o
 	}
 	return http.StatusOK, map[string]any{"docs": docs}, nil
+}
+
+// getByInt answers GET of an integer-id resource held in m: the object in
+// {"doc": …}, or a 404 naming what was not found.
+func getByInt[T any](g *ghostPart, r *http.Request, param, what string, m map[int]*T) (int, any, *ghostErr) {
+	id, e := pathInt(r, param)
+	if e != nil {
+		return 0, nil, e
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	v, ok := m[id]
+	if !ok {
+		return 0, nil, ghostNotFound("%s %d not found", what, id)
+	}
+	cp := *v
+	return http.StatusOK, doc(cp), nil
 }
