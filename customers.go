@@ -2,7 +2,6 @@ package ghost
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"time"
 )
@@ -23,29 +22,30 @@ type Customer struct {
 	Resource    string            `json:"resource,omitempty"` // Komoju: "customer"
 	CreatedAt   time.Time         `json:"createdAt,omitzero"`
 	UpdatedAt   time.Time         `json:"updatedAt,omitzero"`
+
+	snakeTimes
 }
 
-// UnmarshalJSON implements json.Unmarshaler, accepting createdAt/updatedAt
-// as well as created_at/updated_at.
-func (c *Customer) UnmarshalJSON(b []byte) error {
-	type plain Customer
-	var w struct {
-		plain
-		CreatedAtSnake *time.Time `json:"created_at"`
-		UpdatedAtSnake *time.Time `json:"updated_at"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*c = Customer(w.plain)
-	if w.CreatedAtSnake != nil && c.CreatedAt.IsZero() {
-		c.CreatedAt = *w.CreatedAtSnake
-	}
-	if w.UpdatedAtSnake != nil && c.UpdatedAt.IsZero() {
-		c.UpdatedAt = *w.UpdatedAtSnake
-	}
-	return nil
+// snakeTimes catches the snake_case timestamps of Komoju and Spark in the same
+// decoding pass as the camelCase ones (a custom UnmarshalJSON would double the
+// cost of decoding every model); normalize folds them in. Its fields are
+// always empty after the SDK returns a value.
+type snakeTimes struct {
+	CreatedAtSnake time.Time `json:"created_at,omitzero"`
+	UpdatedAtSnake time.Time `json:"updated_at,omitzero"`
 }
+
+func (t *snakeTimes) fold(created, updated *time.Time) {
+	if created.IsZero() {
+		*created = t.CreatedAtSnake
+	}
+	if updated.IsZero() {
+		*updated = t.UpdatedAtSnake
+	}
+	*t = snakeTimes{}
+}
+
+func (c *Customer) normalize() { c.snakeTimes.fold(&c.CreatedAt, &c.UpdatedAt) }
 
 // CustomerParams creates a customer. Description is Ghost only; Currency and
 // PaymentDetails are Komoju only (PaymentDetails is required there). A field

@@ -285,12 +285,17 @@ func TestCustomerDecodesEveryConvention(t *testing.T) {
 	for _, body := range []string{
 		`{"id":"cus_1","createdAt":"2024-05-06T07:08:09Z","updatedAt":"2024-05-06T07:08:09Z"}`,
 		`{"id":"cus_1","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T07:08:09Z"}`,
+		`{"doc":{"id":"cus_1","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T07:08:09Z"}}`,
 	} {
-		var c ghost.Customer
-		require.NoError(t, jsonUnmarshal(body, &c))
-		assert.Equal(t, ghost.ID("cus_1"), c.ID)
-		assert.True(t, c.CreatedAt.Equal(at), body)
-		assert.True(t, c.UpdatedAt.Equal(at), body)
+		for _, conv := range []ghost.Convention{ghost.ConventionGhost, ghost.ConventionKomoju, ghost.ConventionSpark} {
+			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, body)}}
+			c, err := newFakeClient(t, f, ghost.WithConvention(conv)).Customers.Get(t.Context(), "1")
+			require.NoError(t, err, body)
+			assert.Equal(t, ghost.ID("cus_1"), c.ID)
+			assert.True(t, c.CreatedAt.Equal(at), body)
+			assert.True(t, c.UpdatedAt.Equal(at), body)
+			assert.Zero(t, c.CreatedAtSnake, "folded into CreatedAt")
+		}
 	}
 	var c ghost.Customer
 	assert.Error(t, jsonUnmarshal(`{"id":"x","created_at":"yesterday"}`, &c))

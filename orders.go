@@ -26,6 +26,8 @@ type OrderItem struct {
 	Type        OrderItemType `json:"type"`
 	IdentityID  ID            `json:"identityId,omitempty"`
 	Description string        `json:"description,omitempty"`
+
+	itemSnake
 }
 
 // Order is an order. Amount is in cents and equals the sum of its items. It
@@ -41,6 +43,9 @@ type Order struct {
 	OrderItems []OrderItem `json:"orderItems,omitempty"`
 	CreatedAt  time.Time   `json:"createdAt,omitzero"`
 	UpdatedAt  time.Time   `json:"updatedAt,omitzero"`
+
+	orderSnake
+	snakeTimes
 }
 
 // OrderParams creates an order. Amount must equal the sum of the items'

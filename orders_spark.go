@@ -2,65 +2,45 @@ package ghost
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
-	"time"
 )
 
-// UnmarshalJSON implements json.Unmarshaler, accepting the snake_case names
-// (customer_id, order_items, created_at, …) as well as the camelCase ones.
-func (o *Order) UnmarshalJSON(b []byte) error {
-	type plain Order
-	var w struct {
-		plain
-		CustomerIDSnake ID          `json:"customer_id"`
-		CardIDSnake     ID          `json:"card_id"`
-		GatIDSnake      string      `json:"gat_id"`
-		OrderItemsSnake []OrderItem `json:"order_items"`
-		CreatedAtSnake  *time.Time  `json:"created_at"`
-		UpdatedAtSnake  *time.Time  `json:"updated_at"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*o = Order(w.plain)
-	if o.CustomerID == "" {
-		o.CustomerID = w.CustomerIDSnake
-	}
-	if o.CardID == "" {
-		o.CardID = w.CardIDSnake
-	}
-	if o.GatID == "" {
-		o.GatID = w.GatIDSnake
-	}
-	if o.OrderItems == nil {
-		o.OrderItems = w.OrderItemsSnake
-	}
-	if w.CreatedAtSnake != nil && o.CreatedAt.IsZero() {
-		o.CreatedAt = *w.CreatedAtSnake
-	}
-	if w.UpdatedAtSnake != nil && o.UpdatedAt.IsZero() {
-		o.UpdatedAt = *w.UpdatedAtSnake
-	}
-	return nil
+// orderSnake catches the snake_case spellings of Order's fields (Spark) in
+// the same decoding pass; normalize folds them in.
+type orderSnake struct {
+	CustomerIDSnake ID          `json:"customer_id,omitempty"`
+	CardIDSnake     ID          `json:"card_id,omitempty"`
+	GatIDSnake      string      `json:"gat_id,omitempty"`
+	OrderItemsSnake []OrderItem `json:"order_items,omitempty"`
 }
 
-// UnmarshalJSON implements json.Unmarshaler, accepting identity_id as well
-// as identityId.
-func (it *OrderItem) UnmarshalJSON(b []byte) error {
-	type plain OrderItem
-	var w struct {
-		plain
-		IdentityIDSnake ID `json:"identity_id"`
+// itemSnake catches identity_id.
+type itemSnake struct {
+	IdentityIDSnake ID `json:"identity_id,omitempty"`
+}
+
+func (o *Order) normalize() {
+	if o.CustomerID == "" {
+		o.CustomerID = o.CustomerIDSnake
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+	if o.CardID == "" {
+		o.CardID = o.CardIDSnake
 	}
-	*it = OrderItem(w.plain)
-	if it.IdentityID == "" {
-		it.IdentityID = w.IdentityIDSnake
+	if o.GatID == "" {
+		o.GatID = o.GatIDSnake
 	}
-	return nil
+	if o.OrderItems == nil {
+		o.OrderItems = o.OrderItemsSnake
+	}
+	o.orderSnake = orderSnake{}
+	o.snakeTimes.fold(&o.CreatedAt, &o.UpdatedAt)
+	for i := range o.OrderItems {
+		it := &o.OrderItems[i]
+		if it.IdentityID == "" {
+			it.IdentityID = it.IdentityIDSnake
+		}
+		it.itemSnake = itemSnake{}
+	}
 }
 
 // sparkOrderItem and sparkOrderBody are what a Spark orders resource accepts.

@@ -64,8 +64,15 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	if _, err := s.do(ctx, r, v, opts); err != nil {
 		return nil, err
 	}
+	if n, ok := any(v).(normalizer); ok {
+		n.normalize()
+	}
 	return v, nil
 }
+
+// normalizer is a model that catches other conventions' spellings of its
+// fields in the decoding pass and folds them in afterwards.
+type normalizer interface{ normalize() }
 
 // listPage runs r and decodes one page of items with its metadata.
 func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
@@ -87,6 +94,13 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 	}
 	if items == nil {
 		items = []T{}
+	}
+	if len(items) > 0 {
+		if _, ok := any(&items[0]).(normalizer); ok {
+			for i := range items {
+				any(&items[i]).(normalizer).normalize()
+			}
+		}
 	}
 	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.fingerprint}, nil
 }

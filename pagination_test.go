@@ -168,3 +168,23 @@ func TestListPageMeta(t *testing.T) {
 	assert.Equal(t, ghost.Some(2), p.Meta.Offset)
 	assert.False(t, p.Meta.Total.IsSet(), "the Ghost API promises no total")
 }
+
+func TestOrdersDecodeEitherCasing(t *testing.T) {
+	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, `{"docs":[
+		{"id":1,"amount":10,"customer_id":"cus_1","card_id":"card_1","gat_id":"g","order_items":[{"amount":10,"type":"item","identity_id":3}],"created_at":"2024-05-06T07:08:09Z"},
+		{"id":2,"amount":20,"customerId":"cus_2","orderItems":[{"amount":20,"type":"fee","identityId":4}],"createdAt":"2024-05-06T07:08:09Z"}]}`)}}
+	c := newFakeClient(t, f)
+	p, err := c.Orders.List(t.Context(), nil)
+	require.NoError(t, err)
+	require.Len(t, p.Items, 2)
+	for i, o := range p.Items {
+		assert.Equal(t, ghost.ID(fmt.Sprintf("cus_%d", i+1)), o.CustomerID)
+		require.Len(t, o.OrderItems, 1)
+		assert.Equal(t, ghost.IntID(int64(3+i)), o.OrderItems[0].IdentityID)
+		assert.False(t, o.CreatedAt.IsZero())
+		assert.Zero(t, o.CustomerIDSnake)
+		assert.Nil(t, o.OrderItemsSnake)
+	}
+	assert.Equal(t, ghost.ID("card_1"), p.Items[0].CardID)
+	assert.Equal(t, "g", p.Items[0].GatID)
+}

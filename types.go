@@ -44,6 +44,11 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	case len(b) == 0:
 		return fmt.Errorf("ghost: empty id")
 	case b[0] == '"':
+		// Most ids are plain ASCII strings: take them without a decoder.
+		if len(b) >= 2 && b[len(b)-1] == '"' && plainString(b[1:len(b)-1]) {
+			*id = ID(b[1 : len(b)-1])
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -52,6 +57,10 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		return nil
 	case string(b) == "null":
 		*id = ""
+		return nil
+	}
+	if isCanonicalInt(string(b)) {
+		*id = ID(b)
 		return nil
 	}
 	var n json.Number
@@ -63,6 +72,17 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	}
 	*id = ID(n.String())
 	return nil
+}
+
+// plainString reports whether b, the inside of a JSON string, needs no
+// unescaping: printable ASCII without quote or backslash.
+func plainString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func isCanonicalInt(s string) bool {

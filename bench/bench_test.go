@@ -163,7 +163,8 @@ func (r *raw) do(ctx context.Context, method, path string, body any, out any) er
 
 func newResty(url string) *resty.Client {
 	return resty.New().SetBaseURL(url).SetBasicAuth(publicKey, secretKey).
-		SetTransport(tunedTransport()).SetHeader("Accept", "application/json")
+		SetTransport(tunedTransport()).SetHeader("Accept", "application/json").
+		SetDisableWarn(true) // it warns on every request over plain http (loopback here)
 }
 
 var orderParams = ghost.OrderParams{Amount: 5000, CustomerID: "cus_000001", CardID: "card_000001",
