@@ -52,8 +52,9 @@ func docsPage(offset, limit, total int) []byte {
 // cannedServer answers with fixed bytes, as fast as it can.
 type cannedServer struct {
 	*httptest.Server
-	conns atomic.Int64
-	pages map[int][]byte // offset → page of 100 orders, for walks
+	conns   atomic.Int64
+	pages   map[int][]byte // offset → page of 100 orders, for walks
+	latency time.Duration  // added to every list page
 }
 
 func newCannedServer(tb testing.TB, walkTotal int) *cannedServer {
@@ -78,6 +79,10 @@ func newCannedServer(tb testing.TB, walkTotal int) *cannedServer {
 			w.WriteHeader(http.StatusCreated)
 			w.Write(order)
 		case r.Method == "GET" && r.URL.Path == "/api/v1/orders":
+			if cs.latency > 0 {
+				// A network round trip: time the client waits without working.
+				time.Sleep(cs.latency)
+			}
 			if walkTotal > 0 {
 				off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 				w.Write(cs.pages[off])
@@ -280,11 +285,20 @@ func BenchmarkOrdersList100(b *testing.B) {
 	})
 }
 
-// workPerItem simulates what a caller does with each item.
-func workPerItem(o *ghost.Order) int {
+// workPerItem simulates what a caller does with each item (~2 µs).
+func workPerItem(o *ghost.Order) int { return work(o, 2000) }
+
+// work spins n steps over the item's values (read once, so every caller
+// does exactly the same work).
+func work(o *ghost.Order, n int) int {
+	return spin(o.Amount, len(o.CustomerID), n)
+}
+
+//go:noinline
+func spin(amount int64, idLen, n int) int {
 	h := 0
-	for range 2000 {
-		h = h*31 + int(o.Amount) + len(o.CustomerID)
+	for range n {
+		h = h*31 + int(amount) + idLen
 	}
 	return h
 }
@@ -410,5 +424,59 @@ func BenchmarkConcurrent64(b *testing.B) {
 			return r.do(ctx, "GET", "/api/v1/customers/cus_000001", nil, &env)
 		})
 		b.ReportMetric(float64(srv.conns.Load()), "conns")
+	})
+}
+
+// BenchmarkWalkWithLatency walks 20,000 orders from a server 2 ms away (a
+// round trip per page, as over a network), with about 20 µs of work per item
+// (2 ms a page, as long as a fetch): the case prefetching is for.
+func BenchmarkWalkWithLatency(b *testing.B) {
+	const total = 20_000
+	srv := newCannedServer(b, total)
+	srv.latency = 2 * time.Millisecond
+	ctx := context.Background()
+	walk := func(b *testing.B, opts ...ghost.RequestOption) {
+		c := newSDK(b, srv.URL)
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			for o, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 100}, opts...) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				work(&o, 20_000)
+				n++
+			}
+			if n != total {
+				b.Fatalf("walked %d", n)
+			}
+		}
+		b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
+	}
+	b.Run("impl=sdk", func(b *testing.B) { walk(b) })
+	b.Run("impl=sdk-prefetch", func(b *testing.B) { walk(b, ghost.WithPrefetch()) })
+	b.Run("impl=handloop", func(b *testing.B) {
+		r := newRaw(srv.URL)
+		b.ReportAllocs()
+		for b.Loop() {
+			n := 0
+			for off := 0; ; off += 100 {
+				var env struct{ Docs []ghost.Order }
+				if err := r.do(ctx, "GET", "/api/v1/orders?limit=100&offset="+strconv.Itoa(off), nil, &env); err != nil {
+					b.Fatal(err)
+				}
+				for i := range env.Docs {
+					work(&env.Docs[i], 20_000)
+					n++
+				}
+				if len(env.Docs) < 100 {
+					break
+				}
+			}
+			if n != total {
+				b.Fatalf("walked %d", n)
+			}
+		}
+		b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
 	})
 }
