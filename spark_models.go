@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,7 +25,25 @@ func ParseSparkDecimal(s string) (SparkDecimal, error) {
 	if !isDecimal(s) {
 		return SparkDecimal{}, invalidParams("decimal", "%q is not a decimal number", s)
 	}
-	return SparkDecimal{s: s}, nil
+	return SparkDecimal{s: canonicalDecimal(s)}, nil
+}
+
+// canonicalDecimal drops the leading zeros of a decimal's integer part
+// ("007.50" → "7.50", "000" → "0"), which JSON numbers may not have.
+func canonicalDecimal(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	if hasFrac {
+		return sign + intPart + "." + frac
+	}
+	return sign + intPart
 }
 
 // SparkDecimalFromCents returns the decimal of an amount in cents (1999 → 19.99).
@@ -125,7 +144,7 @@ func (d *SparkDecimal) UnmarshalJSON(b []byte) error {
 		}
 		s = ratString(r)
 	}
-	*d = SparkDecimal{s: s}
+	*d = SparkDecimal{s: canonicalDecimal(s)}
 	return nil
 }
 
