@@ -3,9 +3,12 @@ package ghost_test
 import (
 	"encoding/json"
 	"math/big"
+	"strings"
 	"testing"
 
 	ghost "github.com/ghostanalytics/ghost-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzSparkDecimal: what SparkDecimal accepts is a number math/big agrees
@@ -63,5 +66,17 @@ func decode[T any](t *testing.T, b []byte, v *T) {
 	}
 	if _, err := json.Marshal(v); err != nil {
 		t.Fatalf("%T decoded %q but cannot encode it: %v", v, b, err)
+	}
+}
+
+func TestSparkDecimalRefusesHugeExponents(t *testing.T) {
+	for _, in := range []string{`1e100000`, `1e-100000`, `"1e5000000"`, `1e41`, `"2E-41"`} {
+		var d ghost.SparkDecimal
+		assert.Error(t, json.Unmarshal([]byte(in), &d), in)
+	}
+	for in, want := range map[string]string{`1e2`: "100", `"25e-1"`: "2.5", `1E+3`: "1000", `1e40`: "1" + strings.Repeat("0", 40)} {
+		var d ghost.SparkDecimal
+		require.NoError(t, json.Unmarshal([]byte(in), &d), in)
+		assert.Equal(t, want, d.String(), in)
 	}
 }

@@ -28,6 +28,20 @@ func ParseSparkDecimal(s string) (SparkDecimal, error) {
 	return SparkDecimal{s: canonicalDecimal(s)}, nil
 }
 
+// maxDecimalExponent bounds the exponent SparkDecimal accepts in 1e2 form.
+const maxDecimalExponent = 40
+
+// smallExponent reports whether s, a number with an exponent part, has one
+// of at most maxDecimalExponent in size.
+func smallExponent(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	exp, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+	return err == nil && exp >= -maxDecimalExponent && exp <= maxDecimalExponent
+}
+
 // canonicalDecimal drops the leading zeros of a decimal's integer part
 // ("007.50" → "7.50", "000" → "0"), which JSON numbers may not have.
 func canonicalDecimal(s string) string {
@@ -137,7 +151,12 @@ func (d *SparkDecimal) UnmarshalJSON(b []byte) error {
 		}
 	}
 	if !isDecimal(s) {
-		// Accept what JSON allows beyond our plain syntax (1e2), exactly.
+		// Accept what JSON allows beyond our plain syntax (1e2), exactly, but
+		// only with a modest exponent: 1e1000000 would cost the client
+		// megabytes and seconds (a server must not be able to do that).
+		if !smallExponent(s) {
+			return fmt.Errorf("ghost: %.30q is not a decimal number within range", s)
+		}
 		r, ok := new(big.Rat).SetString(s)
 		if !ok {
 			return fmt.Errorf("ghost: %.30q is not a decimal number", s)
