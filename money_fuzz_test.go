@@ -35,6 +35,14 @@ func FuzzMoney(f *testing.F) {
 		}
 		want, ok := new(big.Rat).SetString(text)
 		if !ok {
+			// math/big refuses exponents it cannot hold; with one that large,
+			// only zero is in range and a whole number of cents.
+			if i := strings.IndexAny(text, "eE"); i >= 0 && len(strings.TrimLeft(text[i+1:], "+-")) > 9 {
+				if m.Cents() != 0 {
+					t.Fatalf("%q decoded to %s, want 0", text, m.String())
+				}
+				return
+			}
 			t.Fatalf("accepted %q that math/big cannot parse", text)
 		}
 		got := new(big.Rat).SetFrac64(m.Cents(), 100)
