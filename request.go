@@ -76,7 +76,8 @@ type Response struct {
 	CallLimit  CallLimit // Spark X-AC-Call-Limit, when sent
 }
 
-// CallLimit is Spark's X-AC-Call-Limit header, "used/max".
+// CallLimit is Spark's X-AC-Call-Limit header, "used/max". Both are 0 when
+// the response has no such header; Max is 0 when the server enforces none.
 type CallLimit struct {
 	Used, Max int
 }
