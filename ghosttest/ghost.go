@@ -568,22 +568,7 @@ func validEmail(s string) bool {
 }
 
 func (g *ghostPart) createCustomer(r *http.Request) (int, any, *ghostErr) {
-	b, e := readGhostBody(r)
-	if e != nil {
-		return 0, nil, e
-	}
-	email, _, e := b.str("email")
-	if e != nil {
-		return 0, nil, e
-	}
-	if email != "" && !validEmail(email) {
-		return 0, nil, ghostBad("email is not a valid email address")
-	}
-	desc, _, e := b.str("description")
-	if e != nil {
-		return 0, nil, e
-	}
-	meta, _, e := b.metadata()
+	_, email, desc, meta, e := readCustomerBody(r)
 	if e != nil {
 		return 0, nil, e
 	}
@@ -600,6 +585,26 @@ func (g *ghostPart) createCustomer(r *http.Request) (int, any, *ghostErr) {
 	}
 	g.customers[c.ID] = c
 	return http.StatusCreated, doc(c.clone()), nil
+}
+
+// readCustomerBody reads and checks a customer's fields: email (a bare
+// address when given), description, metadata.
+func readCustomerBody(r *http.Request) (b ghostBody, email, desc string, meta map[string]string, e *ghostErr) {
+	if b, e = readGhostBody(r); e != nil {
+		return
+	}
+	if email, _, e = b.str("email"); e != nil {
+		return
+	}
+	if email != "" && !validEmail(email) {
+		e = ghostBad("email is not a valid email address")
+		return
+	}
+	if desc, _, e = b.str("description"); e != nil {
+		return
+	}
+	meta, _, e = b.metadata()
+	return
 }
 
 // metadata reads the metadata field: an object of strings.
@@ -646,22 +651,7 @@ func (g *ghostPart) listCustomers(r *http.Request) (int, any, *ghostErr) {
 // "" or null is cleared, an absent one is left as it is.
 func (g *ghostPart) updateCustomer(r *http.Request) (int, any, *ghostErr) {
 	id := r.PathValue("customerId")
-	b, e := readGhostBody(r)
-	if e != nil {
-		return 0, nil, e
-	}
-	email, _, e := b.str("email")
-	if e != nil {
-		return 0, nil, e
-	}
-	if email != "" && !validEmail(email) {
-		return 0, nil, ghostBad("email is not a valid email address")
-	}
-	desc, _, e := b.str("description")
-	if e != nil {
-		return 0, nil, e
-	}
-	meta, _, e := b.metadata()
+	b, email, desc, meta, e := readCustomerBody(r)
 	if e != nil {
 		return 0, nil, e
 	}
