@@ -74,9 +74,14 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 // fields in the decoding pass and folds them in afterwards.
 type normalizer interface{ normalize() }
 
-// listPage runs r and decodes one page of items with its metadata.
+// listPage runs r and decodes one page of items with its metadata and a
+// fingerprint of its payload (for the pager's repeated-page check).
 func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
-	var items []T
+	var (
+		items []T
+		fp    uint64
+		fast  bool
+	)
 	if s.speaksGhost() {
 		r.fast = func(data []byte) bool {
 			var env struct {
@@ -85,12 +90,15 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 			if json.Unmarshal(data, &env) != nil || env.Docs == nil {
 				return false
 			}
-			items = *env.Docs
+			items, fp, fast = *env.Docs, wire.Hash(data), true
 			return true
 		}
 	}
 	if _, err := s.do(ctx, r, &items, opts); err != nil {
 		return nil, err
+	}
+	if !fast {
+		fp = r.env.Fingerprint()
 	}
 	if items == nil {
 		items = []T{}
@@ -102,7 +110,7 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 			}
 		}
 	}
-	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: r.fingerprint}, nil
+	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: fp}, nil
 }
 
 // speaksGhost reports whether the service's responses are expected in the

@@ -188,3 +188,24 @@ func TestOrdersDecodeEitherCasing(t *testing.T) {
 	assert.Equal(t, ghost.ID("card_1"), p.Items[0].CardID)
 	assert.Equal(t, "g", p.Items[0].GatID)
 }
+
+func TestPageNumberWalkDetectsServerIgnoringPage(t *testing.T) {
+	// A Komoju-style list that says there are 5 pages but always sends page 1:
+	// decoded through the tolerant envelope parser, not the Ghost fast path.
+	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200,
+		`{"resource":"list","total":10,"page":1,"per_page":2,"last_page":5,"data":[{"id":"a"},{"id":"b"}]}`)}}
+	c := newFakeClient(t, f, ghost.WithConvention(ghost.ConventionKomoju))
+	var n int
+	var last error
+	for _, err := range c.Customers.All(t.Context(), &ghost.CustomerListParams{PerPage: 2}) {
+		if err != nil {
+			last = err
+			break
+		}
+		n++
+	}
+	require.ErrorIs(t, last, ghost.ErrPagingLoop)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, 2, f.count())
+	assert.Equal(t, "2", f.reqs[1].URL.Query().Get("page"), "the second request asked for page 2")
+}

@@ -149,9 +149,8 @@ type request struct {
 	fast func(data []byte) bool
 
 	// Filled by do.
-	env         wire.Envelope
-	fingerprint uint64 // hash of the payload, for lists
-	streamBody  io.ReadCloser
+	env        wire.Envelope
+	streamBody io.ReadCloser
 }
 
 // do is the one executor every service method calls: it builds the request,
@@ -179,9 +178,10 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return nil, err
 	}
 	logPath := u.EscapedPath()
-	fail := func(e *Error) (*Response, error) {
+	// fail stamps an error with the request it belongs to.
+	fail := func(e *Error) error {
 		e.Method, e.Path = r.method, logPath
-		return nil, e
+		return e
 	}
 
 	var body []byte
@@ -192,7 +192,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		body, contentType = []byte(b.Encode()), "application/x-www-form-urlencoded"
 	default:
 		if body, err = json.Marshal(b); err != nil {
-			return fail(invalidParams("", "cannot encode request body: %v", err))
+			return nil, fail(invalidParams("", "cannot encode request body: %v", err))
 		}
 		contentType = "application/json"
 	}
@@ -217,7 +217,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	}
 	hreq, err := retryablehttp.NewRequestWithContext(ctx, r.method, u.String(), bodyArg)
 	if err != nil {
-		return fail(invalidParams("", "cannot build request: %v", err))
+		return nil, fail(invalidParams("", "cannot build request: %v", err))
 	}
 	h := hreq.Header
 	for k, vs := range cc.header {
@@ -239,7 +239,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			name = "Idempotency-Key"
 		}
 		if err := checkIdempotencyKey(name, cc.idempotencyKey); err != nil {
-			return fail(err)
+			return nil, fail(err)
 		}
 		h.Set(name, cc.idempotencyKey)
 	}
@@ -248,7 +248,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		scheme = schemeFor(s.name, c.cfg.convention)
 	}
 	if err := ep.applyAuth(h, scheme); err != nil {
-		return fail(err)
+		return nil, fail(err)
 	}
 
 	var (
@@ -276,7 +276,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		}
 		var ge *Error
 		if errors.As(err, &ge) {
-			return fail(ge)
+			return nil, fail(ge)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("ghost: %s %s: %w", r.method, logPath, ctxErr)
@@ -300,8 +300,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		if err != nil {
 			var ge *Error
 			if errors.As(err, &ge) {
-				_, e := fail(ge)
-				return resp, e
+				return resp, fail(ge)
 			}
 			return resp, fmt.Errorf("ghost: %s %s: reading body: %w", r.method, logPath, err)
 		}
@@ -312,43 +311,35 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return resp, nil
 	}
 	if hresp.StatusCode >= 300 {
-		_, e := fail(newAPIError(r.method, logPath, hresp, data, c.cfg.now()))
-		return resp, e
+		return resp, fail(newAPIError(r.method, logPath, hresp, data, c.cfg.now()))
 	}
 	if r.fast != nil && r.fast(data) {
-		r.fingerprint = wire.Hash(data)
 		return resp, nil
 	}
 	env, err := wire.Parse(data, r.listKey)
 	if err != nil {
-		_, e := fail(badResponse(hresp, data, "cannot parse response: %v", err))
-		return resp, e
+		return resp, fail(badResponse(hresp, data, "cannot parse response: %v", err))
 	}
 	if env.Failed {
 		// {"success": false, "error": …} with a 2xx status is still an error.
 		e := newAPIError(r.method, logPath, hresp, data, c.cfg.now())
 		e.StatusCode = statusOfCode(e.Code)
-		_, ferr := fail(e)
-		return resp, ferr
+		return resp, fail(e)
 	}
 	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
 		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
 		// stream) says nothing about whether the call took effect.
-		_, e := fail(badResponse(hresp, data, "empty response body with status %d", hresp.StatusCode))
-		return resp, e
+		return resp, fail(badResponse(hresp, data, "empty response body with status %d", hresp.StatusCode))
 	}
 	r.env = env
-	r.fingerprint = env.Fingerprint()
 	if out == nil {
 		return resp, nil
 	}
 	if len(env.Payload) == 0 {
-		_, e := fail(badResponse(hresp, data, "response has no %s", payloadWord(out)))
-		return resp, e
+		return resp, fail(badResponse(hresp, data, "response has no %s", payloadWord(out)))
 	}
 	if err := json.Unmarshal(env.Payload, out); err != nil {
-		_, e := fail(badResponse(hresp, data, "cannot decode %s: %v", payloadWord(out), err))
-		return resp, e
+		return resp, fail(badResponse(hresp, data, "cannot decode %s: %v", payloadWord(out), err))
 	}
 	return resp, nil
 }

@@ -285,9 +285,6 @@ func BenchmarkOrdersList100(b *testing.B) {
 	})
 }
 
-// workPerItem simulates what a caller does with each item (~2 µs).
-func workPerItem(o *ghost.Order) int { return work(o, 2000) }
-
 // work spins n steps over the item's values (read once, so every caller
 // does exactly the same work).
 func work(o *ghost.Order, n int) int {
@@ -303,81 +300,67 @@ func spin(amount int64, idLen, n int) int {
 	return h
 }
 
+// sdkWalk walks total orders with the SDK's iterator, doing workN steps per
+// item, and reports items/s.
+func sdkWalk(b *testing.B, url string, total, workN int, opts ...ghost.RequestOption) {
+	c := newSDK(b, url)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		for o, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 100}, opts...) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			work(&o, workN)
+			n++
+		}
+		if n != total {
+			b.Fatalf("walked %d", n)
+		}
+	}
+	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
+}
+
+// handWalk is the same walk written by hand: limit/offset until a short page.
+func handWalk(b *testing.B, url string, total, workN int) {
+	r := newRaw(url)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		for off := 0; ; off += 100 {
+			var env struct{ Docs []ghost.Order }
+			if err := r.do(ctx, "GET", "/api/v1/orders?limit=100&offset="+strconv.Itoa(off), nil, &env); err != nil {
+				b.Fatal(err)
+			}
+			for i := range env.Docs {
+				work(&env.Docs[i], workN)
+				n++
+			}
+			if len(env.Docs) < 100 {
+				break
+			}
+		}
+		if n != total {
+			b.Fatalf("walked %d", n)
+		}
+	}
+	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
+}
+
+// BenchmarkWalk walks 100,000 orders, with no work per item and with about
+// 2 µs of it.
 func BenchmarkWalk(b *testing.B) {
 	const total = 100_000
 	srv := newCannedServer(b, total)
-	ctx := context.Background()
-	for _, work := range []bool{false, true} {
-		suffix := "/work=none"
-		if work {
-			suffix = "/work=2000ops"
-		}
-		b.Run("impl=sdk"+suffix, func(b *testing.B) {
-			c := newSDK(b, srv.URL)
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				for o, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 100}) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					if work {
-						workPerItem(&o)
-					}
-					n++
-				}
-				if n != total {
-					b.Fatalf("walked %d", n)
-				}
-			}
-			b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
-		})
-		b.Run("impl=sdk-prefetch"+suffix, func(b *testing.B) {
-			c := newSDK(b, srv.URL)
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				for o, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 100}, ghost.WithPrefetch()) {
-					if err != nil {
-						b.Fatal(err)
-					}
-					if work {
-						workPerItem(&o)
-					}
-					n++
-				}
-				if n != total {
-					b.Fatalf("walked %d", n)
-				}
-			}
-			b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
-		})
-		b.Run("impl=handloop"+suffix, func(b *testing.B) {
-			r := newRaw(srv.URL)
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				for off := 0; ; off += 100 {
-					var env struct{ Docs []ghost.Order }
-					if err := r.do(ctx, "GET", "/api/v1/orders?limit=100&offset="+strconv.Itoa(off), nil, &env); err != nil {
-						b.Fatal(err)
-					}
-					for i := range env.Docs {
-						if work {
-							workPerItem(&env.Docs[i])
-						}
-						n++
-					}
-					if len(env.Docs) < 100 {
-						break
-					}
-				}
-				if n != total {
-					b.Fatalf("walked %d", n)
-				}
-			}
-			b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
-		})
+	for _, w := range []struct {
+		name  string
+		steps int
+	}{{"none", 0}, {"2000ops", 2000}} {
+		b.Run("impl=sdk/work="+w.name, func(b *testing.B) { sdkWalk(b, srv.URL, total, w.steps) })
+		b.Run("impl=sdk-prefetch/work="+w.name, func(b *testing.B) { sdkWalk(b, srv.URL, total, w.steps, ghost.WithPrefetch()) })
+		b.Run("impl=handloop/work="+w.name, func(b *testing.B) { handWalk(b, srv.URL, total, w.steps) })
 	}
 }
 
@@ -434,49 +417,7 @@ func BenchmarkWalkWithLatency(b *testing.B) {
 	const total = 20_000
 	srv := newCannedServer(b, total)
 	srv.latency = 2 * time.Millisecond
-	ctx := context.Background()
-	walk := func(b *testing.B, opts ...ghost.RequestOption) {
-		c := newSDK(b, srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
-			n := 0
-			for o, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 100}, opts...) {
-				if err != nil {
-					b.Fatal(err)
-				}
-				work(&o, 20_000)
-				n++
-			}
-			if n != total {
-				b.Fatalf("walked %d", n)
-			}
-		}
-		b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
-	}
-	b.Run("impl=sdk", func(b *testing.B) { walk(b) })
-	b.Run("impl=sdk-prefetch", func(b *testing.B) { walk(b, ghost.WithPrefetch()) })
-	b.Run("impl=handloop", func(b *testing.B) {
-		r := newRaw(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
-			n := 0
-			for off := 0; ; off += 100 {
-				var env struct{ Docs []ghost.Order }
-				if err := r.do(ctx, "GET", "/api/v1/orders?limit=100&offset="+strconv.Itoa(off), nil, &env); err != nil {
-					b.Fatal(err)
-				}
-				for i := range env.Docs {
-					work(&env.Docs[i], 20_000)
-					n++
-				}
-				if len(env.Docs) < 100 {
-					break
-				}
-			}
-			if n != total {
-				b.Fatalf("walked %d", n)
-			}
-		}
-		b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "items/s")
-	})
+	b.Run("impl=sdk", func(b *testing.B) { sdkWalk(b, srv.URL, total, 20_000) })
+	b.Run("impl=sdk-prefetch", func(b *testing.B) { sdkWalk(b, srv.URL, total, 20_000, ghost.WithPrefetch()) })
+	b.Run("impl=handloop", func(b *testing.B) { handWalk(b, srv.URL, total, 20_000) })
 }

@@ -51,11 +51,6 @@ type Envelope struct {
 	Meta    Meta
 }
 
-// IsList reports whether the payload is a JSON array.
-func (e Envelope) IsList() bool {
-	return len(e.Payload) > 0 && e.Payload[0] == '['
-}
-
 // Fingerprint hashes the payload, so a pager can tell one page from the next
 // without keeping it.
 func (e Envelope) Fingerprint() uint64 { return Hash(e.Payload) }

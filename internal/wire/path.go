@@ -50,7 +50,7 @@ func Path(format string, args ...string) (string, error) {
 			return "", fmt.Errorf("wire.Path: format %q needs more arguments", format)
 		}
 		b.WriteString(format[:i])
-		seg, err := Segment(args[n])
+		seg, err := segment(args[n])
 		if err != nil {
 			return "", &PathParamError{Index: n, Value: args[n]}
 		}
@@ -64,9 +64,9 @@ func Path(format string, args ...string) (string, error) {
 	return b.String(), nil
 }
 
-// Segment escapes one path segment, refusing values that a server would
+// segment escapes one path segment, refusing values that a server would
 // normalise away or that cannot be sent.
-func Segment(v string) (string, error) {
+func segment(v string) (string, error) {
 	if v == "" || v == "." || v == ".." || strings.ContainsRune(v, 0) {
 		return "", ErrBadPathParam
 	}
