@@ -1,12 +1,12 @@
 module github.com/ghostanalytics/ghost-go
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/google/go-querystring v1.2.0
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/stretchr/testify v1.12.1
-	golang.org/x/time v0.16.0
+	golang.org/x/time v0.15.0
 )
 
 require (
