@@ -45,31 +45,31 @@ func serviceCalls(ctx context.Context, c *ghost.Client, g int) []string {
 		}
 		seen = append(seen, fmt.Sprintf("%+v", v))
 	}
-	cus, err := c.Customers.Create(ctx, ghost.CustomerParams{Email: fmt.Sprintf("g%d@example.com", g)})
+	cus, err := c.Customers.Create(ctx, ghost.CustomerCreateParams{Email: fmt.Sprintf("g%d@example.com", g)})
 	note(cus, err)
 	if err == nil {
-		card, err := c.Cards.Create(ctx, cus.ID, ghost.CardParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
+		card, err := c.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
 		note(card, err)
 		if err == nil {
-			note(c.Charges.Create(ctx, ghost.ChargeParams{Amount: 500, CardID: card.ID, CustomerID: cus.ID}, ghost.WithIdempotencyKey(fmt.Sprintf("g%d", g))))
+			note(c.Charges.Create(ctx, ghost.ChargeCreateParams{Amount: 500, CardID: card.ID, CustomerID: cus.ID}, ghost.WithIdempotencyKey(fmt.Sprintf("g%d", g))))
 		}
 		note(c.Customers.Get(ctx, cus.ID))
 	}
 	note(c.Accounts.Get(ctx, "1"))
 	note(c.Accounts.Get(ctx, "404"))
-	ident, err := c.Identities.Create(ctx, ghost.IdentityParams{Name: "n"})
+	ident, err := c.Identities.Create(ctx, ghost.IdentityCreateParams{Name: "n"})
 	note(ident, err)
 	if err == nil {
-		note(c.Events.Create(ctx, ident.ID, ghost.EventParams{Name: "click"}))
+		note(c.Events.Create(ctx, ident.ID, ghost.EventCreateParams{Name: "click"}))
 		note(c.Identities.Get(ctx, ident.ID))
 	}
-	typ, err := c.IdentityTypes.Create(ctx, ghost.IdentityTypeParams{Name: "t"})
+	typ, err := c.IdentityTypes.Create(ctx, ghost.IdentityTypeCreateParams{Name: "t"})
 	note(typ, err)
-	note(c.Orders.Create(ctx, ghost.OrderParams{Amount: 100, OrderItems: []ghost.OrderItem{{Amount: 100, Type: ghost.OrderItemTypeItem}}}))
+	note(c.Orders.Create(ctx, ghost.OrderCreateParams{Amount: 100, OrderItems: []ghost.OrderItem{{Amount: 100, Type: ghost.OrderItemTypeItem}}}))
 	for o, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 5}) {
 		note(o, err)
 	}
-	cart, err := c.Carts.Create(ctx, ghost.CartParams{CustomerEmail: "c@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(999)}}})
+	cart, err := c.Carts.Create(ctx, ghost.CartCreateParams{CustomerEmail: "c@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(999)}}})
 	note(cart, err)
 	if err == nil {
 		note(c.Carts.Get(ctx, cart.ID))
@@ -84,7 +84,7 @@ func serviceCalls(ctx context.Context, c *ghost.Client, g int) []string {
 		note(p, err)
 	}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	ex, err := c.Exports.Create(ctx, ghost.ID(fmt.Sprintf("m%d", g)), ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(24 * time.Hour)})
+	ex, err := c.Exports.Create(ctx, ghost.ID(fmt.Sprintf("m%d", g)), ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(24 * time.Hour)})
 	note(ex, err)
 	if err == nil {
 		note(c.Exports.Get(ctx, ghost.ID(fmt.Sprintf("m%d", g)), ex.ID))

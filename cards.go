@@ -57,9 +57,9 @@ func numberOrString(r json.RawMessage) (string, error) {
 	return string(id), nil
 }
 
-// CardParams creates a card. Formatting it (fmt, slog) shows only the last
+// CardCreateParams creates a card. Formatting it (fmt, slog) shows only the last
 // four digits of the number and never the CVC.
-type CardParams struct {
+type CardCreateParams struct {
 	Number   string `json:"number"`
 	ExpMonth string `json:"expMonth"` // "02" or "2"
 	ExpYear  string `json:"expYear"`  // "2028"
@@ -67,7 +67,7 @@ type CardParams struct {
 }
 
 // String shows the card with only the last four digits and no CVC.
-func (p CardParams) String() string {
+func (p CardCreateParams) String() string {
 	last4 := p.Number
 	if len(last4) > 4 {
 		last4 = last4[len(last4)-4:]
@@ -76,12 +76,12 @@ func (p CardParams) String() string {
 }
 
 // GoString keeps %#v from printing the number and CVC.
-func (p CardParams) GoString() string { return "ghost.CardParams" + p.String() }
+func (p CardCreateParams) GoString() string { return "ghost.CardCreateParams" + p.String() }
 
 // LogValue keeps slog from printing the number and CVC.
-func (p CardParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
+func (p CardCreateParams) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
-func (p *CardParams) validate() error {
+func (p *CardCreateParams) validate() error {
 	p.Number = strings.ReplaceAll(p.Number, " ", "")
 	switch {
 	case p.Number == "":
@@ -117,7 +117,7 @@ func (s *CardsService) Get(ctx context.Context, customerID, cardID ID, opts ...R
 }
 
 // Create adds a card to a customer: POST /api/v1/customers/{customerId}/cards.
-func (s *CardsService) Create(ctx context.Context, customerID ID, params CardParams, opts ...RequestOption) (*Card, error) {
+func (s *CardsService) Create(ctx context.Context, customerID ID, params CardCreateParams, opts ...RequestOption) (*Card, error) {
 	p, err := pathf("/api/v1/customers/%s/cards", idArg{"customerID", customerID})
 	if err != nil {
 		return nil, err

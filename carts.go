@@ -75,16 +75,16 @@ func itemsTotal(items []CartItem) (Money, error) {
 	return sum, nil
 }
 
-// CartParams creates a cart. CustomerEmail and at least one item are
+// CartCreateParams creates a cart. CustomerEmail and at least one item are
 // required; each item needs a name, a quantity of at least 1 and a price
 // that is not negative. Create checks all of this before sending.
-type CartParams struct {
+type CartCreateParams struct {
 	CustomerEmail string     `json:"customerEmail"`
 	CustomerName  string     `json:"customerName,omitempty"`
 	Items         []CartItem `json:"items"`
 }
 
-func (p *CartParams) validate() error {
+func (p *CartCreateParams) validate() error {
 	if err := validateEmail(p.CustomerEmail); err != nil {
 		return err
 	}
@@ -185,7 +185,8 @@ func cartPath(id ID) (string, error) {
 // List returns one page of carts: GET /api/carts. Meta carries the page,
 // limit, total and last page (totalPages) the API reported. Parameters the
 // API would refuse (an unknown status, a limit over 100) are refused before
-// sending.
+// sending. The page's Next fetches the following page while HasMore says
+// one follows (page < totalPages).
 func (s *CartsService) List(ctx context.Context, params *CartListParams, opts ...RequestOption) (*Page[Cart], error) {
 	var q CartListParams
 	if params != nil {
@@ -194,7 +195,16 @@ func (s *CartsService) List(ctx context.Context, params *CartListParams, opts ..
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	return listPage[Cart](ctx, (*service)(s), &request{method: "GET", path: "/api/carts", query: &q, listKey: "carts"}, opts)
+	page, err := listPage[Cart](ctx, (*service)(s), &request{method: "GET", path: "/api/carts", query: &q, listKey: "carts"}, opts)
+	if err != nil {
+		return nil, err
+	}
+	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Cart], error) {
+		n := q
+		n.Page = page.Meta.Page.Or(max(q.Page, 1)) + 1
+		return s.List(ctx, &n, opts...)
+	})
+	return page, nil
 }
 
 // All walks every cart matching params from its page (default 1), a page of
@@ -226,7 +236,7 @@ func (s *CartsService) Get(ctx context.Context, cartID ID, opts ...RequestOption
 
 // Create creates a cart, abandoned: POST /api/carts. The parameters are
 // checked before sending. A POST is retried only with WithIdempotencyKey.
-func (s *CartsService) Create(ctx context.Context, params CartParams, opts ...RequestOption) (*Cart, error) {
+func (s *CartsService) Create(ctx context.Context, params CartCreateParams, opts ...RequestOption) (*Cart, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
 	}

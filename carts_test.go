@@ -52,14 +52,14 @@ func cartMoney(t *testing.T, s string) ghost.Money {
 
 func createCart(t *testing.T, c *ghost.Client, email string, items ...ghost.CartItem) *ghost.Cart {
 	t.Helper()
-	cart, err := c.Carts.Create(context.Background(), ghost.CartParams{CustomerEmail: email, CustomerName: "Test Customer", Items: items})
+	cart, err := c.Carts.Create(context.Background(), ghost.CartCreateParams{CustomerEmail: email, CustomerName: "Test Customer", Items: items})
 	require.NoError(t, err)
 	return cart
 }
 
 func TestCartsCreate(t *testing.T) {
 	srv := newCheckoutServer(t)
-	cart, err := srv.Client.Carts.Create(context.Background(), ghost.CartParams{
+	cart, err := srv.Client.Carts.Create(context.Background(), ghost.CartCreateParams{
 		CustomerEmail: "customer@example.com",
 		CustomerName:  "John Doe",
 		Items:         []ghost.CartItem{{Name: "Product Name", Quantity: 2, Price: cartMoney(t, "49.99")}},
@@ -114,17 +114,17 @@ func TestCartsCreateRefusesBeforeSending(t *testing.T) {
 	item := ghost.CartItem{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(100)}
 	tests := []struct {
 		name   string
-		params ghost.CartParams
+		params ghost.CartCreateParams
 		param  string
 	}{
-		{"missing email", ghost.CartParams{Items: []ghost.CartItem{item}}, "customerEmail"},
-		{"bad email", ghost.CartParams{CustomerEmail: "not-an-email", Items: []ghost.CartItem{item}}, "customerEmail"},
-		{"display name email", ghost.CartParams{CustomerEmail: "Jo <jo@example.com>", Items: []ghost.CartItem{item}}, "customerEmail"},
-		{"no items", ghost.CartParams{CustomerEmail: "a@example.com"}, "items"},
-		{"unnamed item", ghost.CartParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Quantity: 1}}}, "items"},
-		{"zero quantity", ghost.CartParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 0}}}, "items"},
-		{"negative price", ghost.CartParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(-1)}}}, "items"},
-		{"total overflows", ghost.CartParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1 << 62, Price: ghost.MoneyFromCents(100)}}}, "items"},
+		{"missing email", ghost.CartCreateParams{Items: []ghost.CartItem{item}}, "customerEmail"},
+		{"bad email", ghost.CartCreateParams{CustomerEmail: "not-an-email", Items: []ghost.CartItem{item}}, "customerEmail"},
+		{"display name email", ghost.CartCreateParams{CustomerEmail: "Jo <jo@example.com>", Items: []ghost.CartItem{item}}, "customerEmail"},
+		{"no items", ghost.CartCreateParams{CustomerEmail: "a@example.com"}, "items"},
+		{"unnamed item", ghost.CartCreateParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Quantity: 1}}}, "items"},
+		{"zero quantity", ghost.CartCreateParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 0}}}, "items"},
+		{"negative price", ghost.CartCreateParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(-1)}}}, "items"},
+		{"total overflows", ghost.CartCreateParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1 << 62, Price: ghost.MoneyFromCents(100)}}}, "items"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -477,7 +477,7 @@ func TestCheckoutRateLimitRetried(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, resp.Attempts)
 
-	params := ghost.CartParams{CustomerEmail: "r@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: cartMoney(t, "2.50")}}}
+	params := ghost.CartCreateParams{CustomerEmail: "r@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: cartMoney(t, "2.50")}}}
 	f.Method = "POST"
 	srv.InjectFault(f)
 	_, err = srv.Client.Carts.Create(ctx, params, ghost.WithResponse(&resp))

@@ -19,15 +19,15 @@ type Charge struct {
 	CreatedAt   time.Time `json:"createdAt,omitzero"`
 }
 
-// ChargeParams creates a charge. Amount is in cents and must be positive.
-type ChargeParams struct {
+// ChargeCreateParams creates a charge. Amount is in cents and must be positive.
+type ChargeCreateParams struct {
 	Amount      int64  `json:"amount"`
 	CardID      ID     `json:"cardId"`
 	CustomerID  ID     `json:"customerId"`
 	Description string `json:"description,omitempty"`
 }
 
-func (p ChargeParams) validate() error {
+func (p ChargeCreateParams) validate() error {
 	switch {
 	case p.Amount <= 0:
 		return invalidParams("amount", "amount must be a positive number of cents, got %d", p.Amount)
@@ -41,7 +41,7 @@ func (p ChargeParams) validate() error {
 
 // Create charges a card: POST /api/v1/charges. Pass WithIdempotencyKey to
 // make it safe to retry.
-func (s *ChargesService) Create(ctx context.Context, params ChargeParams, opts ...RequestOption) (*Charge, error) {
+func (s *ChargesService) Create(ctx context.Context, params ChargeCreateParams, opts ...RequestOption) (*Charge, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
 	}

@@ -25,56 +25,26 @@ import (
 // Version is the SDK's version, sent in the User-Agent.
 const Version = "0.1.0"
 
-// DefaultBaseURL is the API host used when no base URL is configured.
-const DefaultBaseURL = "https://analytics.ghostcreative.io"
-
-// Service names one service of the client, for per-service endpoints.
+// Service names one service of the client, for per-service endpoints
+// (WithServiceEndpoint), for deployments that split a part across hosts.
 type Service string
 
 // The client's services.
 const (
-	ServiceAccounts      Service = "accounts"
-	ServiceCards         Service = "cards"
-	ServiceCharges       Service = "charges"
-	ServiceCustomers     Service = "customers"
-	ServiceEvents        Service = "events"
-	ServiceIdentities    Service = "identities"
-	ServiceIdentityTypes Service = "identity-types"
-	ServiceOrders        Service = "orders"
-	ServiceCarts         Service = "carts"
-	ServiceAnalytics     Service = "analytics"
-	ServiceExports       Service = "exports"
-	ServiceResources     Service = "resources" // Spark-style generic resources
+	ServiceAccounts        Service = "accounts"
+	ServiceCards           Service = "cards"
+	ServiceCharges         Service = "charges"
+	ServiceCustomers       Service = "customers"
+	ServiceEvents          Service = "events"
+	ServiceIdentities      Service = "identities"
+	ServiceIdentityTypes   Service = "identity-types"
+	ServiceOrders          Service = "orders"
+	ServiceKomojuCustomers Service = "komoju-customers"
+	ServiceCarts           Service = "carts"
+	ServiceAnalytics       Service = "analytics"
+	ServiceExports         Service = "exports"
+	ServiceResources       Service = "resources" // Spark store resources
 )
-
-// Convention is the wire convention Customers and Orders speak. It changes what
-// is sent; responses of every convention are decoded whatever is chosen.
-type Convention int
-
-const (
-	// ConventionGhost is the default: /api/v1 with {doc}/{docs} envelopes,
-	// Basic auth with the public and secret keys.
-	ConventionGhost Convention = iota
-	// ConventionKomoju makes Customers speak the Komoju customers API: Basic
-	// auth with the secret key alone, PATCH updates, page/per_page lists.
-	ConventionKomoju
-	// ConventionSpark makes Customers and Orders speak the Spark store API:
-	// X-AC-Auth-Token auth, integer ids, page/count lists, PUT updates.
-	ConventionSpark
-)
-
-// String names the convention: ghost, komoju or spark.
-func (c Convention) String() string {
-	switch c {
-	case ConventionGhost:
-		return "ghost"
-	case ConventionKomoju:
-		return "komoju"
-	case ConventionSpark:
-		return "spark"
-	}
-	return fmt.Sprintf("Convention(%d)", int(c))
-}
 
 // Credentials holds the secrets of every auth scheme the API uses. Each
 // service uses the one its part of the API documents. Formatting Credentials
@@ -105,7 +75,8 @@ func (c Credentials) GoString() string { return "ghost.Credentials" + c.String()
 // LogValue keeps slog from printing the secrets.
 func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// Endpoint is where one service is served and with what credentials.
+// Endpoint is where a part (or one service) is served and with what
+// credentials.
 type Endpoint struct {
 	BaseURL     string // scheme://host[:port][/prefix]; the API paths are appended
 	Credentials Credentials
@@ -134,8 +105,8 @@ type Option func(*config) error
 type config struct {
 	baseURL      string
 	creds        Credentials
+	parts        map[Part]Endpoint
 	endpoints    map[Service]Endpoint
-	convention   Convention
 	httpClient   *http.Client
 	userAgent    string
 	timeout      time.Duration
@@ -148,7 +119,9 @@ type config struct {
 	now          func() time.Time
 }
 
-// WithBaseURL sets the base URL of every service (default DefaultBaseURL).
+// WithBaseURL sets the base URL of every part at once, for a deployment
+// (such as the ghosttest mock) that serves them all on one host. WithEndpoint
+// and WithServiceEndpoint override it for one part or service.
 func WithBaseURL(u string) Option {
 	return func(c *config) error { c.baseURL = u; return nil }
 }
@@ -184,25 +157,39 @@ func WithCredentials(creds Credentials) Option {
 	return func(c *config) error { c.creds = creds; return nil }
 }
 
-// WithEndpoint points one service at its own base URL with its own
-// credentials; empty fields of e fall back to the client's.
-func WithEndpoint(svc Service, e Endpoint) Option {
+// WithEndpoint points one part of the API at its own base URL with its own
+// credentials; empty fields of e fall back to WithBaseURL (or the part's
+// default base URL) and to the client-wide credentials:
+//
+//	ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{
+//		Credentials: ghost.Credentials{SecretKey: komojuSecret},
+//	})
+func WithEndpoint(p Part, e Endpoint) Option {
 	return func(c *config) error {
-		if c.endpoints == nil {
-			c.endpoints = make(map[Service]Endpoint)
+		if lookupPart(p) == nil {
+			return fmt.Errorf("ghost: WithEndpoint: unknown part %q", p)
 		}
-		c.endpoints[svc] = e
+		if c.parts == nil {
+			c.parts = make(map[Part]Endpoint)
+		}
+		c.parts[p] = e
 		return nil
 	}
 }
 
-// WithConvention chooses the convention Customers and Orders speak.
-func WithConvention(conv Convention) Option {
+// WithServiceEndpoint points one service at its own base URL with its own
+// credentials, for a deployment that splits a part across hosts; empty
+// fields of e fall back to its part's endpoint. The service keeps its part's
+// auth scheme, envelope and paging.
+func WithServiceEndpoint(svc Service, e Endpoint) Option {
 	return func(c *config) error {
-		if conv < ConventionGhost || conv > ConventionSpark {
-			return fmt.Errorf("ghost: unknown convention %d", int(conv))
+		if partOf[svc] == nil {
+			return fmt.Errorf("ghost: WithServiceEndpoint: unknown service %q", svc)
 		}
-		c.convention = conv
+		if c.endpoints == nil {
+			c.endpoints = make(map[Service]Endpoint)
+		}
+		c.endpoints[svc] = e
 		return nil
 	}
 }
@@ -307,8 +294,10 @@ func WithInsecureHTTP() Option {
 }
 
 // Client is the Ghost API client. Create it with NewClient; it is safe for
-// concurrent use.
+// concurrent use. The Ghost part's services are at the top level; every
+// other part is its own namespace or service.
 type Client struct {
+	// Ghost (seed 000).
 	Accounts      *AccountsService
 	Cards         *CardsService
 	Charges       *ChargesService
@@ -317,9 +306,19 @@ type Client struct {
 	Identities    *IdentitiesService
 	IdentityTypes *IdentityTypesService
 	Orders        *OrdersService
-	Carts         *CartsService
-	Analytics     *AnalyticsService
-	Exports       *ExportsService
+
+	// Komoju (seed 001).
+	Komoju *KomojuClient
+
+	// Checkout (seed 002).
+	Carts     *CartsService
+	Analytics *AnalyticsService
+
+	// Spark (seed 003): the store's resources.
+	Spark *SparkClient
+
+	// Exports (seed 004).
+	Exports *ExportsService
 
 	cfg          config
 	endpoints    map[Service]*endpoint
@@ -334,15 +333,19 @@ type service struct {
 	name   Service
 }
 
+// endpoint is where one service's requests go, as its part declares them.
 type endpoint struct {
-	base  *url.URL
-	creds Credentials
+	part    *partSpec
+	base    *url.URL // never nil; empty when missing is set
+	missing string   // why the service cannot be called (no base URL), or ""
+	creds   Credentials
 	// Authorization header values, computed once.
 	ghostBasic, komojuBasic, bearer []string
 }
 
-func newEndpoint(base *url.URL, creds Credentials) *endpoint {
+func newEndpoint(part *partSpec, base *url.URL, creds Credentials) *endpoint {
 	return &endpoint{
+		part:        part,
 		base:        base,
 		creds:       creds,
 		ghostBasic:  []string{"Basic " + basic(creds.PublicKey, creds.SecretKey)},
@@ -351,10 +354,25 @@ func newEndpoint(base *url.URL, creds Credentials) *endpoint {
 	}
 }
 
-// NewClient returns a client configured by opts.
+// NewClient returns a client configured by opts. Without options it has:
+//
+//   - base URLs: Ghost DefaultBaseURL (https://analytics.ghostcreative.io),
+//     Komoju DefaultKomojuBaseURL (https://komoju.com), Exports
+//     DefaultExportsBaseURL (https://api.clover.com); Checkout and Spark have
+//     none (each deployment has its own host): their calls fail with an
+//     *Error of Code "missing_credentials" until WithEndpoint or WithBaseURL
+//     names one. Plain http:// is refused except on loopback.
+//   - credentials: none; each part asks for its own (WithKeys, WithSecretKey,
+//     WithAPIKey, WithAuthToken, WithBearerToken, or per part WithEndpoint).
+//   - timeout: 30s per attempt (WithTimeout).
+//   - retries: DefaultRetryPolicy, 3 retries with backoff from 250ms to 30s
+//     (WithRetryPolicy), of idempotent requests and keyed POSTs only.
+//   - pool: DefaultConnsPerHost (64) connections per host, all kept idle for
+//     reuse (WithConnsPerHost).
+//   - response bodies: at most DefaultMaxResponseBytes (32 MiB).
+//   - no client-side rate limit, no logging.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{
-		baseURL: DefaultBaseURL,
 		timeout: 30 * time.Second,
 		retry:   DefaultRetryPolicy,
 		maxBody: DefaultMaxResponseBytes,
@@ -371,21 +389,29 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	c := &Client{cfg: cfg, endpoints: make(map[Service]*endpoint)}
-	for _, svc := range allServices {
-		e := Endpoint{BaseURL: cfg.baseURL, Credentials: cfg.creds}
-		if o, ok := cfg.endpoints[svc]; ok {
-			e.BaseURL = cmp.Or(o.BaseURL, e.BaseURL)
-			e.Credentials = mergeCreds(o.Credentials, cfg.creds)
+	for _, p := range parts {
+		pe := Endpoint{BaseURL: cmp.Or(cfg.baseURL, p.baseURL), Credentials: cfg.creds}
+		if o, ok := cfg.parts[p.part]; ok {
+			pe.BaseURL = cmp.Or(o.BaseURL, pe.BaseURL)
+			pe.Credentials = mergeCreds(o.Credentials, pe.Credentials)
 		}
-		u, err := parseBaseURL(e.BaseURL, cfg.insecureHTTP)
-		if err != nil {
-			return nil, fmt.Errorf("ghost: %s endpoint: %w", svc, err)
-		}
-		c.endpoints[svc] = newEndpoint(u, e.Credentials)
-	}
-	for svc := range cfg.endpoints {
-		if _, ok := c.endpoints[svc]; !ok {
-			return nil, fmt.Errorf("ghost: WithEndpoint: unknown service %q", svc)
+		for _, svc := range p.services {
+			e := pe
+			if o, ok := cfg.endpoints[svc]; ok {
+				e.BaseURL = cmp.Or(o.BaseURL, e.BaseURL)
+				e.Credentials = mergeCreds(o.Credentials, e.Credentials)
+			}
+			if e.BaseURL == "" {
+				ep := newEndpoint(p, &url.URL{}, e.Credentials)
+				ep.missing = fmt.Sprintf("no base URL configured for the %s part (WithEndpoint(Part%s, …) or WithBaseURL)", p.part, partTitle(p.part))
+				c.endpoints[svc] = ep
+				continue
+			}
+			u, err := parseBaseURL(e.BaseURL, cfg.insecureHTTP)
+			if err != nil {
+				return nil, fmt.Errorf("ghost: %s endpoint: %w", svc, err)
+			}
+			c.endpoints[svc] = newEndpoint(p, u, e.Credentials)
 		}
 	}
 	c.userAgent = "ghost-go/" + Version
@@ -403,29 +429,44 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Identities = &IdentitiesService{c, ServiceIdentities}
 	c.IdentityTypes = &IdentityTypesService{c, ServiceIdentityTypes}
 	c.Orders = &OrdersService{c, ServiceOrders}
+	c.Komoju = newKomojuClient(c)
 	c.Carts = &CartsService{c, ServiceCarts}
 	c.Analytics = &AnalyticsService{c, ServiceAnalytics}
+	c.Spark = newSparkClient(c)
 	c.Exports = &ExportsService{c, ServiceExports}
 	return c, nil
 }
 
-var allServices = []Service{
-	ServiceAccounts, ServiceCards, ServiceCharges, ServiceCustomers, ServiceEvents,
-	ServiceIdentities, ServiceIdentityTypes, ServiceOrders, ServiceCarts,
-	ServiceAnalytics, ServiceExports, ServiceResources,
+// partTitle is the part's name as its Part constant spells it.
+func partTitle(p Part) string {
+	if p == "" {
+		return ""
+	}
+	return strings.ToUpper(string(p[:1])) + string(p[1:])
 }
 
-// String describes the client without any credential. (A value receiver, so
-// that printing a dereferenced client cannot print its credentials either.)
+// String describes the client without any credential: each part's base URL.
+// (A value receiver, so that printing a dereferenced client cannot print its
+// credentials either.)
 func (c Client) String() string {
-	return fmt.Sprintf("ghost.Client{baseURL: %s, convention: %s}", c.cfg.baseURL, c.cfg.convention)
+	var b strings.Builder
+	b.WriteString("ghost.Client{")
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		base := "unset"
+		if ep := c.endpoints[p.services[0]]; ep != nil && ep.missing == "" {
+			base = ep.base.String()
+		}
+		fmt.Fprintf(&b, "%s: %s", p.part, base)
+	}
+	b.WriteString("}")
+	return b.String()
 }
 
 // GoString keeps %#v from printing the credentials.
 func (c Client) GoString() string { return c.String() }
-
-// Convention returns the convention Customers and Orders speak.
-func (c *Client) Convention() Convention { return c.cfg.convention }
 
 func mergeCreds(o, def Credentials) Credentials {
 	o.PublicKey = cmp.Or(o.PublicKey, def.PublicKey)

@@ -127,16 +127,16 @@ func TestValidationBeforeSending(t *testing.T) {
 		param string
 	}{
 		{"order sum mismatch", func(c *ghost.Client) error {
-			_, err := c.Orders.Create(t.Context(), ghost.OrderParams{Amount: 5000, OrderItems: []ghost.OrderItem{
+			_, err := c.Orders.Create(t.Context(), ghost.OrderCreateParams{Amount: 5000, OrderItems: []ghost.OrderItem{
 				{Amount: 3000, Type: ghost.OrderItemTypeItem}, {Amount: 1000, Type: ghost.OrderItemTypeFee}}})
 			return err
 		}, "amount"},
 		{"order bad item type", func(c *ghost.Client) error {
-			_, err := c.Orders.Create(t.Context(), ghost.OrderParams{Amount: 100, OrderItems: []ghost.OrderItem{{Amount: 100, Type: "discount"}}})
+			_, err := c.Orders.Create(t.Context(), ghost.OrderCreateParams{Amount: 100, OrderItems: []ghost.OrderItem{{Amount: 100, Type: "discount"}}})
 			return err
 		}, "orderItems"},
 		{"order without items", func(c *ghost.Client) error {
-			_, err := c.Orders.Create(t.Context(), ghost.OrderParams{Amount: 100})
+			_, err := c.Orders.Create(t.Context(), ghost.OrderCreateParams{Amount: 100})
 			return err
 		}, "orderItems"},
 		{"order sort dir", func(c *ghost.Client) error {
@@ -147,19 +147,19 @@ func TestValidationBeforeSending(t *testing.T) {
 		{"dot-dot id", func(c *ghost.Client) error { _, err := c.Orders.Get(t.Context(), ".."); return err }, "orderID"},
 		{"card id missing", func(c *ghost.Client) error { _, err := c.Cards.Get(t.Context(), "cus_1", ""); return err }, "cardID"},
 		{"charge amount", func(c *ghost.Client) error {
-			_, err := c.Charges.Create(t.Context(), ghost.ChargeParams{Amount: 0, CardID: "c", CustomerID: "u"})
+			_, err := c.Charges.Create(t.Context(), ghost.ChargeCreateParams{Amount: 0, CardID: "c", CustomerID: "u"})
 			return err
 		}, "amount"},
 		{"card number", func(c *ghost.Client) error {
-			_, err := c.Cards.Create(t.Context(), "cus_1", ghost.CardParams{Number: "4242-abc", ExpMonth: "02", ExpYear: "2030"})
+			_, err := c.Cards.Create(t.Context(), "cus_1", ghost.CardCreateParams{Number: "4242-abc", ExpMonth: "02", ExpYear: "2030"})
 			return err
 		}, "number"},
 		{"identity name", func(c *ghost.Client) error {
-			_, err := c.Identities.Create(t.Context(), ghost.IdentityParams{})
+			_, err := c.Identities.Create(t.Context(), ghost.IdentityCreateParams{})
 			return err
 		}, "name"},
 		{"event name", func(c *ghost.Client) error {
-			_, err := c.Events.Create(t.Context(), "1", ghost.EventParams{})
+			_, err := c.Events.Create(t.Context(), "1", ghost.EventCreateParams{})
 			return err
 		}, "name"},
 		{"idempotency key too long", func(c *ghost.Client) error {

@@ -18,8 +18,8 @@ type IdentityEvent struct {
 	CreatedAt  time.Time        `json:"createdAt,omitzero"`
 }
 
-// EventParams records an event. Name is required.
-type EventParams struct {
+// EventCreateParams records an event. Name is required.
+type EventCreateParams struct {
 	Name       string           `json:"name"`
 	GatID      string           `json:"gatId,omitempty"`
 	Properties []map[string]any `json:"properties,omitempty"`
@@ -28,7 +28,7 @@ type EventParams struct {
 // Create records an event: POST /api/v1/identities/{identityId}/events.
 // (The API's README spells the path "identites"; the API and its original
 // client use "identities".)
-func (s *EventsService) Create(ctx context.Context, identityID ID, params EventParams, opts ...RequestOption) (*IdentityEvent, error) {
+func (s *EventsService) Create(ctx context.Context, identityID ID, params EventCreateParams, opts ...RequestOption) (*IdentityEvent, error) {
 	p, err := pathf("/api/v1/identities/%s/events", idArg{"identityID", identityID})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ func ExampleCartsService_Create() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cart, err := c.Carts.Create(ctx, ghost.CartParams{
+	cart, err := c.Carts.Create(ctx, ghost.CartCreateParams{
 		CustomerEmail: "customer@example.com",
 		CustomerName:  "John Doe",
 		Items:         []ghost.CartItem{{Name: "Product Name", Quantity: 2, Price: price}},
@@ -64,7 +64,7 @@ func ExampleAnalyticsService_Get() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		cart, err := c.Carts.Create(ctx, ghost.CartParams{
+		cart, err := c.Carts.Create(ctx, ghost.CartCreateParams{
 			CustomerEmail: fmt.Sprintf("buyer%d@example.com", i),
 			Items:         []ghost.CartItem{{Name: "Gift", Quantity: 3, Price: p}},
 		})

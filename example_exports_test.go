@@ -21,7 +21,7 @@ func ExampleExportsService_Wait() {
 	ctx := context.Background()
 
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	e, err := c.Exports.Create(ctx, "MERCHANT1", ghost.ExportParams{
+	e, err := c.Exports.Create(ctx, "MERCHANT1", ghost.ExportCreateParams{
 		Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, 7),
 	})
 	if err != nil {

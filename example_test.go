@@ -16,17 +16,17 @@ func Example() {
 	defer srv.Close()
 	client, ctx := srv.Client, context.Background()
 
-	cus, err := client.Customers.Create(ctx, ghost.CustomerParams{Email: "ada@example.com"})
+	cus, err := client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "ada@example.com"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	card, err := client.Cards.Create(ctx, cus.ID, ghost.CardParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
+	card, err := client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	charge, err := client.Charges.Create(ctx, ghost.ChargeParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID},
+	charge, err := client.Charges.Create(ctx, ghost.ChargeCreateParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID},
 		ghost.WithIdempotencyKey("invoice-42"))
 	if err != nil {
 		fmt.Println(err)
@@ -41,7 +41,7 @@ func ExampleOrdersService_All() {
 	defer srv.Close()
 	ctx := context.Background()
 	for _, amount := range []int64{1000, 2500, 4000} {
-		_, err := srv.Client.Orders.Create(ctx, ghost.OrderParams{Amount: amount,
+		_, err := srv.Client.Orders.Create(ctx, ghost.OrderCreateParams{Amount: amount,
 			OrderItems: []ghost.OrderItem{{Amount: amount, Type: ghost.OrderItemTypeItem}}})
 		if err != nil {
 			fmt.Println(err)
@@ -73,7 +73,7 @@ func ExampleError() {
 	}
 
 	// Rules the documents state are checked before anything is sent.
-	_, err = srv.Client.Orders.Create(context.Background(), ghost.OrderParams{
+	_, err = srv.Client.Orders.Create(context.Background(), ghost.OrderCreateParams{
 		Amount:     999,
 		OrderItems: []ghost.OrderItem{{Amount: 1000, Type: ghost.OrderItemTypeItem}},
 	})

@@ -276,8 +276,8 @@ func (n *looseInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ExportParams creates an export.
-type ExportParams struct {
+// ExportCreateParams creates an export.
+type ExportCreateParams struct {
 	Type  ExportType // ExportTypeOrders or ExportTypePayments
 	Start time.Time  // start of the range (inclusive)
 	End   time.Time  // end of the range; End-Start must be > 0 and <= MaxExportRange
@@ -290,7 +290,7 @@ type exportBody struct {
 	EndTime   int64      `json:"endTime"`
 }
 
-func (p *ExportParams) validate() (exportBody, error) {
+func (p *ExportCreateParams) validate() (exportBody, error) {
 	switch p.Type {
 	case ExportTypeOrders, ExportTypePayments:
 	case "":
@@ -323,7 +323,7 @@ func (p *ExportParams) validate() (exportBody, error) {
 // server answers 503: the error matches ErrUnavailable (Range waits through
 // both). A POST is not retried by the client unless it carries an
 // idempotency key.
-func (s *ExportsService) Create(ctx context.Context, merchantID ID, params ExportParams, opts ...RequestOption) (*Export, error) {
+func (s *ExportsService) Create(ctx context.Context, merchantID ID, params ExportCreateParams, opts ...RequestOption) (*Export, error) {
 	p, err := pathf("/v3/merchants/%s/exports", idArg{"merchantID", merchantID})
 	if err != nil {
 		return nil, err

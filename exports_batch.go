@@ -280,7 +280,7 @@ func (s *ExportsService) createRetrying(ctx context.Context, merchantID ID, para
 	o := params.Wait.withDefaults()
 	delay := o.Interval
 	for {
-		e, err := s.Create(ctx, merchantID, ExportParams{Type: params.Type, Start: p.Start, End: p.End})
+		e, err := s.Create(ctx, merchantID, ExportCreateParams{Type: params.Type, Start: p.Start, End: p.End})
 		if err == nil {
 			return e, nil
 		}

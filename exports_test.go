@@ -41,7 +41,7 @@ func newExportServer(t *testing.T, opts ...ghosttest.Option) (*ghosttest.Server,
 func doneExport(t *testing.T, srv *ghosttest.Server, merchant ghost.ID, typ ghost.ExportType, start, end time.Time) *ghost.Export {
 	t.Helper()
 	ctx := context.Background()
-	e, err := srv.Client.Exports.Create(ctx, merchant, ghost.ExportParams{Type: typ, Start: start, End: end})
+	e, err := srv.Client.Exports.Create(ctx, merchant, ghost.ExportCreateParams{Type: typ, Start: start, End: end})
 	require.NoError(t, err)
 	srv.Clock.Advance(srv.Config.ExportDuration)
 	e, err = srv.Client.Exports.Get(ctx, merchant, e.ID)
@@ -67,7 +67,7 @@ func TestExportsCreate(t *testing.T) {
 	srv, c := newExportServer(t)
 	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	end := start.Add(30 * 24 * time.Hour) // exactly the limit is allowed
-	e, err := c.Exports.Create(context.Background(), "MERCH123", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: end})
+	e, err := c.Exports.Create(context.Background(), "MERCH123", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: end})
 	require.NoError(t, err)
 
 	req, ok := srv.LastRequest()
@@ -95,7 +95,7 @@ func TestExportsGet(t *testing.T) {
 	srv, c := newExportServer(t)
 	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	end := start.Add(30 * 24 * time.Hour)
-	created, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypePayments, Start: start, End: end})
+	created, err := c.Exports.Create(context.Background(), "M1", ghost.ExportCreateParams{Type: ghost.ExportTypePayments, Start: start, End: end})
 	require.NoError(t, err)
 	srv.Clock.Advance(2 * time.Second)
 
@@ -124,18 +124,18 @@ func TestExportsCreateRefusedBeforeSending(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		merchant ghost.ID
-		params   ghost.ExportParams
+		params   ghost.ExportCreateParams
 		param    string
 	}{
-		{"31 days", "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(31 * 24 * time.Hour)}, "endTime"},
-		{"30 days and 1 ms", "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(30*24*time.Hour + time.Millisecond)}, "endTime"},
-		{"end before start", "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(-time.Hour)}, "endTime"},
-		{"same millisecond", "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Microsecond)}, "endTime"},
-		{"no start", "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, End: start}, "startTime"},
-		{"no type", "M1", ghost.ExportParams{Start: start, End: start.Add(time.Hour)}, "type"},
-		{"unknown type", "M1", ghost.ExportParams{Type: "REFUNDS", Start: start, End: start.Add(time.Hour)}, "type"},
-		{"no merchant", "", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Hour)}, "merchantID"},
-		{"dot-dot merchant", "..", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Hour)}, "merchantID"},
+		{"31 days", "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(31 * 24 * time.Hour)}, "endTime"},
+		{"30 days and 1 ms", "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(30*24*time.Hour + time.Millisecond)}, "endTime"},
+		{"end before start", "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(-time.Hour)}, "endTime"},
+		{"same millisecond", "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Microsecond)}, "endTime"},
+		{"no start", "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, End: start}, "startTime"},
+		{"no type", "M1", ghost.ExportCreateParams{Start: start, End: start.Add(time.Hour)}, "type"},
+		{"unknown type", "M1", ghost.ExportCreateParams{Type: "REFUNDS", Start: start, End: start.Add(time.Hour)}, "type"},
+		{"no merchant", "", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Hour)}, "merchantID"},
+		{"dot-dot merchant", "..", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Hour)}, "merchantID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := c.Exports.Create(context.Background(), tc.merchant, tc.params)
@@ -157,13 +157,13 @@ func TestExportsOwnEndpoint(t *testing.T) {
 	c, err := ghost.NewClient(
 		ghost.WithBaseURL("https://core.example.invalid"),
 		ghost.WithKeys("pk", "sk"),
-		ghost.WithEndpoint(ghost.ServiceExports, ghost.Endpoint{
+		ghost.WithEndpoint(ghost.PartExports, ghost.Endpoint{
 			BaseURL:     srv.URL,
 			Credentials: ghost.Credentials{BearerToken: ghosttest.DefaultBearerToken},
 		}),
 	)
 	require.NoError(t, err)
-	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
 	require.NoError(t, err)
 	assert.Equal(t, ghost.ExportStatusPending, e.Status)
 	req, _ := srv.LastRequest()
@@ -172,7 +172,7 @@ func TestExportsOwnEndpoint(t *testing.T) {
 
 func TestExportsWrongToken(t *testing.T) {
 	_, c := newExportServer(t, ghosttest.WithClientOptions(ghost.WithBearerToken("not-the-token")))
-	_, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+	_, err := c.Exports.Create(context.Background(), "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
 	require.ErrorIs(t, err, ghost.ErrUnauthorized)
 	var ge *ghost.Error
 	require.ErrorAs(t, err, &ge)
@@ -184,7 +184,7 @@ func TestExportsWrongToken(t *testing.T) {
 func TestExportsWaitReportsProgress(t *testing.T) {
 	srv, c := newExportServer(t)
 	ctx := context.Background()
-	e, err := c.Exports.Create(ctx, "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-48 * time.Hour), End: exportT0})
+	e, err := c.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-48 * time.Hour), End: exportT0})
 	require.NoError(t, err)
 	srv.ResetRequests()
 
@@ -219,7 +219,7 @@ func TestExportsWaitReportsProgress(t *testing.T) {
 func TestExportsWaitThrough503(t *testing.T) {
 	srv, c := newExportServer(t)
 	ctx := context.Background()
-	e, err := c.Exports.Create(ctx, "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+	e, err := c.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
 	require.NoError(t, err)
 	srv.Clock.Advance(2 * time.Second)
 	srv.ResetRequests()
@@ -248,7 +248,7 @@ func TestExportsWaitStopsAtOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c := newExportServer(t, tc.opts...)
 			ctx := context.Background()
-			_, err := c.Exports.Create(ctx, tc.merchant, ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+			_, err := c.Exports.Create(ctx, tc.merchant, ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
 			if tc.is != ghost.ErrUnauthorized {
 				require.NoError(t, err)
 			}
@@ -268,7 +268,7 @@ func TestExportsWaitStopsAtOnce(t *testing.T) {
 
 func TestExportsWaitContextCancelled(t *testing.T) {
 	_, c := newExportServer(t)
-	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -357,7 +357,7 @@ func TestExportsStreamOrdersAndPayments(t *testing.T) {
 
 func TestExportsStreamRefusesUnfinished(t *testing.T) {
 	srv, c := newExportServer(t)
-	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
+	e, err := c.Exports.Create(context.Background(), "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0})
 	require.NoError(t, err)
 	srv.ResetRequests()
 	for _, err := range c.Exports.Orders(context.Background(), e) {
@@ -664,7 +664,7 @@ func TestExportsRangeWaitsThrough503OnCreate(t *testing.T) {
 
 	// Create alone reports the 503: a POST is not retried without a key.
 	srv.InjectFault(ghosttest.Fault{Status: 503, Times: 1, PathPrefix: "/v3/"})
-	_, err := c.Exports.Create(context.Background(), "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: exportT0})
+	_, err := c.Exports.Create(context.Background(), "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: exportT0})
 	require.ErrorIs(t, err, ghost.ErrUnavailable)
 	srv.ResetRequests()
 
@@ -693,7 +693,7 @@ func TestExportsRangeWaitsForConcurrencySlot(t *testing.T) {
 	srv, c := newExportServer(t) // at most 2 exports at once
 	ctx := context.Background()
 	for range 2 { // another job holds both slots
-		_, err := c.Exports.Create(ctx, "OTHER", ghost.ExportParams{Type: ghost.ExportTypePayments, Start: exportT0.Add(-time.Hour), End: exportT0})
+		_, err := c.Exports.Create(ctx, "OTHER", ghost.ExportCreateParams{Type: ghost.ExportTypePayments, Start: exportT0.Add(-time.Hour), End: exportT0})
 		require.NoError(t, err)
 	}
 	retries := 0

@@ -132,7 +132,7 @@ type matrixCall struct {
 }
 
 func createOrder(ctx context.Context, c *ghost.Client, opts ...ghost.RequestOption) (*ghost.Order, error) {
-	return c.Orders.Create(ctx, ghost.OrderParams{Amount: 4200, GatID: "matrix",
+	return c.Orders.Create(ctx, ghost.OrderCreateParams{Amount: 4200, GatID: "matrix",
 		OrderItems: []ghost.OrderItem{{Amount: 4200, Type: ghost.OrderItemTypeItem}}}, opts...)
 }
 
@@ -156,7 +156,7 @@ func countRequests(e *matrixEnv, method, path string) int {
 var exportWaitCall = matrixCall{name: "export wait", run: func(ctx context.Context, e *matrixEnv) error {
 	e.srv.Clock.Freeze()
 	start := e.srv.Clock.Now().Add(-48 * time.Hour)
-	ex, err := e.srv.Client.Exports.Create(ctx, "m1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(24 * time.Hour)})
+	ex, err := e.srv.Client.Exports.Create(ctx, "m1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(24 * time.Hour)})
 	if err != nil {
 		return fmt.Errorf("setting up the export: %w", err)
 	}
@@ -383,7 +383,7 @@ func newMatrixEnv(t *testing.T, fc faultCase) *matrixEnv {
 	t.Cleanup(srv.Close)
 	e := &matrixEnv{t: t, srv: srv, client: srv.Client, foreign: newForeignHost(t), current: fc}
 	for range 5 {
-		o, err := srv.Client.Orders.Create(t.Context(), ghost.OrderParams{Amount: 100,
+		o, err := srv.Client.Orders.Create(t.Context(), ghost.OrderCreateParams{Amount: 100,
 			OrderItems: []ghost.OrderItem{{Amount: 100, Type: ghost.OrderItemTypeItem}}})
 		require.NoError(t, err)
 		e.orders = append(e.orders, o.ID)

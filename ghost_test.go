@@ -69,7 +69,7 @@ func TestCustomersCRUD(t *testing.T) {
 	c := srv.Client
 	ctx := t.Context()
 
-	cus, err := c.Customers.Create(ctx, ghost.CustomerParams{Email: "ada@example.com", Description: "some customer description",
+	cus, err := c.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "ada@example.com", Description: "some customer description",
 		Metadata: map[string]string{"plan": "gold"}})
 	require.NoError(t, err)
 	wantRequest(t, srv, "POST", "/api/v1/customers", "",
@@ -112,7 +112,7 @@ func TestCustomersListAndAll(t *testing.T) {
 	ctx := t.Context()
 	var ids []ghost.ID
 	for range 5 {
-		cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerParams{Email: "x@example.com"})
+		cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "x@example.com"})
 		require.NoError(t, err)
 		ids = append(ids, cus.ID)
 	}
@@ -135,11 +135,11 @@ func TestCustomersListAndAll(t *testing.T) {
 func TestCards(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
-	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerParams{Email: "card@example.com"})
+	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "card@example.com"})
 	require.NoError(t, err)
 	path := "/api/v1/customers/" + cus.ID.String() + "/cards"
 
-	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2018", CVC: "123"})
+	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2018", CVC: "123"})
 	require.NoError(t, err)
 	r := wantRequest(t, srv, "POST", path, "", `{"number":"4242424242424242","expMonth":"02","expYear":"2018","cvc":"123"}`)
 	assert.Empty(t, r.Header.Get("Idempotency-Key"))
@@ -160,19 +160,19 @@ func TestCards(t *testing.T) {
 	_, err = srv.Client.Cards.Get(ctx, cus.ID, card.ID)
 	require.ErrorIs(t, err, ghost.ErrNotFound)
 
-	_, err = srv.Client.Cards.Create(ctx, "cus_unknown", ghost.CardParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030"})
+	_, err = srv.Client.Cards.Create(ctx, "cus_unknown", ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030"})
 	require.ErrorIs(t, err, ghost.ErrNotFound)
 }
 
 func TestChargesCreate(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
-	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerParams{Email: "pay@example.com"})
+	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "pay@example.com"})
 	require.NoError(t, err)
-	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardParams{Number: "5555555555554444", ExpMonth: "12", ExpYear: "2031", CVC: "321"})
+	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "5555555555554444", ExpMonth: "12", ExpYear: "2031", CVC: "321"})
 	require.NoError(t, err)
 
-	ch, err := srv.Client.Charges.Create(ctx, ghost.ChargeParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID, Description: "some charge description"},
+	ch, err := srv.Client.Charges.Create(ctx, ghost.ChargeCreateParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID, Description: "some charge description"},
 		ghost.WithIdempotencyKey("charge-1"))
 	require.NoError(t, err)
 	r := wantRequest(t, srv, "POST", "/api/v1/charges", "",
@@ -186,7 +186,7 @@ func TestChargesCreate(t *testing.T) {
 	assert.NotEmpty(t, ch.Status)
 
 	// The same key again is replayed, not charged twice.
-	again, err := srv.Client.Charges.Create(ctx, ghost.ChargeParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID, Description: "some charge description"},
+	again, err := srv.Client.Charges.Create(ctx, ghost.ChargeCreateParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID, Description: "some charge description"},
 		ghost.WithIdempotencyKey("charge-1"))
 	require.NoError(t, err)
 	assert.Equal(t, ch.ID, again.ID)
@@ -197,7 +197,7 @@ func TestIdentitiesTypesAndEvents(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
 
-	typ, err := srv.Client.IdentityTypes.Create(ctx, ghost.IdentityTypeParams{Name: "customer"})
+	typ, err := srv.Client.IdentityTypes.Create(ctx, ghost.IdentityTypeCreateParams{Name: "customer"})
 	require.NoError(t, err)
 	wantRequest(t, srv, "POST", "/api/v1/identity-types", "", `{"name":"customer"}`)
 	assert.Equal(t, "customer", typ.Name)
@@ -206,7 +206,7 @@ func TestIdentitiesTypesAndEvents(t *testing.T) {
 	wantRequest(t, srv, "GET", "/api/v1/identity-types/"+typ.ID.String(), "", "")
 	assert.Equal(t, typ.ID, gotType.ID)
 
-	id, err := srv.Client.Identities.Create(ctx, ghost.IdentityParams{Name: "Ada", ReferenceID: "user-7", ReferenceDescription: "app user"})
+	id, err := srv.Client.Identities.Create(ctx, ghost.IdentityCreateParams{Name: "Ada", ReferenceID: "user-7", ReferenceDescription: "app user"})
 	require.NoError(t, err)
 	wantRequest(t, srv, "POST", "/api/v1/identities", "", `{"name":"Ada","referenceId":"user-7","referenceDescription":"app user"}`)
 	assert.Equal(t, "user-7", id.ReferenceID)
@@ -216,7 +216,7 @@ func TestIdentitiesTypesAndEvents(t *testing.T) {
 	assert.Equal(t, "Ada", gotID.Name)
 	assert.Equal(t, "app user", gotID.ReferenceDescription)
 
-	ev, err := srv.Client.Events.Create(ctx, id.ID, ghost.EventParams{
+	ev, err := srv.Client.Events.Create(ctx, id.ID, ghost.EventCreateParams{
 		Name: "Event Click", GatID: "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
 		Properties: []map[string]any{{"eventId": 4, "userId": 3}},
 	})
@@ -228,21 +228,21 @@ func TestIdentitiesTypesAndEvents(t *testing.T) {
 	require.Len(t, ev.Properties, 1)
 	assert.EqualValues(t, 4, ev.Properties[0]["eventId"])
 
-	_, err = srv.Client.Events.Create(ctx, "424242", ghost.EventParams{Name: "x"})
+	_, err = srv.Client.Events.Create(ctx, "424242", ghost.EventCreateParams{Name: "x"})
 	require.ErrorIs(t, err, ghost.ErrNotFound)
 }
 
 func TestOrders(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
-	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerParams{Email: "o@example.com"})
+	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "o@example.com"})
 	require.NoError(t, err)
-	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
+	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
 	require.NoError(t, err)
-	ident, err := srv.Client.Identities.Create(ctx, ghost.IdentityParams{Name: "seller"})
+	ident, err := srv.Client.Identities.Create(ctx, ghost.IdentityCreateParams{Name: "seller"})
 	require.NoError(t, err)
 
-	params := ghost.OrderParams{
+	params := ghost.OrderCreateParams{
 		Amount: 5000, CustomerID: cus.ID, CardID: card.ID, GatID: "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
 		OrderItems: []ghost.OrderItem{
 			{Amount: 3000, Type: ghost.OrderItemTypeItem},
@@ -277,16 +277,16 @@ func TestOrders(t *testing.T) {
 func TestOrdersListFilters(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
-	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerParams{Email: "f@example.com"})
+	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "f@example.com"})
 	require.NoError(t, err)
 	var ids []ghost.ID
 	for i := range 3 {
-		o, err := srv.Client.Orders.Create(ctx, ghost.OrderParams{Amount: int64(100 * (i + 1)), CustomerID: cus.ID,
+		o, err := srv.Client.Orders.Create(ctx, ghost.OrderCreateParams{Amount: int64(100 * (i + 1)), CustomerID: cus.ID,
 			OrderItems: []ghost.OrderItem{{Amount: int64(100 * (i + 1)), Type: ghost.OrderItemTypeItem}}})
 		require.NoError(t, err)
 		ids = append(ids, o.ID)
 	}
-	_, err = srv.Client.Orders.Create(ctx, ghost.OrderParams{Amount: 7, OrderItems: []ghost.OrderItem{{Amount: 7, Type: ghost.OrderItemTypeItem}}})
+	_, err = srv.Client.Orders.Create(ctx, ghost.OrderCreateParams{Amount: 7, OrderItems: []ghost.OrderItem{{Amount: 7, Type: ghost.OrderItemTypeItem}}})
 	require.NoError(t, err)
 
 	start := time.Date(2000, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -297,7 +297,7 @@ func TestOrdersListFilters(t *testing.T) {
 	})
 	require.NoError(t, err)
 	wantRequest(t, srv, "GET", "/api/v1/orders", "customerId="+cus.ID.String()+
-		"&dateRange%5Bstart%5D=2000-01-02T03%3A04%3A05Z&dateRange%5Bend%5D=2099-12-31T23%3A00%3A00Z"+
+		"&dateRange%5B0%5D=2000-01-02T03%3A04%3A05.000Z&dateRange%5B1%5D=2099-12-31T23%3A00%3A00.000Z"+
 		"&limit=25&offset=1&sortBy=createdAt&sortDir=desc", "")
 	require.Len(t, page.Items, 2, "3 orders of the customer, offset 1")
 	assert.Equal(t, []ghost.ID{ids[1], ids[0]}, []ghost.ID{page.Items[0].ID, page.Items[1].ID}, "newest first")

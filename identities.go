@@ -18,8 +18,8 @@ type Identity struct {
 	UpdatedAt            time.Time `json:"updatedAt,omitzero"`
 }
 
-// IdentityParams creates an identity. Name is required.
-type IdentityParams struct {
+// IdentityCreateParams creates an identity. Name is required.
+type IdentityCreateParams struct {
 	Name                 string `json:"name"`
 	ReferenceID          string `json:"referenceId,omitempty"`
 	ReferenceDescription string `json:"referenceDescription,omitempty"`
@@ -35,7 +35,7 @@ func (s *IdentitiesService) Get(ctx context.Context, identityID ID, opts ...Requ
 }
 
 // Create creates an identity: POST /api/v1/identities.
-func (s *IdentitiesService) Create(ctx context.Context, params IdentityParams, opts ...RequestOption) (*Identity, error) {
+func (s *IdentitiesService) Create(ctx context.Context, params IdentityCreateParams, opts ...RequestOption) (*Identity, error) {
 	if params.Name == "" {
 		return nil, invalidParams("name", "name is required")
 	}
@@ -53,8 +53,8 @@ type IdentityType struct {
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
-// IdentityTypeParams creates an identity type. Name is required.
-type IdentityTypeParams struct {
+// IdentityTypeCreateParams creates an identity type. Name is required.
+type IdentityTypeCreateParams struct {
 	Name string `json:"name"`
 }
 
@@ -68,7 +68,7 @@ func (s *IdentityTypesService) Get(ctx context.Context, identityTypeID ID, opts 
 }
 
 // Create creates an identity type: POST /api/v1/identity-types.
-func (s *IdentityTypesService) Create(ctx context.Context, params IdentityTypeParams, opts ...RequestOption) (*IdentityType, error) {
+func (s *IdentityTypesService) Create(ctx context.Context, params IdentityTypeCreateParams, opts ...RequestOption) (*IdentityType, error) {
 	if params.Name == "" {
 		return nil, invalidParams("name", "name is required")
 	}

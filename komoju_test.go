@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +23,6 @@ func newKomoju(t *testing.T, opts ...ghosttest.Option) *ghosttest.Server {
 	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileKomoju)}, opts...)...)
 	t.Cleanup(srv.Close)
 	srv.Clock.Set(komojuCreated)
-	require.Equal(t, ghost.ConventionKomoju, srv.Client.Convention())
 	return srv
 }
 
@@ -41,34 +38,34 @@ func TestKomojuCustomerCreate(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name     string
-		params   ghost.CustomerParams
+		params   ghost.KomojuCustomerCreateParams
 		wantBody string
-		want     ghost.PaymentSource
+		want     ghost.KomojuPaymentSource
 	}{
 		{
 			name: "token",
-			params: ghost.CustomerParams{
+			params: ghost.KomojuCustomerCreateParams{
 				Email: "test@example.com", Currency: "jpy", Metadata: map[string]string{"order_id": "abcdefg"},
-				PaymentDetails: ghost.PaymentToken("tok_38e6c5838b91e5d4"),
+				PaymentDetails: ghost.KomojuPaymentToken("tok_38e6c5838b91e5d4"),
 			},
 			wantBody: `{"email":"test@example.com","currency":"JPY","metadata":{"order_id":"abcdefg"},"payment_details":"tok_38e6c5838b91e5d4"}`,
-			want:     ghost.PaymentSource{Type: "credit_card", Brand: "visa", LastFourDigits: "1111", Month: 1, Year: 2023},
+			want:     ghost.KomojuPaymentSource{Type: "credit_card", Brand: "visa", LastFourDigits: "1111", Month: 1, Year: 2023},
 		},
 		{
 			name: "hash",
-			params: ghost.CustomerParams{
+			params: ghost.KomojuCustomerCreateParams{
 				Email: "card@example.com",
-				PaymentDetails: ghost.PaymentHash(map[string]any{
+				PaymentDetails: ghost.KomojuPaymentHash(map[string]any{
 					"type": "credit_card", "number": "4111111111111111", "month": 7, "year": 2031, "verification_value": "123",
 				}),
 			},
 			wantBody: `{"email":"card@example.com","payment_details":{"type":"credit_card","number":"4111111111111111","month":7,"year":2031,"verification_value":"123"}}`,
-			want:     ghost.PaymentSource{Type: "credit_card", Brand: "visa", LastFourDigits: "1111", Month: 7, Year: 2031},
+			want:     ghost.KomojuPaymentSource{Type: "credit_card", Brand: "visa", LastFourDigits: "1111", Month: 7, Year: 2031},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := srv.Client.Customers.Create(ctx, tt.params)
+			c, err := srv.Client.Komoju.Customers.Create(ctx, tt.params)
 			require.NoError(t, err)
 			r := lastRequest(t, srv)
 			assert.Equal(t, "POST", r.Method)
@@ -90,21 +87,21 @@ func TestKomojuCustomerCreate(t *testing.T) {
 
 func TestKomojuCustomerCreateIdempotency(t *testing.T) {
 	srv := newKomoju(t)
-	params := ghost.CustomerParams{Email: "x@example.com", PaymentDetails: ghost.PaymentToken("tok_1")}
-	a, err := srv.Client.Customers.Create(context.Background(), params, ghost.WithIdempotencyKey("cus-create-1"))
+	params := ghost.KomojuCustomerCreateParams{Email: "x@example.com", PaymentDetails: ghost.KomojuPaymentToken("tok_1")}
+	a, err := srv.Client.Komoju.Customers.Create(context.Background(), params, ghost.WithIdempotencyKey("cus-create-1"))
 	require.NoError(t, err)
 	r := lastRequest(t, srv)
 	assert.Equal(t, "cus-create-1", r.Header.Get("X-KOMOJU-IDEMPOTENCY"))
 	assert.Empty(t, r.Header.Get("Idempotency-Key"))
 
-	b, err := srv.Client.Customers.Create(context.Background(), params, ghost.WithIdempotencyKey("cus-create-1"))
+	b, err := srv.Client.Komoju.Customers.Create(context.Background(), params, ghost.WithIdempotencyKey("cus-create-1"))
 	require.NoError(t, err)
 	assert.Equal(t, a, b)
 	assert.Equal(t, 1, srv.IdempotentReplays())
 
 	// Komoju allows at most 100 characters: refused before sending.
 	srv.ResetRequests()
-	_, err = srv.Client.Customers.Create(context.Background(), params, ghost.WithIdempotencyKey(strings.Repeat("k", 101)))
+	_, err = srv.Client.Komoju.Customers.Create(context.Background(), params, ghost.WithIdempotencyKey(strings.Repeat("k", 101)))
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 	assert.Empty(t, srv.Requests())
 }
@@ -113,19 +110,19 @@ func TestKomojuCustomerCreateRefusedBeforeSending(t *testing.T) {
 	srv := newKomoju(t)
 	tests := []struct {
 		name   string
-		params ghost.CustomerParams
+		params ghost.KomojuCustomerCreateParams
 		param  string
 	}{
-		{"no payment details", ghost.CustomerParams{Email: "a@b.jp"}, "payment_details"},
-		{"empty token", ghost.CustomerParams{PaymentDetails: ghost.PaymentToken("")}, "payment_details"},
-		{"token and hash", ghost.CustomerParams{PaymentDetails: &ghost.PaymentDetails{Token: "tok_1", Hash: map[string]any{"type": "x"}}}, "payment_details"},
-		{"currency not 3 letters", ghost.CustomerParams{Currency: "JP", PaymentDetails: ghost.PaymentToken("tok_1")}, "currency"},
-		{"currency not letters", ghost.CustomerParams{Currency: "J1Y", PaymentDetails: ghost.PaymentToken("tok_1")}, "currency"},
-		{"description is Ghost only", ghost.CustomerParams{Description: "d", PaymentDetails: ghost.PaymentToken("tok_1")}, "description"},
+		{"no payment details", ghost.KomojuCustomerCreateParams{Email: "a@b.jp"}, "payment_details"},
+		{"empty token", ghost.KomojuCustomerCreateParams{PaymentDetails: ghost.KomojuPaymentToken("")}, "payment_details"},
+		{"token and hash", ghost.KomojuCustomerCreateParams{PaymentDetails: ghost.KomojuPaymentDetails{Token: "tok_1", Hash: map[string]any{"type": "x"}}}, "payment_details"},
+		{"currency not 3 letters", ghost.KomojuCustomerCreateParams{Currency: "JP", PaymentDetails: ghost.KomojuPaymentToken("tok_1")}, "currency"},
+		{"currency not letters", ghost.KomojuCustomerCreateParams{Currency: "J1Y", PaymentDetails: ghost.KomojuPaymentToken("tok_1")}, "currency"},
+		{"clear email", ghost.KomojuCustomerCreateParams{PaymentDetails: ghost.KomojuPaymentHash(nil)}, "payment_details"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := srv.Client.Customers.Create(context.Background(), tt.params)
+			_, err := srv.Client.Komoju.Customers.Create(context.Background(), tt.params)
 			var e *ghost.Error
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, ghost.CodeInvalidParams, e.Code)
@@ -140,12 +137,12 @@ func TestKomojuCustomerCreateRefusedBeforeSending(t *testing.T) {
 func TestKomojuCustomerGetUpdateDelete(t *testing.T) {
 	srv := newKomoju(t, ghosttest.WithSeed(2))
 	ctx := context.Background()
-	page, err := srv.Client.Customers.List(ctx, nil)
+	page, err := srv.Client.Komoju.Customers.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, page.Items, 2)
 	id := page.Items[0].ID
 
-	got, err := srv.Client.Customers.Get(ctx, id)
+	got, err := srv.Client.Komoju.Customers.Get(ctx, id)
 	require.NoError(t, err)
 	r := lastRequest(t, srv)
 	assert.Equal(t, "GET", r.Method)
@@ -156,9 +153,9 @@ func TestKomojuCustomerGetUpdateDelete(t *testing.T) {
 	assert.Equal(t, map[string]string{"order_id": "abcdefg"}, got.Metadata)
 	assert.WithinDuration(t, time.Now(), got.CreatedAt, time.Minute) // seeded before the clock was set
 
-	upd, err := srv.Client.Customers.Update(ctx, id, ghost.CustomerUpdateParams{
-		PaymentDetails: ghost.PaymentToken("tok_840321a7"),
-		Currency:       ghost.Some("USD"),
+	upd, err := srv.Client.Komoju.Customers.Update(ctx, id, ghost.KomojuCustomerUpdateParams{
+		PaymentDetails: ghost.Some(ghost.KomojuPaymentToken("tok_840321a7")),
+		Currency:       ghost.Some("usd"),
 		Metadata:       map[string]string{"order_id": "xyz"},
 	})
 	require.NoError(t, err)
@@ -171,14 +168,14 @@ func TestKomojuCustomerGetUpdateDelete(t *testing.T) {
 	require.NotNil(t, upd.Source)
 	assert.Equal(t, "1111", upd.Source.LastFourDigits)
 
-	deleted, err := srv.Client.Customers.DeleteReturning(ctx, id)
+	deleted, err := srv.Client.Komoju.Customers.Delete(ctx, id)
 	require.NoError(t, err)
 	r = lastRequest(t, srv)
 	assert.Equal(t, "DELETE", r.Method)
 	assert.Equal(t, "/api/v1/customers/"+string(id), r.Path)
 	assert.Equal(t, upd, deleted)
 
-	_, err = srv.Client.Customers.Get(ctx, id)
+	_, err = srv.Client.Komoju.Customers.Get(ctx, id)
 	var e *ghost.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 404, e.StatusCode)
@@ -186,18 +183,13 @@ func TestKomojuCustomerGetUpdateDelete(t *testing.T) {
 	assert.Equal(t, "id", e.Param)
 	assert.ErrorIs(t, err, ghost.ErrNotFound)
 
-	// Delete (no return value) works too.
-	other := page.Items[1].ID
-	require.NoError(t, srv.Client.Customers.Delete(ctx, other))
-	r = lastRequest(t, srv)
-	assert.Equal(t, "DELETE", r.Method)
-	assert.Equal(t, "/api/v1/customers/"+string(other), r.Path)
-	assert.ErrorIs(t, srv.Client.Customers.Delete(ctx, other), ghost.ErrNotFound)
+	_, err = srv.Client.Komoju.Customers.Delete(ctx, id)
+	assert.ErrorIs(t, err, ghost.ErrNotFound)
 }
 
 func TestKomojuCustomerList(t *testing.T) {
 	srv := newKomoju(t, ghosttest.WithSeed(5))
-	page, err := srv.Client.Customers.List(context.Background(), &ghost.CustomerListParams{Page: 2, PerPage: 2})
+	page, err := srv.Client.Komoju.Customers.List(context.Background(), &ghost.KomojuListParams{Page: 2, PerPage: 2})
 	require.NoError(t, err)
 	r := lastRequest(t, srv)
 	assert.Equal(t, "GET", r.Method)
@@ -211,8 +203,21 @@ func TestKomojuCustomerList(t *testing.T) {
 	assert.Equal(t, "customer3@example.com", page.Items[0].Email)
 	assert.Equal(t, "customer", page.Items[0].Resource)
 
+	assert.True(t, page.HasMore())
+
+	// Next asks for the following page with the same page size.
 	srv.ResetRequests()
-	_, err = srv.Client.Customers.List(context.Background(), &ghost.CustomerListParams{Limit: 10})
+	last, err := page.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "page=3&per_page=2", lastRequest(t, srv).RawQuery)
+	require.Len(t, last.Items, 1)
+	assert.False(t, last.HasMore())
+	_, err = last.Next(context.Background())
+	assert.ErrorIs(t, err, ghost.ErrNoMorePages)
+	assert.Len(t, srv.Requests(), 1)
+
+	srv.ResetRequests()
+	_, err = srv.Client.Komoju.Customers.List(context.Background(), &ghost.KomojuListParams{PerPage: -1})
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 	assert.Empty(t, srv.Requests())
 }
@@ -220,7 +225,7 @@ func TestKomojuCustomerList(t *testing.T) {
 func TestKomojuCustomerAll(t *testing.T) {
 	srv := newKomoju(t, ghosttest.WithSeed(5))
 	var emails []string
-	for c, err := range srv.Client.Customers.All(context.Background(), &ghost.CustomerListParams{PerPage: 2}) {
+	for c, err := range srv.Client.Komoju.Customers.All(context.Background(), &ghost.KomojuListParams{PerPage: 2}) {
 		require.NoError(t, err)
 		emails = append(emails, c.Email)
 	}
@@ -236,7 +241,7 @@ func TestKomojuCustomerAll(t *testing.T) {
 
 func TestKomojuErrors(t *testing.T) {
 	srv := newKomoju(t)
-	_, err := srv.Client.Customers.Create(context.Background(), ghost.CustomerParams{PaymentDetails: ghost.PaymentToken("not-a-token")})
+	_, err := srv.Client.Komoju.Customers.Create(context.Background(), ghost.KomojuCustomerCreateParams{PaymentDetails: ghost.KomojuPaymentToken("not-a-token")})
 	var e *ghost.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 400, e.StatusCode)
@@ -245,9 +250,9 @@ func TestKomojuErrors(t *testing.T) {
 	assert.NotEmpty(t, e.Message)
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 
-	bad, err := ghost.NewClient(ghost.WithBaseURL(srv.URL), ghost.WithSecretKey("sk_wrong"), ghost.WithConvention(ghost.ConventionKomoju))
+	bad, err := ghost.NewClient(ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{BaseURL: srv.URL, Credentials: ghost.Credentials{SecretKey: "sk_wrong"}}))
 	require.NoError(t, err)
-	_, err = bad.Customers.List(context.Background(), nil)
+	_, err = bad.Komoju.Customers.List(context.Background(), nil)
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 401, e.StatusCode)
 	assert.Equal(t, "unauthorized", e.Code)
@@ -256,88 +261,119 @@ func TestKomojuErrors(t *testing.T) {
 	assert.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("sk_wrong:")), lastRequest(t, srv).Header.Get("Authorization"))
 }
 
-// The Komoju fields are refused under the Ghost convention, and the Ghost
-// paging fields under Komoju: what is sent follows the convention.
-func TestCustomerConventionFieldsRefused(t *testing.T) {
-	srv := ghosttest.NewServer()
-	defer srv.Close()
-	ctx := context.Background()
-	c := srv.Client
-	require.Equal(t, ghost.ConventionGhost, c.Convention())
+// Komoju's update takes X-KOMOJU-IDEMPOTENCY like its create (v0.1 sent
+// Idempotency-Key on the PATCH).
+func TestKomojuCustomerUpdateIdempotencyHeader(t *testing.T) {
+	srv := newKomoju(t, ghosttest.WithSeed(1))
+	page, err := srv.Client.Komoju.Customers.List(t.Context(), nil)
+	require.NoError(t, err)
+	id := page.Items[0].ID
+	_, err = srv.Client.Komoju.Customers.Update(t.Context(), id, ghost.KomojuCustomerUpdateParams{Email: ghost.Some("new@example.com")},
+		ghost.WithIdempotencyKey("upd-1"))
+	require.NoError(t, err)
+	r := lastRequest(t, srv)
+	assert.Equal(t, "PATCH", r.Method)
+	assert.Equal(t, "/api/v1/customers/"+string(id), r.Path)
+	assert.Equal(t, "", r.RawQuery)
+	assert.Equal(t, komojuAuth, r.Header.Get("Authorization"))
+	assert.Equal(t, "upd-1", r.Header.Get("X-KOMOJU-IDEMPOTENCY"))
+	assert.Empty(t, r.Header.Get("Idempotency-Key"))
+	assert.JSONEq(t, `{"email":"new@example.com"}`, string(r.Body))
 
-	_, err := c.Customers.Create(ctx, ghost.CustomerParams{Email: "a@b.c", PaymentDetails: ghost.PaymentToken("tok_1")})
+	_, err = srv.Client.Komoju.Customers.Update(t.Context(), id, ghost.KomojuCustomerUpdateParams{Email: ghost.Some("")})
 	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = c.Customers.Update(ctx, "cus_1", ghost.CustomerUpdateParams{Currency: ghost.Some("JPY")})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = c.Customers.List(ctx, &ghost.CustomerListParams{Page: 2})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = c.Customers.DeleteReturning(ctx, "cus_1")
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = c.Orders.Update(ctx, "ord_1", ghost.OrderUpdateParams{Status: ghost.Some("paid")})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	assert.Empty(t, srv.Requests())
 }
 
-func TestCustomerDecodesEveryConvention(t *testing.T) {
-	// Whatever the convention, what is received is decoded: camelCase and
-	// snake_case timestamps alike.
-	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
-	for _, body := range []string{
-		`{"id":"cus_1","createdAt":"2024-05-06T07:08:09Z","updatedAt":"2024-05-06T07:08:09Z"}`,
-		`{"id":"cus_1","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T07:08:09Z"}`,
-		`{"doc":{"id":"cus_1","created_at":"2024-05-06T07:08:09Z","updated_at":"2024-05-06T07:08:09Z"}}`,
-	} {
-		for _, conv := range []ghost.Convention{ghost.ConventionGhost, ghost.ConventionKomoju, ghost.ConventionSpark} {
-			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, body)}}
-			c, err := newFakeClient(t, f, ghost.WithConvention(conv)).Customers.Get(t.Context(), "1")
-			require.NoError(t, err, body)
-			assert.Equal(t, ghost.ID("cus_1"), c.ID)
-			assert.True(t, c.CreatedAt.Equal(at), body)
-			assert.True(t, c.UpdatedAt.Equal(at), body)
-			assert.Zero(t, c.CreatedAtSnake, "folded into CreatedAt")
-		}
+// One client reaches Ghost customers and Komoju customers side by side, each
+// part on its own host (the mock serves the colliding /api/v1/customers of
+// the two parts under separate profiles) with its own credentials.
+func TestGhostAndKomojuCustomersSideBySide(t *testing.T) {
+	ghostSrv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileGhost))
+	t.Cleanup(ghostSrv.Close)
+	komojuSrv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileKomoju), ghosttest.WithKeys("unused", "sk_komoju"))
+	t.Cleanup(komojuSrv.Close)
+
+	client, err := ghost.NewClient(
+		ghost.WithKeys(ghosttest.DefaultPublicKey, ghosttest.DefaultSecretKey),
+		ghost.WithEndpoint(ghost.PartGhost, ghost.Endpoint{BaseURL: ghostSrv.URL}),
+		ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{BaseURL: komojuSrv.URL, Credentials: ghost.Credentials{SecretKey: "sk_komoju"}}),
+	)
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	g, err := client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "g@example.com", Description: "ghost"}, ghost.WithIdempotencyKey("g-1"))
+	require.NoError(t, err)
+	k, err := client.Komoju.Customers.Create(ctx, ghost.KomojuCustomerCreateParams{
+		Email: "k@example.com", Currency: "JPY", PaymentDetails: ghost.KomojuPaymentToken("tok_1"),
+	}, ghost.WithIdempotencyKey("k-1"))
+	require.NoError(t, err)
+	assert.Equal(t, "g@example.com", g.Email)
+	assert.Equal(t, "ghost", g.Description)
+	assert.Equal(t, "k@example.com", k.Email)
+	assert.Equal(t, "JPY", k.Currency)
+
+	tests := []struct {
+		name               string
+		srv                *ghosttest.Server
+		auth, idemHdr, key string
+		body               string
+	}{
+		{"ghost", ghostSrv, "Basic " + base64.StdEncoding.EncodeToString([]byte(ghosttest.DefaultPublicKey+":"+ghosttest.DefaultSecretKey)),
+			"Idempotency-Key", "g-1", `{"email":"g@example.com","description":"ghost"}`},
+		{"komoju", komojuSrv, "Basic " + base64.StdEncoding.EncodeToString([]byte("sk_komoju:")),
+			"X-KOMOJU-IDEMPOTENCY", "k-1", `{"email":"k@example.com","currency":"JPY","payment_details":"tok_1"}`},
 	}
-	var c ghost.Customer
-	assert.Error(t, jsonUnmarshal(`{"id":"x","created_at":"yesterday"}`, &c))
-	assert.Error(t, jsonUnmarshal(`{"id":[]}`, &c))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := tt.srv.Requests()
+			require.Len(t, reqs, 1, "each part's request reaches its own host only")
+			r := reqs[0]
+			assert.Equal(t, "POST", r.Method)
+			assert.Equal(t, "/api/v1/customers", r.Path)
+			assert.Equal(t, "", r.RawQuery)
+			assert.Equal(t, tt.auth, r.Header.Get("Authorization"))
+			assert.Equal(t, tt.key, r.Header.Get(tt.idemHdr))
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			assert.JSONEq(t, tt.body, string(r.Body))
+		})
+	}
+
+	// Both lists, side by side, each in its own paging style.
+	gp, err := client.Customers.List(ctx, &ghost.CustomerListParams{Limit: 10})
+	require.NoError(t, err)
+	kp, err := client.Komoju.Customers.List(ctx, &ghost.KomojuListParams{PerPage: 10})
+	require.NoError(t, err)
+	assert.Equal(t, []ghost.Customer{*g}, gp.Items)
+	assert.Equal(t, []ghost.KomojuCustomer{*k}, kp.Items)
+	assert.Equal(t, "limit=10", lastRequest(t, ghostSrv).RawQuery)
+	assert.Equal(t, "per_page=10", lastRequest(t, komojuSrv).RawQuery)
+}
+
+// A model decoded with encoding/json, as a user decodes a webhook payload,
+// is complete: each part's model reads the one spelling its part uses.
+func TestModelsDecodeTheirPartsSpelling(t *testing.T) {
+	var k ghost.KomojuCustomer
+	require.NoError(t, jsonUnmarshal(`{"id":"a790tjviahrpcsz561912k7az","resource":"customer","email":"a@x.jp","currency":"JPY",
+		"source":{"type":"credit_card","brand":"visa","last_four_digits":"1111","month":1,"year":2023},
+		"metadata":{"order_id":"abcdefg"},"created_at":"2018-11-13T06:20:21Z"}`, &k))
+	assert.Equal(t, ghost.KomojuCustomer{
+		ID: "a790tjviahrpcsz561912k7az", Resource: "customer", Email: "a@x.jp", Currency: "JPY",
+		Source:   &ghost.KomojuPaymentSource{Type: "credit_card", Brand: "visa", LastFourDigits: "1111", Month: 1, Year: 2023},
+		Metadata: map[string]string{"order_id": "abcdefg"}, CreatedAt: komojuCreated,
+	}, k)
+
+	var g ghost.Customer
+	require.NoError(t, jsonUnmarshal(`{"id":"cus_1","email":"g@x.io","description":"d","createdAt":"2018-11-13T06:20:21Z","updatedAt":"2018-11-13T06:20:21Z"}`, &g))
+	assert.Equal(t, ghost.Customer{ID: "cus_1", Email: "g@x.io", Description: "d", CreatedAt: komojuCreated, UpdatedAt: komojuCreated}, g)
+
+	var o ghost.Order
+	require.NoError(t, jsonUnmarshal(`{"id":"ord_1","amount":300,"customerId":"cus_1","cardId":"card_1","gatId":"g","referrer":"r","status":"paid",
+		"orderItems":[{"amount":300,"type":"item","identityId":"idt_1","description":"x"}],"createdAt":"2018-11-13T06:20:21Z"}`, &o))
+	assert.Equal(t, ghost.Order{ID: "ord_1", Amount: 300, CustomerID: "cus_1", CardID: "card_1", GatID: "g", Referrer: "r", Status: "paid",
+		OrderItems: []ghost.OrderItem{{Amount: 300, Type: ghost.OrderItemTypeItem, IdentityID: "idt_1", Description: "x"}}, CreatedAt: komojuCreated}, o)
+
+	assert.Error(t, jsonUnmarshal(`{"id":"x","created_at":"yesterday"}`, &k))
+	assert.Error(t, jsonUnmarshal(`{"id":[]}`, &g))
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
-
-// The convention changes what is sent, never what can be decoded: a client
-// in one convention decodes the other conventions' shapes.
-func TestCustomerConventionsDecodeAnyShape(t *testing.T) {
-	bodies := map[string]string{
-		"/api/v1/customers":   `{"resource":"list","total":7,"page":1,"per_page":2,"last_page":4,"data":[{"id":"a","resource":"customer","email":"a@x.jp","source":null,"metadata":{},"created_at":"2018-11-13T06:20:21Z"},{"id":"b","email":"b@x.jp"}]}`,
-		"/api/v1/customers/g": `{"doc":{"id":"g","email":"g@x.io","createdAt":"2018-11-13T06:20:21Z"}}`,
-		"/api/v1/customers/7": `{"id":7,"email":"s@x.io","created_at":"2018-11-13T06:20:21Z"}`,
-	}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(bodies[r.URL.Path]))
-	}))
-	defer ts.Close()
-	for _, conv := range []ghost.Convention{ghost.ConventionGhost, ghost.ConventionKomoju, ghost.ConventionSpark} {
-		t.Run(conv.String(), func(t *testing.T) {
-			c, err := ghost.NewClient(ghost.WithBaseURL(ts.URL), ghost.WithKeys("pk", "sk"), ghost.WithAuthToken("t"), ghost.WithConvention(conv))
-			require.NoError(t, err)
-			ctx := context.Background()
-			page, err := c.Customers.List(ctx, nil)
-			require.NoError(t, err)
-			require.Len(t, page.Items, 2)
-			assert.Equal(t, "a@x.jp", page.Items[0].Email)
-			assert.True(t, page.Items[0].CreatedAt.Equal(komojuCreated))
-			assert.Equal(t, ghost.Some(7), page.Meta.Total)
-			assert.Equal(t, ghost.Some(4), page.Meta.LastPage)
-			for _, id := range []ghost.ID{"g", "7"} {
-				if _, isInt := id.Int(); conv == ghost.ConventionSpark && !isInt {
-					continue // Spark ids are integers: refused before sending
-				}
-				got, err := c.Customers.Get(ctx, id)
-				require.NoError(t, err)
-				assert.Equal(t, id, got.ID)
-				assert.True(t, got.CreatedAt.Equal(komojuCreated), got.CreatedAt)
-			}
-		})
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"net/url"
 	"time"
 )
 
@@ -26,12 +27,10 @@ type OrderItem struct {
 	Type        OrderItemType `json:"type"`
 	IdentityID  ID            `json:"identityId,omitempty"`
 	Description string        `json:"description,omitempty"`
-
-	itemSnake
 }
 
-// Order is an order. Amount is in cents and equals the sum of its items. It
-// decodes Ghost's camelCase fields and Spark's snake_case ones.
+// Order is a Ghost order, with the API's camelCase fields. Amount is in cents
+// and equals the sum of its items.
 type Order struct {
 	ID         ID          `json:"id"`
 	Amount     int64       `json:"amount"`
@@ -43,14 +42,11 @@ type Order struct {
 	OrderItems []OrderItem `json:"orderItems,omitempty"`
 	CreatedAt  time.Time   `json:"createdAt,omitzero"`
 	UpdatedAt  time.Time   `json:"updatedAt,omitzero"`
-
-	orderSnake
-	snakeTimes
 }
 
-// OrderParams creates an order. Amount must equal the sum of the items'
+// OrderCreateParams creates an order. Amount must equal the sum of the items'
 // amounts; Create checks it before sending.
-type OrderParams struct {
+type OrderCreateParams struct {
 	Amount     int64       `json:"amount"`
 	CustomerID ID          `json:"customerId,omitempty"`
 	CardID     ID          `json:"cardId,omitempty"`
@@ -59,7 +55,7 @@ type OrderParams struct {
 	OrderItems []OrderItem `json:"orderItems"`
 }
 
-func (p *OrderParams) validate() error {
+func (p *OrderCreateParams) validate() error {
 	if len(p.OrderItems) == 0 {
 		return invalidParams("orderItems", "an order needs at least one item")
 	}
@@ -96,14 +92,28 @@ const (
 	SortDesc SortDir = "desc"
 )
 
-// DateRange bounds a list by creation time. Either end may be zero.
+// DateRange bounds a list by creation time, both ends included. Both are
+// required: the API takes the range as a two-element array, [start, end].
 type DateRange struct {
-	Start time.Time `url:"start,omitempty"`
-	End   time.Time `url:"end,omitempty"`
+	Start time.Time
+	End   time.Time
+}
+
+// dateRangeLayout is how the original node.js client's query encoder writes
+// a Date (toISOString): UTC with milliseconds.
+const dateRangeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// EncodeValues implements go-querystring's Encoder: the range goes on the
+// wire as an array, dateRange[0]=start&dateRange[1]=end, as the original
+// node.js client's qs encoding of [start, end] sends it.
+func (r DateRange) EncodeValues(key string, v *url.Values) error {
+	v.Set(key+"[0]", r.Start.UTC().Format(dateRangeLayout))
+	v.Set(key+"[1]", r.End.UTC().Format(dateRangeLayout))
+	return nil
 }
 
 // OrderListParams filters and pages orders. The date range is sent as
-// dateRange[start] and dateRange[end] (RFC 3339).
+// dateRange[0] and dateRange[1] (ISO 8601 in UTC, with milliseconds).
 type OrderListParams struct {
 	CustomerID ID         `url:"customerId,omitempty"`
 	Referrer   string     `url:"referrer,omitempty"`
@@ -114,34 +124,24 @@ type OrderListParams struct {
 	Offset     int        `url:"offset,omitempty"` // items to skip
 	SortBy     string     `url:"sortBy,omitempty"` // e.g. "createdAt"
 	SortDir    SortDir    `url:"sortDir,omitempty"`
-	Page       int        `url:"-"` // Spark convention: page number, from 1
-	PerPage    int        `url:"-"` // Spark convention: page size (count)
 }
 
 func (p *OrderListParams) validate() error {
 	switch {
 	case p.Limit < 0 || p.Offset < 0:
 		return invalidParams("limit", "limit and offset must not be negative")
-	case p.Page != 0 || p.PerPage != 0:
-		return invalidParams("page", "page and per_page are not part of the Ghost convention; use Limit and Offset")
 	case p.SortDir != "" && p.SortDir != SortAsc && p.SortDir != SortDesc:
 		return invalidParams("sortDir", "sortDir is %q; want asc or desc", p.SortDir)
-	case p.DateRange != nil && !p.DateRange.Start.IsZero() && !p.DateRange.End.IsZero() && p.DateRange.End.Before(p.DateRange.Start):
+	case p.DateRange != nil && (p.DateRange.Start.IsZero() || p.DateRange.End.IsZero()):
+		return invalidParams("dateRange", "dateRange needs both a start and an end")
+	case p.DateRange != nil && p.DateRange.End.Before(p.DateRange.Start):
 		return invalidParams("dateRange", "dateRange ends before it starts")
-	}
-	if p.DateRange != nil {
-		r := *p.DateRange
-		r.Start, r.End = r.Start.UTC(), r.End.UTC()
-		p.DateRange = &r
 	}
 	return nil
 }
 
 // Get returns an order: GET /api/v1/orders/{orderId}.
 func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOption) (*Order, error) {
-	if s.client.cfg.convention == ConventionSpark {
-		return s.spark().Get(ctx, orderID, nil, opts...)
-	}
 	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
 	if err != nil {
 		return nil, err
@@ -152,21 +152,15 @@ func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOpti
 // Create creates an order: POST /api/v1/orders. The amount is checked
 // against the items before anything is sent. Pass WithIdempotencyKey to make
 // it safe to retry.
-func (s *OrdersService) Create(ctx context.Context, params OrderParams, opts ...RequestOption) (*Order, error) {
+func (s *OrdersService) Create(ctx context.Context, params OrderCreateParams, opts ...RequestOption) (*Order, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
-	}
-	if s.client.cfg.convention == ConventionSpark {
-		return s.createSpark(ctx, params, opts)
 	}
 	return getOne[Order](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/orders", body: params}, opts)
 }
 
 // Delete deletes an order: DELETE /api/v1/orders/{orderId}.
 func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestOption) error {
-	if s.client.cfg.convention == ConventionSpark {
-		return s.spark().Delete(ctx, orderID, opts...)
-	}
 	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
 	if err != nil {
 		return err
@@ -175,14 +169,12 @@ func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestO
 	return err
 }
 
-// List returns one page of orders: GET /api/v1/orders.
+// List returns one page of orders: GET /api/v1/orders. The page's Next
+// fetches the following one while HasMore says one may follow.
 func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts ...RequestOption) (*Page[Order], error) {
 	var q OrderListParams
 	if params != nil {
 		q = *params
-	}
-	if s.client.cfg.convention == ConventionSpark {
-		return s.listSpark(ctx, q, opts)
 	}
 	if err := q.validate(); err != nil {
 		return nil, err
@@ -192,6 +184,11 @@ func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts 
 		return nil, err
 	}
 	page.Meta.Offset = Some(q.Offset)
+	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Order], error) {
+		n := q
+		n.Offset += len(page.Items)
+		return s.List(ctx, &n, opts...)
+	})
 	return page, nil
 }
 
@@ -201,9 +198,6 @@ func (s *OrdersService) All(ctx context.Context, params *OrderListParams, opts .
 	var q OrderListParams
 	if params != nil {
 		q = *params
-	}
-	if s.client.cfg.convention == ConventionSpark {
-		return s.allSpark(ctx, q, opts)
 	}
 	if q.Limit == 0 {
 		q.Limit = defaultPageSize

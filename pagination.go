@@ -3,6 +3,7 @@ package ghost
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 
@@ -15,6 +16,72 @@ type Page[T any] struct {
 	Meta  PageMeta
 
 	fingerprint uint64 // hash of the items' bytes, to spot a repeated page
+
+	// next fetches the page after this one; nil when no page follows. Each
+	// List sets it by its part's paging style.
+	next func(ctx context.Context) (*Page[T], error)
+}
+
+// ErrNoMorePages is returned by Page.Next on the last page.
+var ErrNoMorePages = errors.New("ghost: no more pages")
+
+// HasMore reports whether another page follows this one, by the paging style
+// of the list's part: under Ghost's limit/offset a full page (as many items
+// as the limit asked for) says more may follow; under Komoju and Checkout the
+// page number against the last page (or a full page when the server does
+// not say); under Spark a next_page link.
+func (p *Page[T]) HasMore() bool { return p != nil && p.next != nil }
+
+// Next fetches the page after this one with the same parameters and options,
+// or returns ErrNoMorePages when HasMore is false:
+//
+//	for page, err := client.Customers.List(ctx, nil); ; page, err = page.Next(ctx) {
+//		if err != nil { … }
+//		use(page.Items)
+//		if !page.HasMore() { break }
+//	}
+func (p *Page[T]) Next(ctx context.Context) (*Page[T], error) {
+	if !p.HasMore() {
+		return nil, ErrNoMorePages
+	}
+	return p.next(ctx)
+}
+
+// withNext makes next the page's Next when, by the paging style of s's
+// part, another page follows; size is the page size the request asked for
+// (0 when it left it to the server).
+func withNext[T any](s *service, p *Page[T], size int, next func(ctx context.Context) (*Page[T], error)) {
+	p.next = nil
+	if moreAfter(s.spec().paging, p, size) {
+		p.next = next
+	}
+}
+
+// moreAfter reports whether a page of a list paged by style is followed by
+// another: size is the page size the request asked for (0 when it left it to
+// the server).
+func moreAfter[T any](style paging, p *Page[T], size int) bool {
+	n := len(p.Items)
+	switch style {
+	case pagingOffset:
+		if size > 0 {
+			return n >= size
+		}
+		return n > 0
+	case pagingPage:
+		if last, ok := p.Meta.LastPage.Get(); ok {
+			if cur, ok := p.Meta.Page.Get(); ok {
+				return cur < last && n > 0
+			}
+		}
+		if size = p.Meta.PerPage.Or(size); size > 0 {
+			return n >= size
+		}
+		return n > 0
+	case pagingNext:
+		return p.Meta.NextURL != "" && n > 0
+	}
+	return false
 }
 
 // PageMeta is a list's paging metadata, whatever the convention. Fields the
@@ -49,7 +116,7 @@ func metaOf(m wire.Meta) PageMeta {
 // getOne runs r and decodes its single item.
 func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
 	v := new(T)
-	if s.speaksGhost() {
+	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
 			var env struct {
 				Doc *T `json:"doc"`
@@ -64,15 +131,8 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	if _, err := s.do(ctx, r, v, opts); err != nil {
 		return nil, err
 	}
-	if n, ok := any(v).(normalizer); ok {
-		n.normalize()
-	}
 	return v, nil
 }
-
-// normalizer is a model that catches other conventions' spellings of its
-// fields in the decoding pass and folds them in afterwards.
-type normalizer interface{ normalize() }
 
 // listPage runs r and decodes one page of items with its metadata and a
 // fingerprint of its payload (for the pager's repeated-page check).
@@ -82,7 +142,7 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 		fp    uint64
 		fast  bool
 	)
-	if s.speaksGhost() {
+	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
 			var env struct {
 				Docs *[]T `json:"docs"`
@@ -103,21 +163,20 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 	if items == nil {
 		items = []T{}
 	}
-	if len(items) > 0 {
-		if _, ok := any(&items[0]).(normalizer); ok {
-			for i := range items {
-				any(&items[i]).(normalizer).normalize()
-			}
-		}
-	}
 	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: fp}, nil
 }
 
-// speaksGhost reports whether the service's responses are expected in the
-// Ghost {doc}/{docs} envelopes, so they can be decoded in one pass. Any other
-// shape still decodes, through the tolerant path.
-func (s *service) speaksGhost() bool {
-	return schemeFor(s.name, s.client.cfg.convention) == authGhostBasic
+// envelope is the envelope the service's part declares for its responses,
+// which picks the one-pass decoder. Any other shape still decodes, through
+// the tolerant path.
+func (s *service) envelope() envelope { return s.spec().envelope }
+
+// spec is the part the service belongs to.
+func (s *service) spec() *partSpec {
+	if ep := s.client.endpoints[s.name]; ep != nil {
+		return ep.part
+	}
+	return &partSpec{}
 }
 
 // pager walks a list: fetch gets the page at the cursor, advance moves the

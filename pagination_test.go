@@ -169,35 +169,15 @@ func TestListPageMeta(t *testing.T) {
 	assert.False(t, p.Meta.Total.IsSet(), "the Ghost API promises no total")
 }
 
-func TestOrdersDecodeEitherCasing(t *testing.T) {
-	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, `{"docs":[
-		{"id":1,"amount":10,"customer_id":"cus_1","card_id":"card_1","gat_id":"g","order_items":[{"amount":10,"type":"item","identity_id":3}],"created_at":"2024-05-06T07:08:09Z"},
-		{"id":2,"amount":20,"customerId":"cus_2","orderItems":[{"amount":20,"type":"fee","identityId":4}],"createdAt":"2024-05-06T07:08:09Z"}]}`)}}
-	c := newFakeClient(t, f)
-	p, err := c.Orders.List(t.Context(), nil)
-	require.NoError(t, err)
-	require.Len(t, p.Items, 2)
-	for i, o := range p.Items {
-		assert.Equal(t, ghost.ID(fmt.Sprintf("cus_%d", i+1)), o.CustomerID)
-		require.Len(t, o.OrderItems, 1)
-		assert.Equal(t, ghost.IntID(int64(3+i)), o.OrderItems[0].IdentityID)
-		assert.False(t, o.CreatedAt.IsZero())
-		assert.Zero(t, o.CustomerIDSnake)
-		assert.Nil(t, o.OrderItemsSnake)
-	}
-	assert.Equal(t, ghost.ID("card_1"), p.Items[0].CardID)
-	assert.Equal(t, "g", p.Items[0].GatID)
-}
-
 func TestPageNumberWalkDetectsServerIgnoringPage(t *testing.T) {
 	// A Komoju-style list that says there are 5 pages but always sends page 1:
 	// decoded through the tolerant envelope parser, not the Ghost fast path.
 	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200,
 		`{"resource":"list","total":10,"page":1,"per_page":2,"last_page":5,"data":[{"id":"a"},{"id":"b"}]}`)}}
-	c := newFakeClient(t, f, ghost.WithConvention(ghost.ConventionKomoju))
+	c := newFakeClient(t, f)
 	var n int
 	var last error
-	for _, err := range c.Customers.All(t.Context(), &ghost.CustomerListParams{PerPage: 2}) {
+	for _, err := range c.Komoju.Customers.All(t.Context(), &ghost.KomojuListParams{PerPage: 2}) {
 		if err != nil {
 			last = err
 			break

@@ -108,30 +108,6 @@ const (
 	authNone                          // no credentials (export files)
 )
 
-// schemeFor is the scheme a service uses under a convention.
-func schemeFor(svc Service, conv Convention) authScheme {
-	switch svc {
-	case ServiceCarts, ServiceAnalytics:
-		return authAPIKey
-	case ServiceExports:
-		return authBearer
-	case ServiceResources:
-		return authToken
-	case ServiceCustomers:
-		switch conv {
-		case ConventionKomoju:
-			return authKomojuBasic
-		case ConventionSpark:
-			return authToken
-		}
-	case ServiceOrders:
-		if conv == ConventionSpark {
-			return authToken
-		}
-	}
-	return authGhostBasic
-}
-
 // request describes one call to the executor.
 type request struct {
 	method  string
@@ -141,7 +117,7 @@ type request struct {
 	body    any      // encoded as JSON; url.Values as a form
 	listKey string   // key of the list in Spark/Checkout list envelopes
 	auth    authScheme
-	idemHdr string // idempotency header name; default Idempotency-Key
+	idemHdr string // the part's documented idempotency header name; empty = the part documents none
 	stream  bool   // leave a 2xx body open in streamBody for the caller
 
 	// fast, when set, decodes a 2xx body of the expected envelope in one
@@ -173,6 +149,12 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		}()
 	}
 	ep := c.endpoints[s.name]
+	if ep.missing != "" {
+		return nil, &Error{Code: CodeMissingCredentials, Message: ep.missing}
+	}
+	if r.idemHdr == "" {
+		r.idemHdr = ep.part.idemHeader
+	}
 	u, err := s.url(ep, r)
 	if err != nil {
 		return nil, err
@@ -245,7 +227,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	}
 	scheme := r.auth
 	if scheme == authDefault {
-		scheme = schemeFor(s.name, c.cfg.convention)
+		scheme = ep.part.auth
 	}
 	if err := ep.applyAuth(h, scheme); err != nil {
 		return nil, fail(err)

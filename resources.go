@@ -349,9 +349,6 @@ func (r *ResourceService[T]) Upsert(ctx context.Context, body any, opts ...Reque
 	if err != nil {
 		return nil, false, err
 	}
-	if n, ok := any(v).(normalizer); ok {
-		n.normalize()
-	}
 	return v, resp.StatusCode == http.StatusCreated, nil
 }
 

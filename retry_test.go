@@ -17,7 +17,7 @@ import (
 
 const orderDoc = `{"doc":{"id":1,"amount":5000,"orderItems":[{"amount":5000,"type":"item"}]}}`
 
-var someOrder = ghost.OrderParams{Amount: 5000, OrderItems: []ghost.OrderItem{{Amount: 5000, Type: ghost.OrderItemTypeItem}}}
+var someOrder = ghost.OrderCreateParams{Amount: 5000, OrderItems: []ghost.OrderItem{{Amount: 5000, Type: ghost.OrderItemTypeItem}}}
 
 func TestRetryGetSucceedsAfter503(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -94,28 +94,38 @@ func TestAuthSchemes(t *testing.T) {
 	basic := func(u, p string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p)) }
 	tests := []struct {
 		name   string
-		conv   ghost.Convention
+		call   func(c *ghost.Client) error
 		header string
 		want   string
 	}{
-		{"ghost basic", ghost.ConventionGhost, "Authorization", basic(testPublic, testSecret)},
-		{"komoju basic", ghost.ConventionKomoju, "Authorization", basic(testSecret, "")},
-		{"spark token", ghost.ConventionSpark, "X-AC-Auth-Token", testToken},
+		{"ghost basic", func(c *ghost.Client) error { _, err := c.Customers.Get(t.Context(), "1"); return err }, "Authorization", basic(testPublic, testSecret)},
+		{"komoju basic", func(c *ghost.Client) error { _, err := c.Komoju.Customers.Get(t.Context(), "1"); return err }, "Authorization", basic(testSecret, "")},
+		{"checkout api key", func(c *ghost.Client) error { _, err := c.Carts.Get(t.Context(), "1"); return err }, "X-Api-Key", testAPIKey},
+		{"spark token", func(c *ghost.Client) error {
+			_, err := ghost.Resource[map[string]any](c, "products").Get(t.Context(), "1", nil)
+			return err
+		}, "X-AC-Auth-Token", testToken},
+		{"exports bearer", func(c *ghost.Client) error { _, err := c.Exports.Get(t.Context(), "M1", "E1"); return err }, "Authorization", "Bearer " + testBearer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, `{"id":"x"}`)}}
-			c := newFakeClient(t, f, ghost.WithConvention(tt.conv))
-			_, _ = c.Customers.Get(t.Context(), "1")
+			c := newFakeClient(t, f)
+			_ = tt.call(c)
 			require.Equal(t, 1, f.count())
 			assert.Equal(t, tt.want, f.reqs[0].Header.Get(tt.header))
+			for _, h := range []string{"Authorization", "X-Api-Key", "X-AC-Auth-Token"} {
+				if h != tt.header {
+					assert.Empty(t, f.reqs[0].Header.Get(h), "only the part's own credential is sent")
+				}
+			}
 		})
 	}
 }
 
 func TestPerServiceEndpoint(t *testing.T) {
 	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, `{"doc":{"id":1}}`)}}
-	c := newFakeClient(t, f, ghost.WithEndpoint(ghost.ServiceOrders, ghost.Endpoint{
+	c := newFakeClient(t, f, ghost.WithServiceEndpoint(ghost.ServiceOrders, ghost.Endpoint{
 		BaseURL:     "https://orders.internal.test/prefix/",
 		Credentials: ghost.Credentials{PublicKey: "pk_orders", SecretKey: "sk_orders"},
 	}))
@@ -184,7 +194,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	_, err := c.Accounts.Get(t.Context(), "1")
 	require.Error(t, err)
 	creds := ghost.Credentials{PublicKey: testPublic, SecretKey: testSecret, APIKey: testAPIKey, AuthToken: testToken, BearerToken: testBearer}
-	card := ghost.CardParams{Number: "4242424242424242", CVC: "987", ExpMonth: "02", ExpYear: "2030"}
+	card := ghost.CardCreateParams{Number: "4242424242424242", CVC: "987", ExpMonth: "02", ExpYear: "2030"}
 	logger.Info("values", "creds", creds, "card", card)
 	captured := strings.Join([]string{
 		err.Error(), fmt.Sprintf("%v|%+v|%#v", err, err, err),
@@ -226,9 +236,10 @@ func TestOptionErrors(t *testing.T) {
 		ghost.WithConnsPerHost(0),
 		ghost.WithRateLimit(0, 1),
 		ghost.WithHTTPClient(nil),
-		ghost.WithConvention(ghost.Convention(42)),
 		ghost.WithEndpoint("nope", ghost.Endpoint{}),
-		ghost.WithEndpoint(ghost.ServiceOrders, ghost.Endpoint{BaseURL: "http://orders.example.com"}),
+		ghost.WithServiceEndpoint("nope", ghost.Endpoint{}),
+		ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{BaseURL: "http://komoju.example.com"}),
+		ghost.WithServiceEndpoint(ghost.ServiceOrders, ghost.Endpoint{BaseURL: "http://orders.example.com"}),
 	}
 	for i, o := range bad {
 		_, err := ghost.NewClient(o)

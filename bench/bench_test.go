@@ -172,7 +172,7 @@ func newResty(url string) *resty.Client {
 		SetDisableWarn(true) // it warns on every request over plain http (loopback here)
 }
 
-var orderParams = ghost.OrderParams{Amount: 5000, CustomerID: "cus_000001", CardID: "card_000001",
+var orderParams = ghost.OrderCreateParams{Amount: 5000, CustomerID: "cus_000001", CardID: "card_000001",
 	GatID: "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", OrderItems: []ghost.OrderItem{
 		{Amount: 3000, Type: ghost.OrderItemTypeItem}, {Amount: 1000, Type: ghost.OrderItemTypeItem, IdentityID: "1"},
 		{Amount: 1000, Type: ghost.OrderItemTypeFee, Description: "processing fee"}}}

@@ -244,12 +244,6 @@ func Start(opts ...Option) (*Server, error) {
 		// Tests should not wait long for retries.
 		ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: 5 * time.Millisecond, MaxWait: 2 * time.Second}),
 	}
-	switch cfg.Profile {
-	case ProfileKomoju:
-		copts = append(copts, ghost.WithConvention(ghost.ConventionKomoju))
-	case ProfileSparkPay:
-		copts = append(copts, ghost.WithConvention(ghost.ConventionSpark))
-	}
 	copts = append(copts, cfg.clientOptions...)
 	c, err := ghost.NewClient(copts...)
 	if err != nil {

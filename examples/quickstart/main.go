@@ -40,7 +40,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	defer closeFn()
 	fmt.Fprintf(out, "ghost-go quickstart against %s\n\n", where)
 
-	cus, err := client.Customers.Create(ctx, ghost.CustomerParams{
+	cus, err := client.Customers.Create(ctx, ghost.CustomerCreateParams{
 		Email:       "ada@example.com",
 		Description: "Ada Lovelace",
 	})
@@ -49,7 +49,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	fmt.Fprintf(out, "1. created customer %s <%s>\n", cus.ID, cus.Email)
 
-	card, err := client.Cards.Create(ctx, cus.ID, ghost.CardParams{
+	card, err := client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{
 		Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123",
 	})
 	if err != nil {
@@ -57,7 +57,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	fmt.Fprintf(out, "2. added card %s (%s ending %s, exp %s/%s)\n", card.ID, card.Brand, card.Last4, card.ExpMonth, card.ExpYear)
 
-	charge, err := client.Charges.Create(ctx, ghost.ChargeParams{
+	charge, err := client.Charges.Create(ctx, ghost.ChargeCreateParams{
 		Amount: 1000, CardID: card.ID, CustomerID: cus.ID, Description: "first charge",
 	}, ghost.WithIdempotencyKey("quickstart-charge-"+cus.ID.String()))
 	if err != nil {
@@ -65,7 +65,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	}
 	fmt.Fprintf(out, "3. charged %s: %s (status %s)\n", charge.ID, cents(charge.Amount), charge.Status)
 
-	order, err := client.Orders.Create(ctx, ghost.OrderParams{
+	order, err := client.Orders.Create(ctx, ghost.OrderCreateParams{
 		Amount:     5000,
 		CustomerID: cus.ID,
 		CardID:     card.ID,
@@ -93,7 +93,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
 	fmt.Fprintf(out, "   (%d in all)\n", n)
 
 	// A mistake the SDK catches before sending: the amount must equal the items.
-	_, err = client.Orders.Create(ctx, ghost.OrderParams{
+	_, err = client.Orders.Create(ctx, ghost.OrderCreateParams{
 		Amount:     999,
 		OrderItems: []ghost.OrderItem{{Amount: 1000, Type: ghost.OrderItemTypeItem}},
 	})

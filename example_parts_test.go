@@ -9,60 +9,61 @@ import (
 	"github.com/ghostanalytics/ghost-go/ghosttest"
 )
 
-// A client for the Komoju customers API: the secret key is the Basic auth
-// username (with an empty password), creates need payment_details, updates
-// are PATCH and destroy returns the deleted customer.
-func ExampleConvention_komoju() {
+// Komoju customers live under client.Komoju: the secret key is the Basic
+// auth username (with an empty password), creates need payment details,
+// updates are PATCH and Delete returns the deleted customer.
+func ExampleKomojuCustomersService() {
 	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileKomoju))
 	defer srv.Close()
 
 	client, err := ghost.NewClient(
-		ghost.WithBaseURL(srv.URL), // https://komoju.com in production
-		ghost.WithSecretKey(ghosttest.DefaultSecretKey),
-		ghost.WithConvention(ghost.ConventionKomoju),
+		ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{
+			BaseURL:     srv.URL, // DefaultKomojuBaseURL in production
+			Credentials: ghost.Credentials{SecretKey: ghosttest.DefaultSecretKey},
+		}),
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	c, err := client.Customers.Create(ctx, ghost.CustomerParams{
+	c, err := client.Komoju.Customers.Create(ctx, ghost.KomojuCustomerCreateParams{
 		Email:          "test@example.com",
 		Currency:       "JPY",
 		Metadata:       map[string]string{"order_id": "abcdefg"},
-		PaymentDetails: ghost.PaymentToken("tok_38e6c5838b91e5d4e3771431b275f6de"),
+		PaymentDetails: ghost.KomojuPaymentToken("tok_38e6c5838b91e5d4e3771431b275f6de"),
 	}, ghost.WithIdempotencyKey("create-test@example.com"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(c.Email, c.Currency, c.Source.Brand, c.Source.LastFourDigits)
 
-	page, err := client.Customers.List(ctx, &ghost.CustomerListParams{Page: 1, PerPage: 10})
+	page, err := client.Komoju.Customers.List(ctx, &ghost.KomojuListParams{Page: 1, PerPage: 10})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("total:", page.Meta.Total.Or(0), "last page:", page.Meta.LastPage.Or(0))
+	fmt.Println("total:", page.Meta.Total.Or(0), "last page:", page.Meta.LastPage.Or(0), "more:", page.HasMore())
 
-	deleted, err := client.Customers.DeleteReturning(ctx, c.ID)
+	deleted, err := client.Komoju.Customers.Delete(ctx, c.ID)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("deleted:", deleted.Email)
 	// Output:
 	// test@example.com JPY visa 1111
-	// total: 1 last page: 1
+	// total: 1 last page: 1 more: false
 	// deleted: test@example.com
 }
 
-// A client for a Spark Pay store: X-AC-Auth-Token auth, generic typed
-// resources, and Customers and Orders as Spark root resources.
-func ExampleConvention_spark() {
+// A client for a Spark Pay store: X-AC-Auth-Token auth and typed resources.
+func ExampleResource_spark() {
 	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(3))
 	defer srv.Close()
 
 	client, err := ghost.NewClient(
-		ghost.WithBaseURL(srv.URL), // https://mystorename.com in production
-		ghost.WithAuthToken(ghosttest.DefaultAuthToken),
-		ghost.WithConvention(ghost.ConventionSpark),
+		ghost.WithEndpoint(ghost.PartSpark, ghost.Endpoint{
+			BaseURL:     srv.URL, // https://mystorename.com in production
+			Credentials: ghost.Credentials{AuthToken: ghosttest.DefaultAuthToken},
+		}),
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -90,18 +91,11 @@ func ExampleConvention_spark() {
 		log.Fatal(err)
 	}
 	fmt.Println("created:", created, p.ID, p.Price)
-
-	customers, err := client.Customers.List(ctx, &ghost.CustomerListParams{PerPage: 10})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("customers:", customers.Meta.Total.Or(0), customers.Items[0].Email)
 	// Output:
 	// Item 3 30.99 2 variants
 	// Item 2 20.99 2 variants
 	// total: 2 calls used: 1
 	// created: true 4 12.50
-	// customers: 3 customer1@example.com
 }
 
 // Any Spark root resource is reachable with Resource and a model of your own.

@@ -1,0 +1,241 @@
+package ghost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"strings"
+	"time"
+)
+
+// KomojuClient is the Komoju part of the API (seed 001): its customers, with
+// Basic auth on the secret key alone, snake_case bodies, page/per_page lists
+// and the X-KOMOJU-IDEMPOTENCY header. Configure its host and key with
+// WithEndpoint(PartKomoju, …); it defaults to DefaultKomojuBaseURL and the
+// client's secret key.
+type KomojuClient struct {
+	Customers *KomojuCustomersService
+}
+
+func newKomojuClient(c *Client) *KomojuClient {
+	return &KomojuClient{Customers: &KomojuCustomersService{c, ServiceKomojuCustomers}}
+}
+
+// KomojuCustomersService manages Komoju customers.
+type KomojuCustomersService service
+
+// KomojuCustomer is a Komoju customer, as the API writes it.
+type KomojuCustomer struct {
+	ID        ID                   `json:"id"`
+	Resource  string               `json:"resource,omitempty"` // "customer"
+	Email     string               `json:"email,omitempty"`
+	Currency  string               `json:"currency,omitempty"` // 3-letter ISO code
+	Metadata  map[string]string    `json:"metadata,omitempty"`
+	Source    *KomojuPaymentSource `json:"source,omitempty"` // the stored payment method, nil when none
+	CreatedAt time.Time            `json:"created_at,omitzero"`
+}
+
+// KomojuPaymentSource is the payment method stored on a Komoju customer.
+type KomojuPaymentSource struct {
+	Type           string `json:"type,omitempty"` // e.g. "credit_card"
+	Brand          string `json:"brand,omitempty"`
+	LastFourDigits string `json:"last_four_digits,omitempty"`
+	Month          int    `json:"month,omitempty"`
+	Year           int    `json:"year,omitempty"`
+}
+
+// KomojuPaymentDetails describes a Komoju payment method: either a token
+// ("tok_…", from KomojuPaymentToken) or a hash of details (from
+// KomojuPaymentHash, e.g. type, number, month, year, verification_value). It
+// encodes as the token string or as the object.
+type KomojuPaymentDetails struct {
+	Token string
+	Hash  map[string]any
+}
+
+// KomojuPaymentToken returns payment details given as a token.
+func KomojuPaymentToken(token string) KomojuPaymentDetails {
+	return KomojuPaymentDetails{Token: token}
+}
+
+// KomojuPaymentHash returns payment details given as a hash.
+func KomojuPaymentHash(h map[string]any) KomojuPaymentDetails {
+	return KomojuPaymentDetails{Hash: h}
+}
+
+func (p KomojuPaymentDetails) validate() *Error {
+	switch {
+	case p.Token != "" && len(p.Hash) > 0:
+		return invalidParams("payment_details", "payment_details is a token or a hash, not both")
+	case p.Token == "" && len(p.Hash) == 0:
+		return invalidParams("payment_details", "payment_details is required: a token (KomojuPaymentToken) or a hash (KomojuPaymentHash)")
+	}
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler: the token string or the hash.
+func (p KomojuPaymentDetails) MarshalJSON() ([]byte, error) {
+	if e := p.validate(); e != nil {
+		return nil, errors.New("ghost: " + e.Message)
+	}
+	if p.Token != "" {
+		return json.Marshal(p.Token)
+	}
+	return json.Marshal(p.Hash)
+}
+
+// UnmarshalJSON implements json.Unmarshaler: a string or an object.
+func (p *KomojuPaymentDetails) UnmarshalJSON(b []byte) error {
+	*p = KomojuPaymentDetails{}
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &p.Token)
+	}
+	return json.Unmarshal(b, &p.Hash)
+}
+
+// KomojuCustomerCreateParams creates a Komoju customer. PaymentDetails is
+// required (the API refuses a customer without one); Create refuses the zero
+// value before sending.
+type KomojuCustomerCreateParams struct {
+	Email          string               `json:"email,omitempty"`
+	Currency       string               `json:"currency,omitempty"` // 3-letter ISO code, upper-cased before sending
+	Metadata       map[string]string    `json:"metadata,omitempty"`
+	PaymentDetails KomojuPaymentDetails `json:"payment_details"` // required
+}
+
+// KomojuCustomerUpdateParams changes a Komoju customer; unset fields are
+// left as they are. Komoju cannot clear an email: Some("") is refused.
+type KomojuCustomerUpdateParams struct {
+	Email          Opt[string]               `json:"email,omitzero"`
+	Currency       Opt[string]               `json:"currency,omitzero"`
+	Metadata       map[string]string         `json:"metadata,omitempty"`
+	PaymentDetails Opt[KomojuPaymentDetails] `json:"payment_details,omitzero"`
+}
+
+// KomojuListParams selects one page of a Komoju list.
+type KomojuListParams struct {
+	Page    int `url:"page,omitempty"`     // page number, from 1
+	PerPage int `url:"per_page,omitempty"` // page size
+}
+
+// komojuCurrency checks and upper-cases a 3-letter ISO currency code.
+func komojuCurrency(c string) (string, error) {
+	if len(c) != 3 {
+		return "", invalidParams("currency", "currency must be a 3-letter ISO code, got %q", c)
+	}
+	for i := 0; i < 3; i++ {
+		if b := c[i] | 0x20; b < 'a' || b > 'z' {
+			return "", invalidParams("currency", "currency must be a 3-letter ISO code, got %q", c)
+		}
+	}
+	return strings.ToUpper(c), nil
+}
+
+func komojuCustomerPath(id ID) (string, error) {
+	return pathf("/api/v1/customers/%s", idArg{"customerID", id})
+}
+
+// Get returns a customer: GET /api/v1/customers/{id}.
+func (s *KomojuCustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
+	p, err := komojuCustomerPath(customerID)
+	if err != nil {
+		return nil, err
+	}
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+}
+
+// Create creates a customer: POST /api/v1/customers with email, currency,
+// metadata and payment_details. WithIdempotencyKey sends
+// X-KOMOJU-IDEMPOTENCY (at most 100 characters).
+func (s *KomojuCustomersService) Create(ctx context.Context, params KomojuCustomerCreateParams, opts ...RequestOption) (*KomojuCustomer, error) {
+	if err := params.PaymentDetails.validate(); err != nil {
+		return nil, err
+	}
+	if params.Currency != "" {
+		c, err := komojuCurrency(params.Currency)
+		if err != nil {
+			return nil, err
+		}
+		params.Currency = c
+	}
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: params}, opts)
+}
+
+// Update changes a customer: PATCH /api/v1/customers/{id}, sending only the
+// fields set. WithIdempotencyKey sends X-KOMOJU-IDEMPOTENCY.
+func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, params KomojuCustomerUpdateParams, opts ...RequestOption) (*KomojuCustomer, error) {
+	path, err := komojuCustomerPath(customerID)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := params.Email.Get(); ok && e == "" {
+		return nil, invalidParams("email", "Komoju cannot clear an email; leave it unset")
+	}
+	if c, ok := params.Currency.Get(); ok {
+		if c, err = komojuCurrency(c); err != nil {
+			return nil, err
+		}
+		params.Currency = Some(c)
+	}
+	if pd, ok := params.PaymentDetails.Get(); ok {
+		if err := pd.validate(); err != nil {
+			return nil, err
+		}
+	}
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "PATCH", path: path, body: params}, opts)
+}
+
+// Delete deletes a customer and returns it as the API last knew it:
+// DELETE /api/v1/customers/{id}.
+func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
+	path, err := komojuCustomerPath(customerID)
+	if err != nil {
+		return nil, err
+	}
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "DELETE", path: path}, opts)
+}
+
+func (p *KomojuListParams) validate() error {
+	if p.Page < 0 || p.PerPage < 0 {
+		return invalidParams("page", "page and per_page must not be negative")
+	}
+	return nil
+}
+
+// List returns one page of customers: GET /api/v1/customers?page=&per_page=.
+// Meta carries total, page, per_page and last_page; the page's Next fetches
+// the following page while HasMore says one follows.
+func (s *KomojuCustomersService) List(ctx context.Context, params *KomojuListParams, opts ...RequestOption) (*Page[KomojuCustomer], error) {
+	var q KomojuListParams
+	if params != nil {
+		q = *params
+	}
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	page, err := listPage[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/customers", query: &q}, opts)
+	if err != nil {
+		return nil, err
+	}
+	withNext((*service)(s), page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
+		n := q
+		n.Page = page.Meta.Page.Or(max(q.Page, 1)) + 1
+		return s.List(ctx, &n, opts...)
+	})
+	return page, nil
+}
+
+// All walks every customer from params' page (default 1) until the last page.
+func (s *KomojuCustomersService) All(ctx context.Context, params *KomojuListParams, opts ...RequestOption) iter.Seq2[KomojuCustomer, error] {
+	var q KomojuListParams
+	if params != nil {
+		q = *params
+	}
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	return pageNumberPager(&q.Page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
+		return s.List(ctx, &q, opts...)
+	}).all(ctx, opts)
+}
