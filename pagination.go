@@ -84,14 +84,14 @@ func moreAfter[T any](style paging, p *Page[T], size int) bool {
 	return false
 }
 
-// PageMeta is a list's paging metadata, whatever the convention. Fields the
+// PageMeta is a list's paging metadata, whatever the part. Fields the
 // response did not carry are unset.
 type PageMeta struct {
 	Total    Opt[int] // items in the whole list
-	Page     Opt[int] // this page's number, from 1 (page conventions)
+	Page     Opt[int] // this page's number, from 1 (page paging styles)
 	PerPage  Opt[int] // page size the server used
 	LastPage Opt[int] // number of the last page
-	Offset   Opt[int] // offset of the first item (limit/offset convention)
+	Offset   Opt[int] // offset of the first item (limit/offset paging)
 	NextURL  string   // Spark next_page
 	PrevURL  string   // Spark previous_page
 }
