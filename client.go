@@ -1,10 +1,14 @@
 // Package ghost is the Go client for the Ghost payment and analytics API.
 //
-// One *Client, safe for concurrent use, holds a service per resource
-// (Customers, Orders, Carts, Exports, …). Every call takes a context first and
-// returns typed values and an error; API errors are *Error whatever shape the
-// server used. See the package examples and package ghosttest for a mock
-// server to test against.
+// The API has five parts, each documented by its own team with its own host,
+// credentials, envelopes and paging. One *Client, safe for concurrent use,
+// serves them all, each part as a namespace with its own services and types:
+// Ghost at the top level (client.Customers, client.Orders, …), Komoju under
+// client.Komoju, Checkout as client.Carts and client.Analytics, Spark under
+// client.Spark, and client.Exports. Configure each part's endpoint with
+// WithEndpoint. Every call takes a context first and returns typed values and
+// an error; API errors are *Error whatever shape the server used. See the
+// package examples and package ghosttest for a mock server to test against.
 package ghost
 
 import (
@@ -23,7 +27,7 @@ import (
 )
 
 // Version is the SDK's version, sent in the User-Agent.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Service names one service of the client, for per-service endpoints
 // (WithServiceEndpoint), for deployments that split a part across hosts.
