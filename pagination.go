@@ -27,9 +27,10 @@ var ErrNoMorePages = errors.New("ghost: no more pages")
 
 // HasMore reports whether another page follows this one, by the paging style
 // of the list's part: under Ghost's limit/offset a full page (as many items
-// as the limit asked for) says more may follow; under Komoju and Checkout the
-// page number against the last page (or a full page when the server does
-// not say); under Spark a next_page link.
+// as the limit asked for; any non-empty page when no limit was given) says
+// more may follow, and the next page may then be empty; under Komoju and
+// Checkout the page number against the last page (or a full page when the
+// server does not say); under Spark a next_page link.
 func (p *Page[T]) HasMore() bool { return p != nil && p.next != nil }
 
 // Next fetches the page after this one with the same parameters and options,
