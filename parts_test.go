@@ -229,3 +229,24 @@ func TestOrdersDateRangeNeedsBothEnds(t *testing.T) {
 	}
 	assert.Equal(t, 0, f.count())
 }
+
+// The mock's client is configured for every part the server serves.
+func TestMockClientReachesEveryServedPart(t *testing.T) {
+	ctx := t.Context()
+	all := ghosttest.NewServer()
+	t.Cleanup(all.Close)
+	c := all.Client
+	_, err := c.Customers.List(ctx, nil)
+	assert.NoError(t, err, "ghost")
+	_, err = c.Carts.List(ctx, nil)
+	assert.NoError(t, err, "checkout")
+	_, err = ghost.Resource[map[string]any](c, "products").List(ctx, nil)
+	assert.NoError(t, err, "spark")
+	_, err = c.Exports.Get(ctx, "M1", "missing")
+	assert.ErrorIs(t, err, ghost.ErrNotFound, "exports answers, with its own auth")
+
+	komoju := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileKomoju))
+	t.Cleanup(komoju.Close)
+	_, err = komoju.Client.Komoju.Customers.List(ctx, nil)
+	assert.NoError(t, err, "komoju")
+}
