@@ -320,6 +320,7 @@ type Client struct {
 	Carts         *CartsService
 	Analytics     *AnalyticsService
 	Exports       *ExportsService
+	Spark         *SparkClient // Spark Pay store (seed 003)
 
 	cfg          config
 	endpoints    map[Service]*endpoint
@@ -406,6 +407,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c.Carts = &CartsService{c, ServiceCarts}
 	c.Analytics = &AnalyticsService{c, ServiceAnalytics}
 	c.Exports = &ExportsService{c, ServiceExports}
+	c.Spark = newSparkClient(c)
 	return c, nil
 }
 

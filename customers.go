@@ -91,9 +91,6 @@ func (p *CustomerListParams) validate() error {
 
 // Get returns a customer: GET /api/v1/customers/{customerId}.
 func (s *CustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*Customer, error) {
-	if s.client.cfg.convention == ConventionSpark {
-		return s.spark().Get(ctx, customerID, nil, opts...)
-	}
 	p, err := pathf("/api/v1/customers/%s", idArg{"customerID", customerID})
 	if err != nil {
 		return nil, err
@@ -110,8 +107,6 @@ func (s *CustomersService) Create(ctx context.Context, params CustomerParams, op
 	switch s.client.cfg.convention {
 	case ConventionKomoju:
 		return s.createKomoju(ctx, params, opts)
-	case ConventionSpark:
-		return s.createSpark(ctx, params, opts)
 	}
 	if params.Currency != "" || params.PaymentDetails != nil {
 		return nil, invalidParams("payment_details", "currency and payment_details are Komoju fields; use WithConvention(ConventionKomoju)")
@@ -125,8 +120,6 @@ func (s *CustomersService) Update(ctx context.Context, customerID ID, params Cus
 	switch s.client.cfg.convention {
 	case ConventionKomoju:
 		return s.updateKomoju(ctx, customerID, params, opts)
-	case ConventionSpark:
-		return s.updateSpark(ctx, customerID, params, opts)
 	}
 	if params.Currency.IsSet() || params.PaymentDetails != nil {
 		return nil, invalidParams("payment_details", "currency and payment_details are Komoju fields; use WithConvention(ConventionKomoju)")
@@ -141,9 +134,6 @@ func (s *CustomersService) Update(ctx context.Context, customerID ID, params Cus
 // Delete deletes a customer: DELETE /api/v1/customers/{customerId}. Under
 // Komoju, DeleteReturning also returns the deleted customer.
 func (s *CustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) error {
-	if s.client.cfg.convention == ConventionSpark {
-		return s.spark().Delete(ctx, customerID, opts...)
-	}
 	p, err := pathf("/api/v1/customers/%s", idArg{"customerID", customerID})
 	if err != nil {
 		return err
@@ -161,8 +151,6 @@ func (s *CustomersService) List(ctx context.Context, params *CustomerListParams,
 	switch s.client.cfg.convention {
 	case ConventionKomoju:
 		return s.listKomoju(ctx, q, opts)
-	case ConventionSpark:
-		return s.listSpark(ctx, q, opts)
 	}
 	if err := q.validate(); err != nil {
 		return nil, err
@@ -186,8 +174,6 @@ func (s *CustomersService) All(ctx context.Context, params *CustomerListParams, 
 	switch s.client.cfg.convention {
 	case ConventionKomoju:
 		return s.allKomoju(ctx, q, opts)
-	case ConventionSpark:
-		return s.allSpark(ctx, q, opts)
 	}
 	if q.Limit == 0 {
 		q.Limit = defaultPageSize

@@ -139,9 +139,6 @@ func (p *OrderListParams) validate() error {
 
 // Get returns an order: GET /api/v1/orders/{orderId}.
 func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOption) (*Order, error) {
-	if s.client.cfg.convention == ConventionSpark {
-		return s.spark().Get(ctx, orderID, nil, opts...)
-	}
 	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
 	if err != nil {
 		return nil, err
@@ -156,17 +153,11 @@ func (s *OrdersService) Create(ctx context.Context, params OrderParams, opts ...
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	if s.client.cfg.convention == ConventionSpark {
-		return s.createSpark(ctx, params, opts)
-	}
 	return getOne[Order](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/orders", body: params}, opts)
 }
 
 // Delete deletes an order: DELETE /api/v1/orders/{orderId}.
 func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestOption) error {
-	if s.client.cfg.convention == ConventionSpark {
-		return s.spark().Delete(ctx, orderID, opts...)
-	}
 	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
 	if err != nil {
 		return err
@@ -180,9 +171,6 @@ func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts 
 	var q OrderListParams
 	if params != nil {
 		q = *params
-	}
-	if s.client.cfg.convention == ConventionSpark {
-		return s.listSpark(ctx, q, opts)
 	}
 	if err := q.validate(); err != nil {
 		return nil, err
@@ -202,13 +190,48 @@ func (s *OrdersService) All(ctx context.Context, params *OrderListParams, opts .
 	if params != nil {
 		q = *params
 	}
-	if s.client.cfg.convention == ConventionSpark {
-		return s.allSpark(ctx, q, opts)
-	}
 	if q.Limit == 0 {
 		q.Limit = defaultPageSize
 	}
 	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Order], error) {
 		return s.List(ctx, &q, opts...)
 	}).all(ctx, opts)
+}
+
+// orderSnake catches the snake_case spellings of Order's fields (Spark) in
+// the same decoding pass; normalize folds them in.
+type orderSnake struct {
+	CustomerIDSnake ID          `json:"customer_id,omitempty"`
+	CardIDSnake     ID          `json:"card_id,omitempty"`
+	GatIDSnake      string      `json:"gat_id,omitempty"`
+	OrderItemsSnake []OrderItem `json:"order_items,omitempty"`
+}
+
+// itemSnake catches identity_id.
+type itemSnake struct {
+	IdentityIDSnake ID `json:"identity_id,omitempty"`
+}
+
+func (o *Order) normalize() {
+	if o.CustomerID == "" {
+		o.CustomerID = o.CustomerIDSnake
+	}
+	if o.CardID == "" {
+		o.CardID = o.CardIDSnake
+	}
+	if o.GatID == "" {
+		o.GatID = o.GatIDSnake
+	}
+	if o.OrderItems == nil {
+		o.OrderItems = o.OrderItemsSnake
+	}
+	o.orderSnake = orderSnake{}
+	o.snakeTimes.fold(&o.CreatedAt, &o.UpdatedAt)
+	for i := range o.OrderItems {
+		it := &o.OrderItems[i]
+		if it.IdentityID == "" {
+			it.IdentityID = it.IdentityIDSnake
+		}
+		it.itemSnake = itemSnake{}
+	}
 }

@@ -42,7 +42,24 @@ func assertSparkRequest(t *testing.T, srv *ghosttest.Server, method, path, rawQu
 	return r
 }
 
-func itemNames(ps []ghost.Product) []string {
+// items returns a filled nested collection's items, failing when it holds
+// another form.
+func items[T any](t *testing.T, n ghost.SparkNested[T]) []T {
+	t.Helper()
+	got, ok := n.Items()
+	require.True(t, ok, "nested collection not filled: %s", n)
+	return got
+}
+
+func catNames(cs []ghost.SparkCategory) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.ID.String()+" "+c.Name)
+	}
+	return out
+}
+
+func itemNames(ps []ghost.SparkProduct) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.ItemName)
@@ -52,15 +69,15 @@ func itemNames(ps []ghost.Product) []string {
 
 func TestSparkListQuery(t *testing.T) {
 	srv := newSpark(t, ghosttest.WithSeed(5))
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	products := srv.Client.Spark.Products
 	ctx := context.Background()
 	var resp ghost.Response
-	page, err := products.List(ctx, &ghost.ListParams{
+	page, err := products.List(ctx, &ghost.SparkListParams{
 		Count:   2,
 		Expand:  []string{"variants"},
-		Sort:    []ghost.SortField{ghost.Desc("price"), ghost.Asc("item_name")},
+		Sort:    []ghost.SparkSortField{ghost.SparkDesc("price"), ghost.SparkAsc("item_name")},
 		Fields:  []string{"id", "item_name", "price", "variants"},
-		Filters: []ghost.Filter{ghost.Where("price", ghost.OpGT, ghost.SparkDecimalFromCents(1500))},
+		Filters: []ghost.SparkFilter{ghost.SparkWhere("price", ghost.SparkOpGT, ghost.SparkDecimalFromCents(1500))},
 	}, ghost.WithResponse(&resp))
 	require.NoError(t, err)
 	assertSparkRequest(t, srv, "GET", "/api/v1/products",
@@ -71,8 +88,11 @@ func TestSparkListQuery(t *testing.T) {
 	assert.Equal(t, ghost.IntID(5), p.ID)
 	assert.Equal(t, "50.99", p.Price.String())
 	assert.Empty(t, p.ItemNumber) // not in fields
-	require.Len(t, p.Variants, 2)
-	assert.Equal(t, ghost.IntID(5), p.Variants[0].ProductID)
+	vs, ok := p.Variants.Items()
+	require.True(t, ok, "variants were expanded")
+	require.Len(t, vs, 2)
+	assert.Equal(t, ghost.IntID(5), vs[0].ProductID)
+	assert.False(t, p.Categories.IsSet(), "categories were not asked for")
 	assert.Equal(t, ghost.Some(4), page.Meta.Total)
 	assert.Equal(t, ghost.Some(1), page.Meta.Page)
 	assert.Equal(t, ghost.Some(2), page.Meta.PerPage)
@@ -88,41 +108,41 @@ func TestSparkListQuery(t *testing.T) {
 func TestSparkFilters(t *testing.T) {
 	at := time.Date(2024, 3, 4, 5, 6, 7, 0, time.FixedZone("JST", 9*3600))
 	tests := []struct {
-		filter ghost.Filter
+		filter ghost.SparkFilter
 		want   string
 	}{
-		{ghost.Where("price", ghost.OpGTE, 10), "price=gte%3A10"},
-		{ghost.Where("price", ghost.OpLT, 10.5), "price=lt%3A10.5"},
-		{ghost.Where("price", ghost.OpLTE, dec(t, "19.99")), "price=lte%3A19.99"},
-		{ghost.Where("item_name", ghost.OpLike, "shirt"), "item_name=like%3Ashirt"},
-		{ghost.Where("item_name", ghost.OpStartWith, "Item 1"), "item_name=startwith%3AItem+1"},
-		{ghost.Where("item_name", ghost.OpNot, "Item 2"), "item_name=not%3AItem+2"},
-		{ghost.Where("created_at", ghost.OpGT, at), "created_at=gt%3A2024-03-03T20%3A06%3A07Z"},
-		{ghost.Where("id", ghost.OpEq, ghost.IntID(3)), "id=eq%3A3"},
-		{ghost.Where("id", ghost.OpEq, int64(3)), "id=eq%3A3"},
+		{ghost.SparkWhere("price", ghost.SparkOpGTE, 10), "price=gte%3A10"},
+		{ghost.SparkWhere("price", ghost.SparkOpLT, 10.5), "price=lt%3A10.5"},
+		{ghost.SparkWhere("price", ghost.SparkOpLTE, dec(t, "19.99")), "price=lte%3A19.99"},
+		{ghost.SparkWhere("item_name", ghost.SparkOpLike, "shirt"), "item_name=like%3Ashirt"},
+		{ghost.SparkWhere("item_name", ghost.SparkOpStartWith, "Item 1"), "item_name=startwith%3AItem+1"},
+		{ghost.SparkWhere("item_name", ghost.SparkOpNot, "Item 2"), "item_name=not%3AItem+2"},
+		{ghost.SparkWhere("created_at", ghost.SparkOpGT, at), "created_at=gt%3A2024-03-03T20%3A06%3A07Z"},
+		{ghost.SparkWhere("id", ghost.SparkOpEq, ghost.IntID(3)), "id=eq%3A3"},
+		{ghost.SparkWhere("id", ghost.SparkOpEq, int64(3)), "id=eq%3A3"},
 	}
 	srv := newSpark(t, ghosttest.WithSeed(3))
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	products := srv.Client.Spark.Products
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			_, err := products.List(context.Background(), &ghost.ListParams{Filters: []ghost.Filter{tt.filter}})
+			_, err := products.List(context.Background(), &ghost.SparkListParams{Filters: []ghost.SparkFilter{tt.filter}})
 			require.NoError(t, err)
 			assertSparkRequest(t, srv, "GET", "/api/v1/products", tt.want)
 		})
 	}
 
-	page, err := products.List(context.Background(), &ghost.ListParams{Filters: []ghost.Filter{
-		ghost.Where("price", ghost.OpGT, 15), ghost.Where("price", ghost.OpLT, dec(t, "30.99")),
+	page, err := products.List(context.Background(), &ghost.SparkListParams{Filters: []ghost.SparkFilter{
+		ghost.SparkWhere("price", ghost.SparkOpGT, 15), ghost.SparkWhere("price", ghost.SparkOpLT, dec(t, "30.99")),
 	}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Item 2"}, itemNames(page.Items))
 
 	srv.ResetRequests()
-	for _, bad := range []ghost.ListParams{
-		{Filters: []ghost.Filter{ghost.Where("price", ghost.OpGT, []int{1})}},
-		{Filters: []ghost.Filter{ghost.Where("price", "between", 1)}},
-		{Filters: []ghost.Filter{ghost.Where("page", ghost.OpEq, 1)}},
-		{Sort: []ghost.SortField{ghost.Asc("-price")}},
+	for _, bad := range []ghost.SparkListParams{
+		{Filters: []ghost.SparkFilter{ghost.SparkWhere("price", ghost.SparkOpGT, []int{1})}},
+		{Filters: []ghost.SparkFilter{ghost.SparkWhere("price", "between", 1)}},
+		{Filters: []ghost.SparkFilter{ghost.SparkWhere("page", ghost.SparkOpEq, 1)}},
+		{Sort: []ghost.SparkSortField{ghost.SparkAsc("-price")}},
 		{Fields: []string{"id,price"}},
 		{Count: -1},
 	} {
@@ -135,9 +155,9 @@ func TestSparkFilters(t *testing.T) {
 func TestSparkAllThreePages(t *testing.T) {
 	for _, opts := range [][]ghost.RequestOption{nil, {ghost.WithPrefetch()}} {
 		srv := newSpark(t, ghosttest.WithSeed(5))
-		products := ghost.Resource[ghost.Product](srv.Client, "products")
+		products := srv.Client.Spark.Products
 		var got []string
-		for p, err := range products.All(context.Background(), &ghost.ListParams{Count: 2}, opts...) {
+		for p, err := range products.All(context.Background(), &ghost.SparkListParams{Count: 2}, opts...) {
 			require.NoError(t, err)
 			got = append(got, p.ItemName)
 		}
@@ -182,7 +202,7 @@ func TestSparkAllRefusesForeignNextPage(t *testing.T) {
 
 	var items []string
 	var iterErr error
-	for p, err := range ghost.Resource[ghost.Product](c, "products").All(context.Background(), nil) {
+	for p, err := range c.Spark.Products.All(context.Background(), nil) {
 		if err != nil {
 			iterErr = err
 			continue
@@ -211,7 +231,7 @@ func TestSparkAllNeverFetchesAPageTwice(t *testing.T) {
 	require.NoError(t, err)
 	var ids []ghost.ID
 	var iterErr error
-	for p, err := range ghost.Resource[ghost.Product](c, "products").All(context.Background(), &ghost.ListParams{Count: 2}) {
+	for p, err := range c.Spark.Products.All(context.Background(), &ghost.SparkListParams{Count: 2}) {
 		if err != nil {
 			iterErr = err
 			break
@@ -225,15 +245,15 @@ func TestSparkAllNeverFetchesAPageTwice(t *testing.T) {
 
 func TestSparkGetFilledNested(t *testing.T) {
 	srv := newSpark(t, ghosttest.WithSeed(3))
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	products := srv.Client.Spark.Products
 	ctx := context.Background()
 
-	p, err := products.Get(ctx, ghost.IntID(2), &ghost.GetParams{Expand: []string{"categories", "variants"}, Fields: []string{"id", "item_name", "categories"}})
+	p, err := products.Get(ctx, ghost.IntID(2), &ghost.SparkGetParams{Expand: []string{"categories", "variants"}, Fields: []string{"id", "item_name", "categories"}})
 	require.NoError(t, err)
 	assertSparkRequest(t, srv, "GET", "/api/v1/products/2", "expand=categories%2Cvariants&fields=id%2Citem_name%2Ccategories")
 	assert.Equal(t, "Item 2", p.ItemName)
-	assert.Equal(t, []ghost.Category{{ID: "2", Name: "Category 2"}}, p.Categories)
-	assert.Empty(t, p.Variants) // not in fields
+	assert.Equal(t, []string{"2 Category 2"}, catNames(items(t, p.Categories)))
+	assert.False(t, p.Variants.IsSet()) // not in fields
 	assert.True(t, p.Price.IsZero())
 
 	p, err = products.Get(ctx, ghost.IntID(2), nil)
@@ -241,29 +261,42 @@ func TestSparkGetFilledNested(t *testing.T) {
 	assertSparkRequest(t, srv, "GET", "/api/v1/products/2", "")
 	assert.Equal(t, "item-2", p.ItemNumber)
 	assert.Equal(t, 0, dec(t, "20.99").Cmp(p.Price))
-	assert.Nil(t, p.Variants)
+	assert.False(t, p.Variants.IsSet())
+	assert.False(t, p.Categories.IsSet())
 
 	p, err = products.Filled(ctx, ghost.IntID(2), nil)
 	require.NoError(t, err)
 	assertSparkRequest(t, srv, "GET", "/api/v1/products/2/filled", "")
-	assert.Len(t, p.Variants, 2)
-	assert.Len(t, p.Categories, 1)
+	assert.Len(t, items(t, p.Variants), 2)
+	assert.Len(t, items(t, p.Categories), 1)
 
 	p, err = products.Filled(ctx, ghost.IntID(2), []string{"id", "variants"})
 	require.NoError(t, err)
 	assertSparkRequest(t, srv, "GET", "/api/v1/products/2/filled", "fields=id%2Cvariants")
 	assert.Empty(t, p.ItemName)
-	assert.Len(t, p.Variants, 2)
+	assert.Len(t, items(t, p.Variants), 2)
 
-	variants, err := ghost.ListNested[ghost.Variant](ctx, products, ghost.IntID(2), "variants",
-		&ghost.NestedListParams{Sort: []ghost.SortField{ghost.Desc("sort_order")}, Fields: []string{"id", "product_id", "description", "sort_order"}})
+	variants, err := products.ListVariants(ctx, ghost.IntID(2),
+		&ghost.SparkNestedListParams{Sort: []ghost.SparkSortField{ghost.SparkDesc("sort_order")}, Fields: []string{"id", "product_id", "description", "sort_order"}})
 	require.NoError(t, err)
 	assertSparkRequest(t, srv, "GET", "/api/v1/products/2/variants", "fields=id%2Cproduct_id%2Cdescription%2Csort_order&sort=-sort_order")
-	assert.Equal(t, []ghost.Variant{
+	assert.Equal(t, []ghost.SparkVariant{
 		{ID: "4", ProductID: "2", Description: "Item 2 variant 2", SortOrder: ghost.Some(2)},
 		{ID: "3", ProductID: "2", Description: "Item 2 variant 1", SortOrder: ghost.Some(1)},
 	}, variants.Items)
 	assert.Equal(t, ghost.Some(2), variants.Meta.Total)
+
+	cats, err := products.ListCategories(ctx, ghost.IntID(2), nil)
+	require.NoError(t, err)
+	assertSparkRequest(t, srv, "GET", "/api/v1/products/2/categories", "")
+	require.Len(t, cats.Items, 1)
+	assert.Equal(t, "Category 2", cats.Items[0].Name)
+
+	// The generic nested list reaches any collection by name.
+	generic, err := ghost.SparkListNested[ghost.SparkVariant](ctx, products.Resource(), ghost.IntID(2), "variants", nil)
+	require.NoError(t, err)
+	assertSparkRequest(t, srv, "GET", "/api/v1/products/2/variants", "")
+	assert.Len(t, generic.Items, 2)
 
 	_, err = products.Get(ctx, ghost.IntID(99), nil)
 	var e *ghost.Error
@@ -278,13 +311,15 @@ func TestSparkGetFilledNested(t *testing.T) {
 	assert.ErrorIs(t, err, ghost.ErrValidation)
 	_, err = products.Get(ctx, "", nil)
 	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = ghost.ListNested[ghost.Variant](ctx, products, ghost.IntID(1), "filled", nil)
+	_, err = ghost.SparkListNested[ghost.SparkVariant](ctx, products.Resource(), ghost.IntID(1), "filled", nil)
 	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = ghost.Resource[ghost.Product](srv.Client, "..").List(ctx, nil)
+	_, err = ghost.SparkResource[ghost.SparkProduct](srv.Client.Spark, "..").List(ctx, nil)
 	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = ghost.Resource[ghost.Product](nil, "products").Get(ctx, ghost.IntID(1), nil)
+	_, err = ghost.SparkResource[ghost.SparkProduct](nil, "products").Get(ctx, ghost.IntID(1), nil)
 	assert.ErrorIs(t, err, ghost.ErrValidation)
-	for _, err := range ghost.Resource[ghost.Product](nil, "products").All(ctx, nil) {
+	_, err = products.ListVariants(ctx, ghost.IntID(-1), nil)
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	for _, err := range ghost.SparkResource[ghost.SparkProduct](nil, "products").All(ctx, nil) {
 		assert.ErrorIs(t, err, ghost.ErrValidation)
 	}
 	assert.Empty(t, srv.Requests())
@@ -292,9 +327,9 @@ func TestSparkGetFilledNested(t *testing.T) {
 
 func TestSparkSelectMany(t *testing.T) {
 	srv := newSpark(t, ghosttest.WithSeed(9))
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	products := srv.Client.Spark.Products
 	page, err := products.SelectMany(context.Background(), []ghost.ID{ghost.IntID(1), ghost.IntID(5), ghost.IntID(9)},
-		&ghost.SelectParams{Sort: []ghost.SortField{ghost.Desc("price")}, Fields: []string{"id", "price"}})
+		&ghost.SparkSelectParams{Sort: []ghost.SparkSortField{ghost.SparkDesc("price")}, Fields: []string{"id", "price"}})
 	require.NoError(t, err)
 	assertSparkRequest(t, srv, "GET", "/api/v1/products/select_many", "fields=id%2Cprice&ids=1%2C5%2C9&sort=-price")
 	var ids []ghost.ID
@@ -315,13 +350,13 @@ func TestSparkSelectMany(t *testing.T) {
 
 func TestSparkUpsertUpdateDelete(t *testing.T) {
 	srv := newSpark(t)
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	products := srv.Client.Spark.Products
 	ctx := context.Background()
 
-	p, created, err := products.Upsert(ctx, ghost.Product{
+	p, created, err := products.Upsert(ctx, ghost.SparkProduct{
 		ItemName: "Shirt", ItemNumber: "sh-1", Price: dec(t, "19.99"),
-		Variants:   []ghost.Variant{{Description: "S", SortOrder: ghost.Some(1), Price: dec(t, "19.99")}},
-		Categories: []ghost.Category{{Name: "Clothes"}},
+		Variants:   ghost.SparkNestedOf(ghost.SparkVariant{Description: "S", SortOrder: ghost.Some(1), Price: dec(t, "19.99")}),
+		Categories: ghost.SparkNestedOf(ghost.SparkCategory{Name: "Clothes"}),
 	})
 	require.NoError(t, err)
 	r := assertSparkRequest(t, srv, "POST", "/api/v1/products", "")
@@ -332,11 +367,12 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 
 	filled, err := products.Filled(ctx, p.ID, nil)
 	require.NoError(t, err)
-	require.Len(t, filled.Variants, 1)
-	assert.Equal(t, "S", filled.Variants[0].Description)
-	assert.Equal(t, []ghost.Category{{ID: "1", Name: "Clothes"}}, filled.Categories)
+	fv := items(t, filled.Variants)
+	require.Len(t, fv, 1)
+	assert.Equal(t, "S", fv[0].Description)
+	assert.Equal(t, []string{"1 Clothes"}, catNames(items(t, filled.Categories)))
 
-	p, created, err = products.Upsert(ctx, map[string]any{"id": 1, "price": dec(t, "17.50")})
+	p, created, err = products.Upsert(ctx, ghost.SparkProduct{ID: ghost.IntID(1), Price: dec(t, "17.50")})
 	require.NoError(t, err)
 	r = assertSparkRequest(t, srv, "POST", "/api/v1/products", "")
 	assert.JSONEq(t, `{"id":1,"price":17.50}`, string(r.Body))
@@ -344,17 +380,30 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 	assert.Equal(t, "Shirt", p.ItemName)
 	assert.Equal(t, "17.50", p.Price.String())
 
-	p, err = products.Update(ctx, ghost.IntID(1), map[string]any{"item_number": "sh-2"})
+	p, err = products.Update(ctx, ghost.IntID(1), ghost.SparkProductUpdateParams{ItemNumber: ghost.Some("sh-2")})
 	require.NoError(t, err)
 	r = assertSparkRequest(t, srv, "PUT", "/api/v1/products/1", "")
 	assert.JSONEq(t, `{"item_number":"sh-2"}`, string(r.Body))
 	assert.Equal(t, "sh-2", p.ItemNumber)
 	assert.Equal(t, "17.50", p.Price.String())
 
-	_, err = products.Update(ctx, ghost.IntID(7), map[string]any{"item_number": "x"})
+	_, err = products.Update(ctx, ghost.IntID(7), ghost.SparkProductUpdateParams{ItemNumber: ghost.Some("x")})
 	assert.ErrorIs(t, err, ghost.ErrNotFound)
 
-	_, _, err = products.Upsert(ctx, ghost.Product{ItemNumber: "no-name"})
+	// The generic Upsert takes any body, for fields the model lacks.
+	p, created, err = products.Resource().Upsert(ctx, map[string]any{"id": 1, "item_name": "Tee"})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "POST", "/api/v1/products", "")
+	assert.JSONEq(t, `{"id":1,"item_name":"Tee"}`, string(r.Body))
+	assert.False(t, created)
+	assert.Equal(t, "Tee", p.ItemName)
+
+	srv.ResetRequests()
+	_, err = products.Update(ctx, ghost.IntID(1), ghost.SparkProductUpdateParams{PrimaryCategoryID: ghost.Some(ghost.ID("cat_1"))})
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	assert.Empty(t, srv.Requests())
+
+	_, _, err = products.Upsert(ctx, ghost.SparkProduct{ItemNumber: "no-name"})
 	var e *ghost.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusConflict, e.StatusCode)
@@ -369,17 +418,43 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 	assert.ErrorIs(t, products.Delete(ctx, ghost.IntID(1)), ghost.ErrNotFound)
 
 	// Categories and variants are root resources too.
-	cats := ghost.Resource[ghost.Category](srv.Client, "categories")
-	sub, created, err := cats.Upsert(ctx, ghost.Category{Name: "Shirts", ParentID: ghost.IntID(1)})
+	cats := srv.Client.Spark.Categories
+	sub, created, err := cats.Upsert(ctx, ghost.SparkCategory{Name: "Shirts", ParentID: ghost.IntID(1)})
 	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "POST", "/api/v1/categories", "")
+	assert.JSONEq(t, `{"name":"Shirts","parent_id":1}`, string(r.Body))
 	assert.True(t, created)
-	assert.Equal(t, ghost.Category{ID: "2", Name: "Shirts", ParentID: "1"}, *sub)
+	assert.Equal(t, ghost.IntID(2), sub.ID)
+	assert.Equal(t, "Shirts", sub.Name)
+	assert.Equal(t, ghost.IntID(1), sub.ParentID)
+	sub, err = cats.Update(ctx, sub.ID, ghost.SparkCategoryUpdateParams{Name: ghost.Some("Tees")})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "PUT", "/api/v1/categories/2", "")
+	assert.JSONEq(t, `{"name":"Tees"}`, string(r.Body))
+	assert.Equal(t, "Tees", sub.Name)
+
+	vars := srv.Client.Spark.Variants
+	p, _, err = products.Upsert(ctx, ghost.SparkProduct{ItemName: "Cap"})
+	require.NoError(t, err)
+	v, created, err := vars.Upsert(ctx, ghost.SparkVariant{ProductID: p.ID, Description: "M", SortOrder: ghost.Some(2)})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "POST", "/api/v1/variants", "")
+	assert.JSONEq(t, `{"product_id":`+p.ID.String()+`,"description":"M","sort_order":2}`, string(r.Body))
+	assert.True(t, created)
+	v, err = vars.Update(ctx, v.ID, ghost.SparkVariantUpdateParams{SortOrder: ghost.Some(0), Price: ghost.Some(dec(t, "21.00"))})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "PUT", "/api/v1/variants/"+v.ID.String(), "")
+	assert.JSONEq(t, `{"sort_order":0,"price":21.00}`, string(r.Body))
+	assert.Equal(t, ghost.Some(0), v.SortOrder)
+	assert.Equal(t, "21.00", v.Price.String())
+	require.NoError(t, vars.Delete(ctx, v.ID))
+	assertSparkRequest(t, srv, "DELETE", "/api/v1/variants/"+v.ID.String(), "")
 }
 
 func TestSparkCallLimitAndRateLimit(t *testing.T) {
 	srv := newSpark(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: 2}))
 	srv.Clock.Freeze()
-	cats := ghost.Resource[ghost.Category](srv.Client, "categories")
+	cats := srv.Client.Spark.Categories
 	ctx := context.Background()
 	for i := 1; i <= 2; i++ {
 		var resp ghost.Response
@@ -405,126 +480,12 @@ func TestSparkUnauthorized(t *testing.T) {
 	srv := newSpark(t)
 	c, err := ghost.NewClient(ghost.WithBaseURL(srv.URL), ghost.WithAuthToken("wrong-token"))
 	require.NoError(t, err)
-	_, err = ghost.Resource[ghost.Product](c, "products").List(context.Background(), nil)
+	_, err = c.Spark.Products.List(context.Background(), nil)
 	var e *ghost.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusUnauthorized, e.StatusCode)
 	assert.ErrorIs(t, err, ghost.ErrUnauthorized)
 	assert.NotContains(t, err.Error(), "wrong-token")
-}
-
-func TestSparkCustomers(t *testing.T) {
-	srv := newSpark(t, ghosttest.WithSeed(3))
-	require.Equal(t, ghost.ConventionSpark, srv.Client.Convention())
-	cs := srv.Client.Customers
-	ctx := context.Background()
-
-	c, err := cs.Create(ctx, ghost.CustomerParams{Email: "new@example.com", Metadata: map[string]string{"tier": "gold"}})
-	require.NoError(t, err)
-	r := assertSparkRequest(t, srv, "POST", "/api/v1/customers", "")
-	assert.JSONEq(t, `{"email":"new@example.com","metadata":{"tier":"gold"}}`, string(r.Body))
-	assert.Equal(t, ghost.IntID(4), c.ID)
-	assert.False(t, c.CreatedAt.IsZero())
-
-	got, err := cs.Get(ctx, ghost.IntID(4))
-	require.NoError(t, err)
-	assertSparkRequest(t, srv, "GET", "/api/v1/customers/4", "")
-	assert.Equal(t, c, got)
-
-	upd, err := cs.Update(ctx, ghost.IntID(4), ghost.CustomerUpdateParams{Email: ghost.Some("changed@example.com")})
-	require.NoError(t, err)
-	r = assertSparkRequest(t, srv, "PUT", "/api/v1/customers/4", "")
-	assert.JSONEq(t, `{"email":"changed@example.com"}`, string(r.Body))
-	assert.Equal(t, "changed@example.com", upd.Email)
-	assert.Equal(t, map[string]string{"tier": "gold"}, upd.Metadata)
-
-	page, err := cs.List(ctx, &ghost.CustomerListParams{Page: 2, PerPage: 3})
-	require.NoError(t, err)
-	assertSparkRequest(t, srv, "GET", "/api/v1/customers", "count=3&page=2")
-	assert.Equal(t, ghost.Some(4), page.Meta.Total)
-	require.Len(t, page.Items, 1)
-	assert.NotEmpty(t, page.Meta.PrevURL)
-
-	srv.ResetRequests()
-	var n int
-	for _, err := range cs.All(ctx, &ghost.CustomerListParams{PerPage: 3}) {
-		require.NoError(t, err)
-		n++
-	}
-	assert.Equal(t, 4, n)
-	assert.Len(t, srv.Requests(), 2)
-
-	require.NoError(t, cs.Delete(ctx, ghost.IntID(4)))
-	assertSparkRequest(t, srv, "DELETE", "/api/v1/customers/4", "")
-	assert.ErrorIs(t, cs.Delete(ctx, ghost.IntID(4)), ghost.ErrNotFound)
-
-	srv.ResetRequests()
-	_, err = cs.Get(ctx, "cus_abc")
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = cs.Create(ctx, ghost.CustomerParams{Email: "x@y.z", Currency: "JPY"})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = cs.List(ctx, &ghost.CustomerListParams{Limit: 5})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	assert.Empty(t, srv.Requests())
-}
-
-func TestSparkOrders(t *testing.T) {
-	srv := newSpark(t, ghosttest.WithSeed(2))
-	os := srv.Client.Orders
-	ctx := context.Background()
-
-	o, err := os.Create(ctx, ghost.OrderParams{
-		Amount: 1500, CustomerID: ghost.IntID(2),
-		OrderItems: []ghost.OrderItem{{Amount: 1200, Type: ghost.OrderItemTypeItem, Description: "Shirt"}, {Amount: 300, Type: ghost.OrderItemTypeTax}},
-	})
-	require.NoError(t, err)
-	r := assertSparkRequest(t, srv, "POST", "/api/v1/orders", "")
-	assert.JSONEq(t, `{"amount":1500,"customer_id":2,"order_items":[{"amount":1200,"type":"item","description":"Shirt"},{"amount":300,"type":"tax"}]}`, string(r.Body))
-	assert.Equal(t, ghost.IntID(3), o.ID)
-	assert.Equal(t, ghost.IntID(2), o.CustomerID)
-	assert.Equal(t, []ghost.OrderItem{{Amount: 1200, Type: "item", Description: "Shirt"}, {Amount: 300, Type: "tax"}}, o.OrderItems)
-	assert.False(t, o.CreatedAt.IsZero())
-
-	got, err := os.Get(ctx, o.ID)
-	require.NoError(t, err)
-	assertSparkRequest(t, srv, "GET", "/api/v1/orders/3", "")
-	assert.Equal(t, o, got)
-
-	page, err := os.List(ctx, &ghost.OrderListParams{CustomerID: ghost.IntID(2), SortBy: "amount", SortDir: ghost.SortDesc, PerPage: 10})
-	require.NoError(t, err)
-	assertSparkRequest(t, srv, "GET", "/api/v1/orders", "count=10&customer_id=eq%3A2&sort=-amount")
-	require.Len(t, page.Items, 2)
-	assert.Equal(t, int64(2000), page.Items[0].Amount)
-	assert.Equal(t, int64(1500), page.Items[1].Amount)
-
-	var all []ghost.ID
-	for o, err := range os.All(ctx, &ghost.OrderListParams{PerPage: 2}) {
-		require.NoError(t, err)
-		all = append(all, o.ID)
-	}
-	assert.Equal(t, []ghost.ID{"1", "2", "3"}, all)
-
-	upd, err := os.Update(ctx, o.ID, ghost.OrderUpdateParams{Status: ghost.Some("shipped"), CustomerID: ghost.Some(ghost.IntID(1))})
-	require.NoError(t, err)
-	r = assertSparkRequest(t, srv, "PUT", "/api/v1/orders/3", "")
-	assert.JSONEq(t, `{"status":"shipped","customer_id":1}`, string(r.Body))
-	assert.Equal(t, "shipped", upd.Status)
-	assert.Equal(t, ghost.IntID(1), upd.CustomerID)
-	assert.Equal(t, int64(1500), upd.Amount)
-	_, err = os.Update(ctx, ghost.IntID(99), ghost.OrderUpdateParams{Status: ghost.Some("x")})
-	assert.ErrorIs(t, err, ghost.ErrNotFound)
-
-	require.NoError(t, os.Delete(ctx, o.ID))
-	assertSparkRequest(t, srv, "DELETE", "/api/v1/orders/3", "")
-
-	srv.ResetRequests()
-	_, err = os.Create(ctx, ghost.OrderParams{Amount: 10, GatID: "g", OrderItems: []ghost.OrderItem{{Amount: 10, Type: "item"}}})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = os.List(ctx, &ghost.OrderListParams{Referrer: "x"})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	_, err = os.Update(ctx, ghost.IntID(1), ghost.OrderUpdateParams{CustomerID: ghost.Some(ghost.ID("cus_1"))})
-	assert.ErrorIs(t, err, ghost.ErrValidation)
-	assert.Empty(t, srv.Requests())
 }
 
 func TestSparkDecimal(t *testing.T) {
@@ -585,7 +546,7 @@ func TestSparkAllFollowsRelativeNextPage(t *testing.T) {
 	c, err := ghost.NewClient(ghost.WithBaseURL(api.URL), ghost.WithAuthToken("t"))
 	require.NoError(t, err)
 	var ids []ghost.ID
-	for p, err := range ghost.Resource[ghost.Product](c, "products").All(context.Background(), nil) {
+	for p, err := range c.Spark.Products.All(context.Background(), nil) {
 		require.NoError(t, err)
 		ids = append(ids, p.ID)
 	}
@@ -595,7 +556,7 @@ func TestSparkAllFollowsRelativeNextPage(t *testing.T) {
 
 func TestSparkConcurrentUse(t *testing.T) {
 	srv := newSpark(t, ghosttest.WithSeed(2))
-	products := ghost.Resource[ghost.Product](srv.Client, "products")
+	products := srv.Client.Spark.Products
 	ctx := context.Background()
 	const workers, each = 8, 5
 	errs := make(chan error, workers*each*3)
@@ -604,7 +565,7 @@ func TestSparkConcurrentUse(t *testing.T) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for i := 0; i < each; i++ {
-				p, created, err := products.Upsert(ctx, ghost.Product{ItemName: "p", Variants: []ghost.Variant{{Description: "v"}}})
+				p, created, err := products.Upsert(ctx, ghost.SparkProduct{ItemName: "p", Variants: ghost.SparkNestedOf(ghost.SparkVariant{Description: "v"})})
 				if err == nil && !created {
 					err = errors.New("upsert without id did not create")
 				}
@@ -614,7 +575,7 @@ func TestSparkConcurrentUse(t *testing.T) {
 				}
 				_, err = products.Filled(ctx, p.ID, nil)
 				errs <- err
-				_, err = products.List(ctx, &ghost.ListParams{Count: 3, Expand: []string{"variants"}, Sort: []ghost.SortField{ghost.Desc("id")}})
+				_, err = products.List(ctx, &ghost.SparkListParams{Count: 3, Expand: []string{"variants"}, Sort: []ghost.SparkSortField{ghost.SparkDesc("id")}})
 				errs <- err
 			}
 		}()
@@ -626,10 +587,10 @@ func TestSparkConcurrentUse(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	page, err := products.List(ctx, &ghost.ListParams{Count: 1})
+	page, err := products.List(ctx, &ghost.SparkListParams{Count: 1})
 	require.NoError(t, err)
 	assert.Equal(t, ghost.Some(2+workers*each), page.Meta.Total)
-	variants, err := ghost.Resource[ghost.Variant](srv.Client, "variants").List(ctx, &ghost.ListParams{Count: 1})
+	variants, err := srv.Client.Spark.Variants.List(ctx, &ghost.SparkListParams{Count: 1})
 	require.NoError(t, err)
 	assert.Equal(t, ghost.Some(4+workers*each), variants.Meta.Total)
 }
