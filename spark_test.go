@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -593,4 +598,492 @@ func TestSparkConcurrentUse(t *testing.T) {
 	variants, err := srv.Client.Spark.Variants.List(ctx, &ghost.SparkListParams{Count: 1})
 	require.NoError(t, err)
 	assert.Equal(t, ghost.Some(4+workers*each), variants.Meta.Total)
+}
+
+// stubCall is one request a sparkStub received.
+type stubCall struct {
+	Method, Path, RawQuery string
+	Header                 http.Header
+	Body                   string
+}
+
+// sparkStub is a Spark store of a test's own: routes maps "METHOD
+// /path[?query]" to a reply made from the request body; "{{url}}" in a
+// reply is the stub's URL. Anything else is a Spark 404.
+type sparkStub struct {
+	URL string
+
+	mu    sync.Mutex
+	calls []stubCall
+}
+
+type stubReply func(body string) (int, string)
+
+func reply200(body string) stubReply {
+	return func(string) (int, string) { return http.StatusOK, body }
+}
+
+func newSparkStub(t *testing.T, routes map[string]stubReply) *sparkStub {
+	t.Helper()
+	st := &sparkStub{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		st.mu.Lock()
+		st.calls = append(st.calls, stubCall{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(b)})
+		st.mu.Unlock()
+		key := r.Method + " " + r.URL.EscapedPath()
+		if r.URL.RawQuery != "" {
+			key += "?" + r.URL.RawQuery
+		}
+		status, body := http.StatusNotFound, `{"status_code":404,"message":"Not Found","details":"no such route"}`
+		if h, ok := routes[key]; ok {
+			status, body = h(string(b))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-AC-Call-Limit", "1/500")
+		w.WriteHeader(status)
+		w.Write([]byte(strings.ReplaceAll(body, "{{url}}", st.URL)))
+	}))
+	t.Cleanup(ts.Close)
+	st.URL = ts.URL
+	return st
+}
+
+func (st *sparkStub) requests() []stubCall {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.calls)
+}
+
+func (st *sparkStub) reset() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.calls = nil
+}
+
+const storeToken = "store-token-0123"
+
+func storeClient(t *testing.T, st *sparkStub) *ghost.Client {
+	t.Helper()
+	c, err := ghost.NewClient(ghost.WithBaseURL(st.URL), ghost.WithAuthToken(storeToken),
+		ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 0}))
+	require.NoError(t, err)
+	return c
+}
+
+// stubCase is one call of a typed Spark service and the exact request it
+// must send.
+type stubCase struct {
+	name                string
+	call                func(ctx context.Context, sc *ghost.SparkClient) (any, error)
+	method, path, query string
+	body                string // "" when the request has no body
+	check               func(t *testing.T, got any)
+}
+
+func runStubCases(t *testing.T, st *sparkStub, c *ghost.Client, cases []stubCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st.reset()
+			got, err := tc.call(t.Context(), c.Spark)
+			require.NoError(t, err)
+			reqs := st.requests()
+			require.Len(t, reqs, 1)
+			r := reqs[0]
+			assert.Equal(t, tc.method, r.Method)
+			assert.Equal(t, tc.path, r.Path)
+			assert.Equal(t, tc.query, r.RawQuery)
+			assert.Equal(t, storeToken, r.Header.Get("X-AC-Auth-Token"))
+			assert.Empty(t, r.Header.Get("Authorization"))
+			assert.Equal(t, "application/json", r.Header.Get("Accept"))
+			if tc.body == "" {
+				assert.Empty(t, r.Body)
+				assert.Empty(t, r.Header.Get("Content-Type"))
+			} else {
+				assert.JSONEq(t, tc.body, r.Body)
+				assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			}
+			if tc.check != nil {
+				tc.check(t, got)
+			}
+		})
+	}
+}
+
+// Customers and orders as the store's OpenAPI description (acapi.yaml)
+// writes them.
+const (
+	acCustomer = `{"id":13,"customer_number":"C-13","last_name":"Lovelace","first_name":"Ada","email":"ada@example.com",` +
+		`"phone_number":"555-0100","registered_at":"2024-02-03T10:11:12-06:00","last_visit_at":null,"customer_type_id":2,` +
+		`"is_no_tax_customer":false,"store_id":1,"source":"web","company":"Engines Ltd","credit_limit":250.5,"is_inactive":false,` +
+		`"updated_at":"2024-02-04T10:11:12-06:00","created_at":"2024-02-03T10:11:12.5-06:00"%s}`
+	acAddress = `{"id":5,"customer_id":13,"address_line_1":"1 Loop Rd","address_line_2":"","city":"Austin","state":"TX",` +
+		`"postal_code":"78701","country":"US","is_default_shipping_address":true,"is_default_billing_address":false,` +
+		`"first_name":"Ada","last_name":"Lovelace","address_type":"Residential"}`
+	acOrder = `{"id":100001,"customer_id":13,"customer_type_id":0,"ordered_at":"2024-03-01T09:30:00-06:00","order_status_id":5,` +
+		`"subtotal":2295,"tax_total":191.4,"shipping_total":25,"discount_total":0,"grand_total":2511.4,"cost_total":0,` +
+		`"selected_shipping_method":"Ground","order_shipping_address_id":5,"order_billing_address_id":5,"store_id":1,` +
+		`"is_gift":false,"from_subscription_id":null,"expires_at":null,"previous_order_status_id":2,"order_number":"",` +
+		`"order_type":"Order","channel":"Online","created_at":"2024-03-01T09:30:08.16-06:00","updated_at":"2024-03-02T08:00:00-06:00"%s}`
+	acItem = `{"id":135,"order_id":100001,"product_id":4,"item_number":"gb-12","item_name":"Golf balls","price":100,"cost":0,` +
+		`"quantity":3,"is_discount_item":false,"weight":25,"is_taxable":true,"weight_unit":"Lbs","variant_inventory_id":null,` +
+		`"parent_order_item_id":null,"tax":5.5275,"discount_amount":0.0000,"status":"","personalizations":null,` +
+		`"variants":[{"id":7,"description":"Color: Blue","variant_group_id":3}]}`
+)
+
+func nestedJSON(key, form string) string {
+	if form == "" {
+		return ""
+	}
+	return `,"` + key + `":` + form
+}
+
+func TestSparkCustomersOnStore(t *testing.T) {
+	filled := fmt.Sprintf(acCustomer, nestedJSON("addresses", "["+acAddress+"]"))
+	linked := fmt.Sprintf(acCustomer, nestedJSON("addresses", `{"link":"{{url}}/api/v1/customers/13/addresses"}`))
+	upsert := func(body string) (int, string) {
+		if strings.Contains(body, `"id"`) {
+			return http.StatusOK, linked
+		}
+		return http.StatusCreated, linked
+	}
+	st := newSparkStub(t, map[string]stubReply{
+		"GET /api/v1/customers?count=1&email=like%3Aexample.com&expand=addresses": reply200(`{"total_count":2,"next_page":"{{url}}/api/v1/customers?page=2&count=1","customers":[` + filled + `]}`),
+		"GET /api/v1/customers/13":                                 reply200(linked),
+		"GET /api/v1/customers/13/filled?fields=id%2Caddresses":    reply200(filled),
+		"GET /api/v1/customers/13/addresses?sort=-id":              reply200(`{"total_count":1,"addresses":[` + acAddress + `]}`),
+		"GET /api/v1/customers/select_many?expand=addresses&ids=13": reply200(`{"total_count":1,"customers":[` + filled + `]}`),
+		"POST /api/v1/customers":                                   upsert,
+		"PUT /api/v1/customers/13":                                 reply200(linked),
+		"DELETE /api/v1/customers/13":                              func(string) (int, string) { return http.StatusNoContent, "" },
+	})
+	c := storeClient(t, st)
+	registered := time.Date(2024, 2, 3, 16, 11, 12, 0, time.UTC)
+
+	checkAda := func(t *testing.T, cu ghost.SparkCustomer) {
+		t.Helper()
+		assert.Equal(t, ghost.IntID(13), cu.ID)
+		assert.Equal(t, "C-13", cu.CustomerNumber)
+		assert.Equal(t, "ada@example.com", cu.Email)
+		assert.Equal(t, "Ada", cu.FirstName)
+		assert.Equal(t, "Lovelace", cu.LastName)
+		assert.Equal(t, ghost.IntID(2), cu.CustomerTypeID)
+		assert.Equal(t, "250.5", cu.CreditLimit.String())
+		assert.True(t, cu.RegisteredAt.Equal(registered), cu.RegisteredAt)
+		assert.True(t, cu.LastVisitAt.IsZero())
+	}
+	checkAddr := func(t *testing.T, a ghost.SparkAddress) {
+		t.Helper()
+		assert.Equal(t, ghost.SparkAddress{ID: "5", CustomerID: "13", FirstName: "Ada", LastName: "Lovelace", AddressLine1: "1 Loop Rd",
+			City: "Austin", State: "TX", PostalCode: "78701", Country: "US", AddressType: "Residential", IsDefaultShippingAddress: true}, a)
+	}
+	checkLinked := func(t *testing.T, got any) {
+		cu := got.(*ghost.SparkCustomer)
+		checkAda(t, *cu)
+		assert.True(t, cu.Addresses.IsLink())
+		assert.Equal(t, st.URL+"/api/v1/customers/13/addresses", cu.Addresses.Link())
+	}
+	upserted := func(created bool) func(t *testing.T, got any) {
+		return func(t *testing.T, got any) {
+			r := got.([]any)
+			checkLinked(t, r[0])
+			assert.Equal(t, created, r[1])
+		}
+	}
+	runStubCases(t, st, c, []stubCase{
+		{name: "List", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Customers.List(ctx, &ghost.SparkListParams{Count: 1, Expand: []string{"addresses"},
+				Filters: []ghost.SparkFilter{ghost.SparkWhere("email", ghost.SparkOpLike, "example.com")}})
+		}, method: "GET", path: "/api/v1/customers", query: "count=1&email=like%3Aexample.com&expand=addresses",
+			check: func(t *testing.T, got any) {
+				p := got.(*ghost.Page[ghost.SparkCustomer])
+				require.Len(t, p.Items, 1)
+				checkAda(t, p.Items[0])
+				addrs := items(t, p.Items[0].Addresses)
+				require.Len(t, addrs, 1)
+				checkAddr(t, addrs[0])
+				assert.Equal(t, ghost.Some(2), p.Meta.Total)
+				assert.Equal(t, st.URL+"/api/v1/customers?page=2&count=1", p.Meta.NextURL)
+			}},
+		{name: "Get", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Customers.Get(ctx, ghost.IntID(13), nil)
+		}, method: "GET", path: "/api/v1/customers/13", check: checkLinked},
+		{name: "Filled", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Customers.Filled(ctx, ghost.IntID(13), []string{"id", "addresses"})
+		}, method: "GET", path: "/api/v1/customers/13/filled", query: "fields=id%2Caddresses", check: func(t *testing.T, got any) {
+			addrs := items(t, got.(*ghost.SparkCustomer).Addresses)
+			require.Len(t, addrs, 1)
+			checkAddr(t, addrs[0])
+		}},
+		{name: "ListAddresses", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Customers.ListAddresses(ctx, ghost.IntID(13), &ghost.SparkNestedListParams{Sort: []ghost.SparkSortField{ghost.SparkDesc("id")}})
+		}, method: "GET", path: "/api/v1/customers/13/addresses", query: "sort=-id", check: func(t *testing.T, got any) {
+			p := got.(*ghost.Page[ghost.SparkAddress])
+			require.Len(t, p.Items, 1)
+			checkAddr(t, p.Items[0])
+		}},
+		{name: "SelectMany", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Customers.SelectMany(ctx, []ghost.ID{ghost.IntID(13)}, &ghost.SparkSelectParams{Expand: []string{"addresses"}})
+		}, method: "GET", path: "/api/v1/customers/select_many", query: "expand=addresses&ids=13", check: func(t *testing.T, got any) {
+			p := got.(*ghost.Page[ghost.SparkCustomer])
+			require.Len(t, p.Items, 1)
+			checkAda(t, p.Items[0])
+		}},
+		{name: "Upsert creates", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			cu, created, err := sc.Customers.Upsert(ctx, ghost.SparkCustomer{Email: "ada@example.com", FirstName: "Ada",
+				Addresses: ghost.SparkNestedOf(ghost.SparkAddress{AddressLine1: "1 Loop Rd", City: "Austin"})})
+			return []any{cu, created}, err
+		}, method: "POST", path: "/api/v1/customers",
+			body:  `{"email":"ada@example.com","first_name":"Ada","addresses":[{"address_line_1":"1 Loop Rd","city":"Austin"}]}`,
+			check: upserted(true)},
+		{name: "Upsert updates", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			cu, created, err := sc.Customers.Upsert(ctx, ghost.SparkCustomer{ID: ghost.IntID(13), Company: "Engines Ltd"})
+			return []any{cu, created}, err
+		}, method: "POST", path: "/api/v1/customers", body: `{"id":13,"company":"Engines Ltd"}`, check: upserted(false)},
+		{name: "Update", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Customers.Update(ctx, ghost.IntID(13), ghost.SparkCustomerUpdateParams{
+				FirstName: ghost.Some("Ada"), IsInactive: ghost.Some(false), CreditLimit: ghost.Some(dec(t, "250.50"))})
+		}, method: "PUT", path: "/api/v1/customers/13", body: `{"first_name":"Ada","is_inactive":false,"credit_limit":250.50}`, check: checkLinked},
+		{name: "Delete", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return nil, sc.Customers.Delete(ctx, ghost.IntID(13))
+		}, method: "DELETE", path: "/api/v1/customers/13"},
+	})
+
+	st.reset()
+	_, err := c.Spark.Customers.Update(t.Context(), ghost.IntID(13), ghost.SparkCustomerUpdateParams{CustomerTypeID: ghost.Some(ghost.ID("wholesale"))})
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	_, err = c.Spark.Customers.Get(t.Context(), "cus_13", nil)
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	assert.Empty(t, st.requests())
+}
+
+func TestSparkOrdersOnStore(t *testing.T) {
+	filled := fmt.Sprintf(acOrder, nestedJSON("items", "["+acItem+"]"))
+	bare := fmt.Sprintf(acOrder, "")
+	st := newSparkStub(t, map[string]stubReply{
+		"GET /api/v1/orders?count=10&expand=items&order_status_id=eq%3A5&sort=-ordered_at": reply200(`{"total_count":1,"orders":[` + filled + `]}`),
+		"GET /api/v1/orders/100001":                          reply200(bare),
+		"GET /api/v1/orders/100001/filled":                   reply200(filled),
+		"GET /api/v1/orders/100001/items?fields=id%2Cprice":  reply200(`{"total_count":1,"items":[` + acItem + `]}`),
+		"GET /api/v1/orders/select_many?ids=100001%2C100002": reply200(`{"total_count":1,"orders":[` + bare + `]}`),
+		"POST /api/v1/orders": func(body string) (int, string) {
+			if strings.Contains(body, `"id"`) {
+				return http.StatusOK, bare
+			}
+			return http.StatusCreated, filled
+		},
+		"PUT /api/v1/orders/100001":    reply200(bare),
+		"DELETE /api/v1/orders/100001": func(string) (int, string) { return http.StatusNoContent, "" },
+	})
+	c := storeClient(t, st)
+
+	checkOrder := func(t *testing.T, o *ghost.SparkOrder) {
+		t.Helper()
+		assert.Equal(t, ghost.IntID(100001), o.ID)
+		assert.Equal(t, ghost.IntID(13), o.CustomerID)
+		assert.Equal(t, ghost.IntID(5), o.OrderStatusID)
+		assert.Equal(t, ghost.IntID(2), o.PreviousOrderStatusID)
+		assert.Equal(t, "2295", o.Subtotal.String())
+		assert.Equal(t, "191.4", o.TaxTotal.String())
+		assert.Equal(t, "25", o.ShippingTotal.String())
+		assert.Equal(t, "2511.4", o.GrandTotal.String())
+		// The totals add up exactly: 2295 + 191.4 + 25 = 2511.4.
+		sum := o.Subtotal.Rat()
+		sum.Add(sum, o.TaxTotal.Rat())
+		sum.Add(sum, o.ShippingTotal.Rat())
+		assert.Equal(t, 0, sum.Cmp(o.GrandTotal.Rat()))
+		assert.True(t, o.OrderedAt.Equal(time.Date(2024, 3, 1, 15, 30, 0, 0, time.UTC)), o.OrderedAt)
+		assert.Equal(t, ghost.IntID(5), o.OrderShippingAddressID)
+		assert.Equal(t, "Online", o.Channel)
+	}
+	checkItem := func(t *testing.T, it ghost.SparkOrderItem) {
+		t.Helper()
+		assert.Equal(t, ghost.IntID(135), it.ID)
+		assert.Equal(t, ghost.IntID(100001), it.OrderID)
+		assert.Equal(t, ghost.IntID(4), it.ProductID)
+		assert.Equal(t, 3, it.Quantity)
+		assert.Equal(t, "100", it.Price.String())
+		assert.Equal(t, "5.5275", it.Tax.String())
+		assert.True(t, it.IsTaxable)
+		assert.Empty(t, it.VariantInventoryID)
+		assert.Equal(t, []ghost.SparkOrderItemVariant{{ID: "7", Description: "Color: Blue", VariantGroupID: "3"}}, it.Variants)
+	}
+	withItems := func(t *testing.T, o *ghost.SparkOrder) {
+		t.Helper()
+		checkOrder(t, o)
+		its := items(t, o.Items)
+		require.Len(t, its, 1)
+		checkItem(t, its[0])
+	}
+	runStubCases(t, st, c, []stubCase{
+		{name: "List", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Orders.List(ctx, &ghost.SparkListParams{Count: 10, Expand: []string{"items"},
+				Sort: []ghost.SparkSortField{ghost.SparkDesc("ordered_at")}, Filters: []ghost.SparkFilter{ghost.SparkWhere("order_status_id", ghost.SparkOpEq, 5)}})
+		}, method: "GET", path: "/api/v1/orders", query: "count=10&expand=items&order_status_id=eq%3A5&sort=-ordered_at",
+			check: func(t *testing.T, got any) {
+				p := got.(*ghost.Page[ghost.SparkOrder])
+				require.Len(t, p.Items, 1)
+				withItems(t, &p.Items[0])
+				assert.Equal(t, ghost.Some(1), p.Meta.Total)
+				assert.Empty(t, p.Meta.NextURL)
+			}},
+		{name: "Get", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Orders.Get(ctx, ghost.IntID(100001), nil)
+		}, method: "GET", path: "/api/v1/orders/100001", check: func(t *testing.T, got any) {
+			o := got.(*ghost.SparkOrder)
+			checkOrder(t, o)
+			assert.False(t, o.Items.IsSet())
+		}},
+		{name: "Filled", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Orders.Filled(ctx, ghost.IntID(100001), nil)
+		}, method: "GET", path: "/api/v1/orders/100001/filled", check: func(t *testing.T, got any) { withItems(t, got.(*ghost.SparkOrder)) }},
+		{name: "ListItems", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Orders.ListItems(ctx, ghost.IntID(100001), &ghost.SparkNestedListParams{Fields: []string{"id", "price"}})
+		}, method: "GET", path: "/api/v1/orders/100001/items", query: "fields=id%2Cprice", check: func(t *testing.T, got any) {
+			p := got.(*ghost.Page[ghost.SparkOrderItem])
+			require.Len(t, p.Items, 1)
+			checkItem(t, p.Items[0])
+		}},
+		{name: "SelectMany", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Orders.SelectMany(ctx, []ghost.ID{ghost.IntID(100001), ghost.IntID(100002)}, nil)
+		}, method: "GET", path: "/api/v1/orders/select_many", query: "ids=100001%2C100002", check: func(t *testing.T, got any) {
+			p := got.(*ghost.Page[ghost.SparkOrder])
+			require.Len(t, p.Items, 1)
+			checkOrder(t, &p.Items[0])
+		}},
+		{name: "Upsert creates", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			o, created, err := sc.Orders.Upsert(ctx, ghost.SparkOrder{CustomerID: ghost.IntID(13), OrderStatusID: ghost.IntID(5),
+				Subtotal: dec(t, "2295"), TaxTotal: dec(t, "191.4"), ShippingTotal: dec(t, "25"), GrandTotal: dec(t, "2511.40"),
+				Items: ghost.SparkNestedOf(ghost.SparkOrderItem{ProductID: ghost.IntID(4), Quantity: 3, Price: dec(t, "100")})})
+			return []any{o, created}, err
+		}, method: "POST", path: "/api/v1/orders",
+			body: `{"customer_id":13,"order_status_id":5,"subtotal":2295,"tax_total":191.4,"shipping_total":25,"grand_total":2511.40,` +
+				`"items":[{"product_id":4,"quantity":3,"price":100}]}`,
+			check: func(t *testing.T, got any) {
+				r := got.([]any)
+				withItems(t, r[0].(*ghost.SparkOrder))
+				assert.Equal(t, true, r[1])
+			}},
+		{name: "Upsert updates", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			o, created, err := sc.Orders.Upsert(ctx, ghost.SparkOrder{ID: ghost.IntID(100001), AdminComments: "gift wrap"})
+			return []any{o, created}, err
+		}, method: "POST", path: "/api/v1/orders", body: `{"id":100001,"admin_comments":"gift wrap"}`,
+			check: func(t *testing.T, got any) {
+				r := got.([]any)
+				checkOrder(t, r[0].(*ghost.SparkOrder))
+				assert.Equal(t, false, r[1])
+			}},
+		{name: "Update", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return sc.Orders.Update(ctx, ghost.IntID(100001), ghost.SparkOrderUpdateParams{OrderStatusID: ghost.Some(ghost.IntID(3)),
+				GrandTotal: ghost.Some(dec(t, "2511.40")), IsGift: ghost.Some(false)})
+		}, method: "PUT", path: "/api/v1/orders/100001", body: `{"order_status_id":3,"grand_total":2511.40,"is_gift":false}`,
+			check: func(t *testing.T, got any) { checkOrder(t, got.(*ghost.SparkOrder)) }},
+		{name: "Delete", call: func(ctx context.Context, sc *ghost.SparkClient) (any, error) {
+			return nil, sc.Orders.Delete(ctx, ghost.IntID(100001))
+		}, method: "DELETE", path: "/api/v1/orders/100001"},
+	})
+
+	st.reset()
+	_, err := c.Spark.Orders.Update(t.Context(), ghost.IntID(1), ghost.SparkOrderUpdateParams{CustomerID: ghost.Some(ghost.ID("cus_1"))})
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	_, err = c.Spark.Orders.SelectMany(t.Context(), []ghost.ID{"ord_1"}, nil)
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+	assert.Empty(t, st.requests())
+}
+
+// nestedView is what every SparkNested tells about its form.
+type nestedView interface {
+	IsSet() bool
+	IsNull() bool
+	IsLink() bool
+	IsZero() bool
+	Link() string
+	Len() int
+}
+
+// Every model with a nested collection decodes it in all four forms, keeps
+// what it got and encodes it back the same way.
+func TestSparkNestedForms(t *testing.T) {
+	const link = "https://store.example/api/v1/x/1/nested"
+	forms := []struct {
+		name, json  string
+		set, null   bool
+		link        string
+		filled      bool
+		items       int
+		reencodedAs string // the nested key in the re-encoded model; "" = absent
+	}{
+		{name: "absent"},
+		{name: "null", json: `null`, set: true, null: true, reencodedAs: `null`},
+		{name: "link", json: `{"link":"` + link + `"}`, set: true, link: link, reencodedAs: `{"link":"` + link + `"}`},
+		{name: "empty array", json: `[]`, set: true, filled: true, reencodedAs: `[]`},
+		{name: "filled", json: `[%s,%s]`, set: true, filled: true, items: 2},
+	}
+	models := []struct {
+		name, path, key, body, item string
+		nested                      func(t *testing.T, c *ghost.Client) (nestedView, any)
+	}{
+		{"product variants", "/api/v1/products/1", "variants", `{"id":1,"item_name":"Shirt","price":19.99%s}`, `{"id":3,"product_id":1,"description":"S","price":19.99}`,
+			func(t *testing.T, c *ghost.Client) (nestedView, any) {
+				p, err := c.Spark.Products.Get(t.Context(), ghost.IntID(1), nil)
+				require.NoError(t, err)
+				return p.Variants, p
+			}},
+		{"product categories", "/api/v1/products/1", "categories", `{"id":1,"item_name":"Shirt"%s}`, `{"id":2,"name":"Clothes","is_primary":true}`,
+			func(t *testing.T, c *ghost.Client) (nestedView, any) {
+				p, err := c.Spark.Products.Get(t.Context(), ghost.IntID(1), nil)
+				require.NoError(t, err)
+				return p.Categories, p
+			}},
+		{"order items", "/api/v1/orders/1", "items", `{"id":1,"grand_total":10.5%s}`, acItem,
+			func(t *testing.T, c *ghost.Client) (nestedView, any) {
+				o, err := c.Spark.Orders.Get(t.Context(), ghost.IntID(1), nil)
+				require.NoError(t, err)
+				return o.Items, o
+			}},
+		{"customer addresses", "/api/v1/customers/1", "addresses", `{"id":1,"email":"a@example.com"%s}`, acAddress,
+			func(t *testing.T, c *ghost.Client) (nestedView, any) {
+				cu, err := c.Spark.Customers.Get(t.Context(), ghost.IntID(1), nil)
+				require.NoError(t, err)
+				return cu.Addresses, cu
+			}},
+	}
+	for _, m := range models {
+		for _, f := range forms {
+			t.Run(m.name+"/"+f.name, func(t *testing.T) {
+				form := f.json
+				if f.items > 0 {
+					form = fmt.Sprintf(form, m.item, m.item)
+				}
+				body := fmt.Sprintf(m.body, nestedJSON(m.key, form))
+				st := newSparkStub(t, map[string]stubReply{"GET " + m.path: reply200(body)})
+				n, model := m.nested(t, storeClient(t, st))
+				assert.Equal(t, f.set, n.IsSet(), "IsSet")
+				assert.Equal(t, !f.set, n.IsZero(), "IsZero")
+				assert.Equal(t, f.null, n.IsNull(), "IsNull")
+				assert.Equal(t, f.link != "", n.IsLink(), "IsLink")
+				assert.Equal(t, f.link, n.Link())
+				assert.Equal(t, f.items, n.Len())
+
+				out, err := json.Marshal(model)
+				require.NoError(t, err)
+				var keys map[string]json.RawMessage
+				require.NoError(t, json.Unmarshal(out, &keys))
+				raw, present := keys[m.key]
+				assert.Equal(t, f.set, present, "re-encoded %s", out)
+				switch {
+				case f.items > 0:
+					var back []map[string]any
+					require.NoError(t, json.Unmarshal(raw, &back))
+					assert.Len(t, back, f.items)
+					var item map[string]any
+					require.NoError(t, json.Unmarshal([]byte(m.item), &item))
+					assert.Equal(t, item["id"], back[0]["id"])
+				case f.set:
+					assert.JSONEq(t, f.reencodedAs, string(raw))
+				}
+			})
+		}
+	}
 }
