@@ -750,13 +750,13 @@ func TestSparkCustomersOnStore(t *testing.T) {
 	}
 	st := newSparkStub(t, map[string]stubReply{
 		"GET /api/v1/customers?count=1&email=like%3Aexample.com&expand=addresses": reply200(`{"total_count":2,"next_page":"{{url}}/api/v1/customers?page=2&count=1","customers":[` + filled + `]}`),
-		"GET /api/v1/customers/13":                                 reply200(linked),
-		"GET /api/v1/customers/13/filled?fields=id%2Caddresses":    reply200(filled),
-		"GET /api/v1/customers/13/addresses?sort=-id":              reply200(`{"total_count":1,"addresses":[` + acAddress + `]}`),
+		"GET /api/v1/customers/13":                                  reply200(linked),
+		"GET /api/v1/customers/13/filled?fields=id%2Caddresses":     reply200(filled),
+		"GET /api/v1/customers/13/addresses?sort=-id":               reply200(`{"total_count":1,"addresses":[` + acAddress + `]}`),
 		"GET /api/v1/customers/select_many?expand=addresses&ids=13": reply200(`{"total_count":1,"customers":[` + filled + `]}`),
-		"POST /api/v1/customers":                                   upsert,
-		"PUT /api/v1/customers/13":                                 reply200(linked),
-		"DELETE /api/v1/customers/13":                              func(string) (int, string) { return http.StatusNoContent, "" },
+		"POST /api/v1/customers":                                    upsert,
+		"PUT /api/v1/customers/13":                                  reply200(linked),
+		"DELETE /api/v1/customers/13":                               func(string) (int, string) { return http.StatusNoContent, "" },
 	})
 	c := storeClient(t, st)
 	registered := time.Date(2024, 2, 3, 16, 11, 12, 0, time.UTC)
