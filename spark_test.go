@@ -1,6 +1,7 @@
 package ghost_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1086,4 +1087,198 @@ func TestSparkNestedForms(t *testing.T) {
 			})
 		}
 	}
+}
+
+// With the store on its own host, Spark customers and orders go there with
+// the store's token; the core host never sees a Spark call nor the token,
+// and Ghost's customers never go to the store.
+func TestSparkStoreOnItsOwnHost(t *testing.T) {
+	var coreCalls []stubCall
+	var mu sync.Mutex
+	core := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		coreCalls = append(coreCalls, stubCall{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone()})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"docs":[]}`))
+	}))
+	defer core.Close()
+	store := newSparkStub(t, map[string]stubReply{
+		"GET /api/v1/customers":     reply200(`{"total_count":1,"customers":[` + fmt.Sprintf(acCustomer, "") + `]}`),
+		"GET /api/v1/orders/100001": reply200(fmt.Sprintf(acOrder, "")),
+		"POST /api/v1/orders":       func(string) (int, string) { return http.StatusCreated, fmt.Sprintf(acOrder, "") },
+	})
+	// The store's host is "localhost", the core's "127.0.0.1": two hosts.
+	storeURL := strings.Replace(store.URL, "127.0.0.1", "localhost", 1)
+	c, err := ghost.NewClient(
+		ghost.WithBaseURL(core.URL),
+		ghost.WithKeys("pk_core", "sk_core"),
+		ghost.WithEndpoint(ghost.ServiceResources, ghost.Endpoint{BaseURL: storeURL, Credentials: ghost.Credentials{AuthToken: storeToken}}),
+		ghost.WithRetryPolicy(ghost.RetryPolicy{}),
+	)
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	page, err := c.Spark.Customers.List(ctx, nil)
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, "ada@example.com", page.Items[0].Email)
+	o, err := c.Spark.Orders.Get(ctx, ghost.IntID(100001), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "2511.4", o.GrandTotal.String())
+	_, created, err := c.Spark.Orders.Upsert(ctx, ghost.SparkOrder{CustomerID: ghost.IntID(13)})
+	require.NoError(t, err)
+	assert.True(t, created)
+
+	reqs := store.requests()
+	require.Len(t, reqs, 3)
+	for i, want := range []string{"GET /api/v1/customers", "GET /api/v1/orders/100001", "POST /api/v1/orders"} {
+		assert.Equal(t, want, reqs[i].Method+" "+reqs[i].Path)
+		assert.Equal(t, storeToken, reqs[i].Header.Get("X-AC-Auth-Token"))
+		assert.Empty(t, reqs[i].Header.Get("Authorization"), "the core's keys went to the store")
+	}
+	mu.Lock()
+	assert.Empty(t, coreCalls, "a Spark call reached the core host")
+	mu.Unlock()
+
+	// Ghost's customers stay on the core host with its own auth.
+	_, err = c.Customers.List(ctx, nil)
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, coreCalls, 1)
+	assert.Equal(t, "/api/v1/customers", coreCalls[0].Path)
+	assert.Empty(t, coreCalls[0].Header.Get("X-AC-Auth-Token"), "the Spark token reached the core host")
+	assert.NotEmpty(t, coreCalls[0].Header.Get("Authorization"))
+	assert.Len(t, store.requests(), 3)
+}
+
+// NextPage walks a list by hand, page after page, and stops with nil.
+func TestSparkNextPage(t *testing.T) {
+	srv := newSpark(t, ghosttest.WithSeed(5))
+	products := srv.Client.Spark.Products
+	ctx := t.Context()
+	page, err := products.List(ctx, &ghost.SparkListParams{Count: 2, Sort: []ghost.SparkSortField{ghost.SparkDesc("id")}})
+	require.NoError(t, err)
+	var got []string
+	var pages []int
+	for page != nil {
+		got = append(got, itemNames(page.Items)...)
+		pages = append(pages, page.Meta.Page.Or(0))
+		assert.Equal(t, ghost.Some(2), page.Meta.PerPage)
+		page, err = products.NextPage(ctx, page)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"Item 5", "Item 4", "Item 3", "Item 2", "Item 1"}, got)
+	assert.Equal(t, []int{1, 2, 3}, pages)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 3)
+	for i, want := range []string{"count=2&sort=-id", "count=2&page=2&sort=-id", "count=2&page=3&sort=-id"} {
+		assert.Equal(t, "GET", reqs[i].Method)
+		assert.Equal(t, "/api/v1/products", reqs[i].Path)
+		assert.Equal(t, want, reqs[i].RawQuery)
+		assert.Equal(t, ghosttest.DefaultAuthToken, reqs[i].Header.Get("X-AC-Auth-Token"))
+	}
+
+	// A next_page on another host is not followed: no request, no token.
+	var foreignHits atomic.Int32
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { foreignHits.Add(1) }))
+	defer foreign.Close()
+	next, err := products.NextPage(ctx, &ghost.Page[ghost.SparkProduct]{Meta: ghost.PageMeta{NextURL: foreign.URL + "/api/v1/products?page=2"}})
+	assert.Nil(t, next)
+	var e *ghost.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, ghost.CodeForeignURL, e.Code)
+	assert.Equal(t, int32(0), foreignHits.Load())
+	next, err = products.NextPage(ctx, nil)
+	assert.Nil(t, next)
+	assert.NoError(t, err)
+}
+
+// Spark customers on the mock: an upsert without an id creates (201), with
+// the id of an existing customer it updates (200).
+func TestSparkCustomersUpsertOnMock(t *testing.T) {
+	srv := newSpark(t, ghosttest.WithSeed(1))
+	cs := srv.Client.Spark.Customers
+	ctx := t.Context()
+
+	cu, created, err := cs.Upsert(ctx, ghost.SparkCustomer{Email: "new@example.com", FirstName: "New"})
+	require.NoError(t, err)
+	r := assertSparkRequest(t, srv, "POST", "/api/v1/customers", "")
+	assert.JSONEq(t, `{"email":"new@example.com","first_name":"New"}`, string(r.Body))
+	assert.True(t, created)
+	assert.Equal(t, ghost.IntID(2), cu.ID)
+	assert.False(t, cu.CreatedAt.IsZero())
+
+	cu, created, err = cs.Upsert(ctx, ghost.SparkCustomer{ID: cu.ID, LastName: "Comer"})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "POST", "/api/v1/customers", "")
+	assert.JSONEq(t, `{"id":2,"last_name":"Comer"}`, string(r.Body))
+	assert.False(t, created)
+	assert.Equal(t, "New", cu.FirstName)
+	assert.Equal(t, "Comer", cu.LastName)
+
+	cu, err = cs.Update(ctx, cu.ID, ghost.SparkCustomerUpdateParams{Email: ghost.Some("newer@example.com")})
+	require.NoError(t, err)
+	r = assertSparkRequest(t, srv, "PUT", "/api/v1/customers/2", "")
+	assert.JSONEq(t, `{"email":"newer@example.com"}`, string(r.Body))
+	assert.Equal(t, "newer@example.com", cu.Email)
+
+	var n int
+	for _, err := range cs.All(ctx, &ghost.SparkListParams{Count: 1}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 2, n)
+
+	require.NoError(t, cs.Delete(ctx, cu.ID))
+	assertSparkRequest(t, srv, "DELETE", "/api/v1/customers/2", "")
+	_, err = cs.Get(ctx, cu.ID, nil)
+	assert.ErrorIs(t, err, ghost.ErrNotFound)
+}
+
+// FuzzSparkNested: whatever a nested collection decodes from, it encodes
+// back to the same form, and that encoding is stable.
+func FuzzSparkNested(f *testing.F) {
+	for _, s := range []string{
+		`{}`,
+		`{"variants":null}`,
+		`{"variants":{"link":"https://store.example/api/v1/products/1/variants"}}`,
+		`{"variants":[{"id":3,"product_id":1,"description":"S","sort_order":1,"price":19.99}]}`,
+		`{"variants":[]}`,
+		`{"variants":{"link":"/relative","extra":true}}`,
+		`{"variants":{"href":"x"}}`,
+		`{"variants":"nope"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	type holder struct {
+		Variants ghost.SparkNested[ghost.SparkVariant] `json:"variants,omitzero"`
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v holder
+		if json.Unmarshal(b, &v) != nil {
+			return
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("decoded %q but cannot encode it: %v", b, err)
+		}
+		var back holder
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("cannot decode its own encoding %s: %v", out, err)
+		}
+		n, m := v.Variants, back.Variants
+		if n.IsSet() != m.IsSet() || n.IsNull() != m.IsNull() || n.IsLink() != m.IsLink() || n.Link() != m.Link() || n.Len() != m.Len() {
+			t.Fatalf("form changed: %q decoded as %s, re-encoded as %s, decoded back as %s", b, n, out, m)
+		}
+		_, filled := n.Items()
+		if _, backFilled := m.Items(); filled != backFilled {
+			t.Fatalf("filled changed: %q → %s", b, out)
+		}
+		again, err := json.Marshal(back)
+		if err != nil || !bytes.Equal(out, again) {
+			t.Fatalf("encoding not stable: %s then %s (%v)", out, again, err)
+		}
+	})
 }
