@@ -280,8 +280,10 @@ func sparkNextURL(s *service, link string) (*url.URL, error) {
 //
 // The link is followed only on the store's configured scheme and host: a
 // link anywhere else is an *Error with Code "foreign_url" and nothing is sent
-// there (nor the auth token). Meta.Page and Meta.PerPage of the result are
-// read from the link's page and count.
+// there (nor the auth token). page must come from this resource's List,
+// SelectMany or NextPage (a nested list's items sit under another key).
+// Meta.Page and Meta.PerPage of the result are read from the link's page and
+// count.
 func (r *SparkResourceService[T]) NextPage(ctx context.Context, page *Page[T], opts ...RequestOption) (*Page[T], error) {
 	if page == nil || page.Meta.NextURL == "" {
 		return nil, nil
