@@ -302,14 +302,16 @@ func (n *SparkNested[T]) UnmarshalJSON(b []byte) error {
 		*n = SparkNested[T]{state: nestedNull}
 		return nil
 	case '[':
-		var items []T
-		if err := json.Unmarshal(b, &items); err != nil {
+		// Decoded in place: n is already on the heap with its parent, so
+		// no slice header is allocated per collection.
+		*n = SparkNested[T]{state: nestedItems}
+		if err := json.Unmarshal(b, &n.items); err != nil {
+			*n = SparkNested[T]{}
 			return err
 		}
-		if items == nil {
-			items = []T{}
+		if n.items == nil {
+			n.items = []T{}
 		}
-		*n = SparkNested[T]{state: nestedItems, items: items}
 		return nil
 	case '{':
 		var l sparkLink

@@ -1249,6 +1249,10 @@ func FuzzSparkNested(f *testing.F) {
 		`{"variants":{"link":"/relative","extra":true}}`,
 		`{"variants":{"href":"x"}}`,
 		`{"variants":"nope"}`,
+		fmt.Sprintf(acOrder, nestedJSON("items", "["+acItem+"]")),
+		fmt.Sprintf(acOrder, nestedJSON("items", `{"link":"https://store.example/api/v1/orders/1/items"}`)),
+		fmt.Sprintf(acCustomer, nestedJSON("addresses", "["+acAddress+"]")),
+		fmt.Sprintf(acCustomer, nestedJSON("addresses", "null")),
 	} {
 		f.Add([]byte(s))
 	}
@@ -1256,6 +1260,11 @@ func FuzzSparkNested(f *testing.F) {
 		Variants ghost.SparkNested[ghost.SparkVariant] `json:"variants,omitzero"`
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The models holding nested collections decode or refuse, never
+		// panic, and what they accept encodes.
+		decode(t, b, new(ghost.SparkOrder))
+		decode(t, b, new(ghost.SparkCustomer))
+		decode(t, b, new(ghost.SparkProduct))
 		var v holder
 		if json.Unmarshal(b, &v) != nil {
 			return
