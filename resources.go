@@ -399,8 +399,10 @@ func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, para
 // Upsert creates or updates a resource: POST /api/v1/{name}. When body holds
 // the id of an existing resource its fields are applied to it and created is
 // false (200); otherwise a new resource is created and created is true (201).
-// body is a T or any value that encodes to the JSON object to send. Pass
-// WithIdempotencyKey to make it safe to retry.
+// body is a T or any value that encodes to the JSON object to send. The
+// Spark API documents no idempotency key, so an upsert is sent once, not
+// retried blindly; one that carries the id of an existing resource is safe
+// to repeat.
 func (r *SparkResourceService[T]) Upsert(ctx context.Context, body any, opts ...RequestOption) (item *T, created bool, err error) {
 	path, err := r.root()
 	if err != nil {
