@@ -77,10 +77,10 @@ func serviceCalls(ctx context.Context, c *ghost.Client, g int) []string {
 	}
 	note(c.Carts.Get(ctx, "cart_missing"))
 	note(c.Analytics.Get(ctx, ghost.AnalyticsParams{Period: "7d"}))
-	products := ghost.Resource[ghost.Product](c, "products")
-	p, _, err := products.Upsert(ctx, ghost.Product{ItemName: fmt.Sprintf("hat %d", g), Price: ghost.SparkDecimalFromCents(1250)})
+	products := c.Spark.Products
+	p, _, err := products.Upsert(ctx, ghost.SparkProduct{ItemName: fmt.Sprintf("hat %d", g), Price: ghost.SparkDecimalFromCents(1250)})
 	note(p, err)
-	for p, err := range products.All(ctx, &ghost.ListParams{Count: 5}) {
+	for p, err := range products.All(ctx, &ghost.SparkListParams{Count: 5}) {
 		note(p, err)
 	}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -54,7 +54,7 @@ func FuzzDecodeModels(f *testing.F) {
 		decode(t, b, new(ghost.Customer))
 		decode(t, b, new(ghost.Order))
 		decode(t, b, new(ghost.Cart))
-		decode(t, b, new(ghost.Product))
+		decode(t, b, new(ghost.SparkProduct))
 		decode(t, b, new(ghost.Card))
 		decode(t, b, new(ghost.ExportedOrder))
 	})

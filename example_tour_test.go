@@ -82,12 +82,8 @@ func Example_tour() {
 	}
 	fmt.Println("checkout:", cart.TotalValue)
 
-	// Spark: any store resource through the generic typed accessor.
-	type product struct {
-		ID       ghost.ID `json:"id,omitempty"`
-		ItemName string   `json:"item_name"`
-	}
-	p, created, err := ghost.Resource[product](client, "products").Upsert(ctx, product{ItemName: "Hat"})
+	// Spark: the store's products (and any other root resource with SparkResource).
+	p, created, err := client.Spark.Products.Upsert(ctx, ghost.SparkProduct{ItemName: "Hat"})
 	if err != nil {
 		log.Fatal(err)
 	}

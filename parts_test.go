@@ -77,7 +77,7 @@ func TestPartsExactRequests(t *testing.T) {
 		{
 			name: "spark resource",
 			call: func(ctx context.Context, c *ghost.Client) error {
-				_, err := ghost.Resource[map[string]any](c, "products").Get(ctx, "7", nil)
+				_, err := c.Spark.Products.Get(ctx, "7", nil)
 				return err
 			},
 			method: "GET", url: "https://store.test/api/v1/products/7",
@@ -149,7 +149,7 @@ func TestPartDefaults(t *testing.T) {
 
 	for name, call := range map[string]func() error{
 		"checkout": func() error { _, err := c.Carts.Get(ctx, "1"); return err },
-		"spark":    func() error { _, err := ghost.Resource[map[string]any](c, "products").Get(ctx, "1", nil); return err },
+		"spark":    func() error { _, err := c.Spark.Products.Get(ctx, "1", nil); return err },
 	} {
 		err := call()
 		var e *ghost.Error
@@ -215,6 +215,26 @@ func TestManualPaging(t *testing.T) {
 		assert.Equal(t, []string{"limit=2", "limit=2&page=2", "limit=2&page=3"}, queries)
 		assert.Equal(t, ghost.Some(3), page.Meta.LastPage)
 	})
+	t.Run("spark next_page", func(t *testing.T) {
+		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(5))
+		t.Cleanup(srv.Close)
+		var queries []string
+		var n int
+		page, err := srv.Client.Spark.Products.List(ctx, &ghost.SparkListParams{Count: 2})
+		for {
+			require.NoError(t, err)
+			queries = append(queries, lastRequest(t, srv).RawQuery)
+			n += len(page.Items)
+			if !page.HasMore() {
+				break
+			}
+			page, err = page.Next(ctx)
+		}
+		assert.Equal(t, 5, n)
+		assert.Equal(t, []string{"count=2", "count=2&page=2", "count=2&page=3"}, queries)
+		_, err = page.Next(ctx)
+		assert.ErrorIs(t, err, ghost.ErrNoMorePages)
+	})
 }
 
 func TestOrdersDateRangeNeedsBothEnds(t *testing.T) {
@@ -240,7 +260,7 @@ func TestMockClientReachesEveryServedPart(t *testing.T) {
 	assert.NoError(t, err, "ghost")
 	_, err = c.Carts.List(ctx, nil)
 	assert.NoError(t, err, "checkout")
-	_, err = ghost.Resource[map[string]any](c, "products").List(ctx, nil)
+	_, err = c.Spark.Products.List(ctx, nil)
 	assert.NoError(t, err, "spark")
 	_, err = c.Exports.Get(ctx, "M1", "missing")
 	assert.ErrorIs(t, err, ghost.ErrNotFound, "exports answers, with its own auth")

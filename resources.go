@@ -12,53 +12,67 @@ import (
 	"strings"
 )
 
-// ResourceService is a typed accessor for one Spark-style root resource
-// (/api/v1/{name}): products, categories, variants, or any other the store
-// exposes. Get one with Resource; it authenticates with X-AC-Auth-Token.
-type ResourceService[T any] struct {
+// SparkResourceService is a typed accessor for one Spark root resource
+// (/api/v1/{name}). The typed services of SparkClient (Products, Customers,
+// Orders, …) are built on it; SparkResource gives one for any other root
+// resource the store exposes. It always uses the store's endpoint and its
+// X-AC-Auth-Token.
+type SparkResourceService[T any] struct {
 	s    *service
 	name string
 }
 
-// Resource returns the accessor of the Spark root resource name (e.g.
-// "products") whose items decode into T:
+// SparkResource returns the accessor of the Spark root resource name (e.g.
+// "manufacturers") whose items decode into T:
 //
-//	products := ghost.Resource[ghost.Product](client, "products")
-//	page, err := products.List(ctx, &ghost.ListParams{Count: 10})
-func Resource[T any](c *Client, name string) *ResourceService[T] {
-	return &ResourceService[T]{s: &service{client: c, name: ServiceResources}, name: name}
+//	type manufacturer struct {
+//		ID   ghost.ID `json:"id"`
+//		Name string   `json:"name"`
+//	}
+//	ms := ghost.SparkResource[manufacturer](client.Spark, "manufacturers")
+//	page, err := ms.List(ctx, &ghost.SparkListParams{Count: 10})
+func SparkResource[T any](sc *SparkClient, name string) *SparkResourceService[T] {
+	var c *Client
+	if sc != nil {
+		c = sc.client
+	}
+	return newSparkResource[T](c, name)
+}
+
+func newSparkResource[T any](c *Client, name string) *SparkResourceService[T] {
+	return &SparkResourceService[T]{s: sparkBase(c), name: name}
 }
 
 // Name returns the resource's name.
-func (r *ResourceService[T]) Name() string { return r.name }
+func (r *SparkResourceService[T]) Name() string { return r.name }
 
-// ListParams selects one page of a Spark list. Zero fields are not sent (the
-// API defaults to page 1 of 100 items).
-type ListParams struct {
-	Page    int         // page number, from 1
-	Count   int         // items per page
-	Expand  []string    // nested resources to fill, e.g. "variants"
-	Sort    []SortField // sort keys, e.g. Desc("price"), Asc("item_name")
-	Fields  []string    // fields to return; nested ones are filled
-	Filters []Filter    // field=op:value filters, built with Where
+// SparkListParams selects one page of a Spark list. Zero fields are not sent
+// (the API defaults to page 1 of 100 items).
+type SparkListParams struct {
+	Page    int              // page number, from 1
+	Count   int              // items per page
+	Expand  []string         // nested resources to fill, e.g. "variants"
+	Sort    []SparkSortField // sort keys, e.g. SparkDesc("price"), SparkAsc("item_name")
+	Fields  []string         // fields to return; nested ones are filled
+	Filters []SparkFilter    // field=op:value filters, built with SparkWhere
 }
 
-// GetParams shapes a single resource.
-type GetParams struct {
-	Expand []string
+// SparkGetParams shapes a single resource.
+type SparkGetParams struct {
+	Expand []string // nested resources to fill
+	Fields []string // fields to return; nested ones are filled
+}
+
+// SparkNestedListParams shapes a nested list (/{id}/{nested}).
+type SparkNestedListParams struct {
+	Sort   []SparkSortField
 	Fields []string
 }
 
-// NestedListParams shapes a nested list (/{id}/{nested}).
-type NestedListParams struct {
-	Sort   []SortField
-	Fields []string
-}
-
-// SelectParams shapes a select_many list.
-type SelectParams struct {
+// SparkSelectParams shapes a select_many list.
+type SparkSelectParams struct {
 	Expand []string
-	Sort   []SortField
+	Sort   []SparkSortField
 	Fields []string
 }
 
@@ -66,7 +80,7 @@ type SelectParams struct {
 var sparkReserved = []string{"page", "count", "expand", "sort", "fields", "ids"}
 
 // sparkQuery builds a Spark query string from its parts, checking them.
-func sparkQuery(page, count int, expand []string, sort []SortField, fields []string, filters []Filter) (url.Values, error) {
+func sparkQuery(page, count int, expand []string, sort []SparkSortField, fields []string, filters []SparkFilter) (url.Values, error) {
 	q := url.Values{}
 	if page < 0 || count < 0 {
 		return nil, invalidParams("page", "page and count must not be negative")
@@ -120,14 +134,14 @@ func sparkQuery(page, count int, expand []string, sort []SortField, fields []str
 	return q, nil
 }
 
-func (r *ResourceService[T]) root() (string, error) {
+func (r *SparkResourceService[T]) root() (string, error) {
 	if r == nil || r.s == nil || r.s.client == nil {
-		return "", invalidParams("client", "Resource needs a client")
+		return "", invalidParams("client", "SparkResource needs a client")
 	}
 	return pathf("/api/v1/%s", idArg{"resource", ID(r.name)})
 }
 
-func (r *ResourceService[T]) item(id ID, suffix ...string) (string, error) {
+func (r *SparkResourceService[T]) item(id ID, suffix ...string) (string, error) {
 	if _, err := r.root(); err != nil {
 		return "", err
 	}
@@ -145,8 +159,8 @@ func (r *ResourceService[T]) item(id ID, suffix ...string) (string, error) {
 
 // List returns one page: GET /api/v1/{name}?page=&count=&expand=&sort=&fields=&field=op:value.
 // Meta.Total is total_count and Meta.NextURL/PrevURL the next/previous page.
-func (r *ResourceService[T]) List(ctx context.Context, params *ListParams, opts ...RequestOption) (*Page[T], error) {
-	var p ListParams
+func (r *SparkResourceService[T]) List(ctx context.Context, params *SparkListParams, opts ...RequestOption) (*Page[T], error) {
+	var p SparkListParams
 	if params != nil {
 		p = *params
 	}
@@ -166,17 +180,25 @@ func (r *ResourceService[T]) List(ctx context.Context, params *ListParams, opts 
 	if p.Count > 0 {
 		page.Meta.PerPage = Some(p.Count)
 	}
-	return page, nil
+	return r.linkNext(page, opts), nil
+}
+
+// linkNext gives page its Next: the page its next_page link names.
+func (r *SparkResourceService[T]) linkNext(page *Page[T], opts []RequestOption) *Page[T] {
+	withNext(r.s, page, 0, func(ctx context.Context) (*Page[T], error) {
+		return r.NextPage(ctx, page, opts...)
+	})
+	return page
 }
 
 // All walks every item from params' page on, following each response's
 // next_page. It follows a next_page only on the client's configured scheme
 // and host (anything else is yielded as an *Error with Code "foreign_url"
 // and nothing is sent there), and never fetches a page twice (ErrPagingLoop).
-func (r *ResourceService[T]) All(ctx context.Context, params *ListParams, opts ...RequestOption) iter.Seq2[T, error] {
+func (r *SparkResourceService[T]) All(ctx context.Context, params *SparkListParams, opts ...RequestOption) iter.Seq2[T, error] {
 	first := ""
 	if path, err := r.root(); err == nil {
-		var p ListParams
+		var p SparkListParams
 		if params != nil {
 			p = *params
 		}
@@ -224,14 +246,10 @@ func nextPager[T any](s *service, listKey, firstKey string, first func(ctx conte
 			if p.Meta.NextURL == "" {
 				return false
 			}
-			u, err := url.Parse(p.Meta.NextURL)
+			u, err := sparkNextURL(s, p.Meta.NextURL)
 			if err != nil {
-				loopErr = &Error{Code: CodeBadResponse, Message: "next_page is not a URL"}
+				loopErr = err
 				return true
-			}
-			if !u.IsAbs() && u.Host == "" {
-				// A relative next_page is on the API's own host.
-				u = s.client.endpoints[s.name].base.ResolveReference(u)
 			}
 			key := pageKey(u.Scheme+"://"+u.Host, u.EscapedPath(), u.Query())
 			if seen[key] {
@@ -245,9 +263,64 @@ func nextPager[T any](s *service, listKey, firstKey string, first func(ctx conte
 	}
 }
 
+// sparkNextURL parses a next_page link; a relative one is on the store's own
+// host. Whether it may be followed (same scheme and host as the store's
+// endpoint) is checked by the executor when it is fetched.
+func sparkNextURL(s *service, link string) (*url.URL, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil, &Error{Code: CodeBadResponse, Message: "next_page is not a URL"}
+	}
+	if !u.IsAbs() && u.Host == "" {
+		u = s.client.endpoints[s.name].base.ResolveReference(u)
+	}
+	return u, nil
+}
+
+// NextPage fetches the page after page by its next_page link. It returns
+// nil and no error when page is the last one (it has no next_page), so a
+// manual walk reads:
+//
+//	for page != nil {
+//		// use page.Items
+//		page, err = products.NextPage(ctx, page)
+//	}
+//
+// The link is followed only on the store's configured scheme and host: a
+// link anywhere else is an *Error with Code "foreign_url" and nothing is sent
+// there (nor the auth token). page must come from this resource's List,
+// SelectMany or NextPage (a nested list's items sit under another key).
+// Meta.Page and Meta.PerPage of the result are read from the link's page and
+// count.
+func (r *SparkResourceService[T]) NextPage(ctx context.Context, page *Page[T], opts ...RequestOption) (*Page[T], error) {
+	if page == nil || page.Meta.NextURL == "" {
+		return nil, nil
+	}
+	if _, err := r.root(); err != nil {
+		return nil, err
+	}
+	u, err := sparkNextURL(r.s, page.Meta.NextURL)
+	if err != nil {
+		return nil, err
+	}
+	next, err := listPage[T](ctx, r.s, &request{method: "GET", url: u, listKey: r.name}, opts)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	next.Meta.Page = Some(1)
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
+		next.Meta.Page = Some(n)
+	}
+	if n, err := strconv.Atoi(q.Get("count")); err == nil && n > 0 {
+		next.Meta.PerPage = Some(n)
+	}
+	return r.linkNext(next, opts), nil
+}
+
 // Get returns one resource: GET /api/v1/{name}/{id}?expand=&fields=.
-func (r *ResourceService[T]) Get(ctx context.Context, id ID, params *GetParams, opts ...RequestOption) (*T, error) {
-	var p GetParams
+func (r *SparkResourceService[T]) Get(ctx context.Context, id ID, params *SparkGetParams, opts ...RequestOption) (*T, error) {
+	var p SparkGetParams
 	if params != nil {
 		p = *params
 	}
@@ -264,7 +337,7 @@ func (r *ResourceService[T]) Get(ctx context.Context, id ID, params *GetParams, 
 
 // Filled returns one resource with every nested resource filled:
 // GET /api/v1/{name}/{id}/filled?fields=.
-func (r *ResourceService[T]) Filled(ctx context.Context, id ID, fields []string, opts ...RequestOption) (*T, error) {
+func (r *SparkResourceService[T]) Filled(ctx context.Context, id ID, fields []string, opts ...RequestOption) (*T, error) {
 	q, err := sparkQuery(0, 0, nil, nil, fields, nil)
 	if err != nil {
 		return nil, err
@@ -276,13 +349,13 @@ func (r *ResourceService[T]) Filled(ctx context.Context, id ID, fields []string,
 	return getOne[T](ctx, r.s, &request{method: "GET", path: path, query: q}, opts)
 }
 
-// ListNested returns the nested resource list of one item, without the rest
-// of it: GET /api/v1/{name}/{id}/{nested}?sort=&fields=. V is the nested
-// items' type:
+// SparkListNested returns the nested resource list of one item, without the
+// rest of it: GET /api/v1/{name}/{id}/{nested}?sort=&fields=. V is the
+// nested items' type:
 //
-//	variants, err := ghost.ListNested[ghost.Variant](ctx, products, ghost.IntID(1), "variants", nil)
-func ListNested[V, T any](ctx context.Context, r *ResourceService[T], id ID, nested string, params *NestedListParams, opts ...RequestOption) (*Page[V], error) {
-	var p NestedListParams
+//	pics, err := ghost.SparkListNested[picture](ctx, client.Spark.Products.Resource(), ghost.IntID(1), "pictures", nil)
+func SparkListNested[V, T any](ctx context.Context, r *SparkResourceService[T], id ID, nested string, params *SparkNestedListParams, opts ...RequestOption) (*Page[V], error) {
+	var p SparkNestedListParams
 	if params != nil {
 		p = *params
 	}
@@ -303,11 +376,11 @@ func ListNested[V, T any](ctx context.Context, r *ResourceService[T], id ID, nes
 // SelectMany returns the resources with the given ids:
 // GET /api/v1/{name}/select_many?ids=1,5,9. At least one id is required;
 // without one nothing is sent.
-func (r *ResourceService[T]) SelectMany(ctx context.Context, ids []ID, params *SelectParams, opts ...RequestOption) (*Page[T], error) {
+func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, params *SparkSelectParams, opts ...RequestOption) (*Page[T], error) {
 	if len(ids) == 0 {
 		return nil, invalidParams("ids", "select_many requires one or more resource IDs")
 	}
-	var p SelectParams
+	var p SparkSelectParams
 	if params != nil {
 		p = *params
 	}
@@ -334,9 +407,11 @@ func (r *ResourceService[T]) SelectMany(ctx context.Context, ids []ID, params *S
 // Upsert creates or updates a resource: POST /api/v1/{name}. When body holds
 // the id of an existing resource its fields are applied to it and created is
 // false (200); otherwise a new resource is created and created is true (201).
-// body is a T or any value that encodes to the JSON object to send. Pass
-// WithIdempotencyKey to make it safe to retry.
-func (r *ResourceService[T]) Upsert(ctx context.Context, body any, opts ...RequestOption) (item *T, created bool, err error) {
+// body is a T or any value that encodes to the JSON object to send. The
+// Spark API documents no idempotency key, so an upsert is sent once, not
+// retried blindly; one that carries the id of an existing resource is safe
+// to repeat.
+func (r *SparkResourceService[T]) Upsert(ctx context.Context, body any, opts ...RequestOption) (item *T, created bool, err error) {
 	path, err := r.root()
 	if err != nil {
 		return nil, false, err
@@ -354,7 +429,7 @@ func (r *ResourceService[T]) Upsert(ctx context.Context, body any, opts ...Reque
 
 // Update applies the fields in body to an existing resource (a partial
 // update): PUT /api/v1/{name}/{id}. A missing resource is ErrNotFound.
-func (r *ResourceService[T]) Update(ctx context.Context, id ID, body any, opts ...RequestOption) (*T, error) {
+func (r *SparkResourceService[T]) Update(ctx context.Context, id ID, body any, opts ...RequestOption) (*T, error) {
 	if id == "" {
 		return nil, invalidParams("id", "id is required")
 	}
@@ -370,7 +445,7 @@ func (r *ResourceService[T]) Update(ctx context.Context, id ID, body any, opts .
 
 // Delete deletes a resource: DELETE /api/v1/{name}/{id} (204, no body). A
 // missing resource is ErrNotFound.
-func (r *ResourceService[T]) Delete(ctx context.Context, id ID, opts ...RequestOption) error {
+func (r *SparkResourceService[T]) Delete(ctx context.Context, id ID, opts ...RequestOption) error {
 	if id == "" {
 		return invalidParams("id", "id is required")
 	}

@@ -102,7 +102,7 @@ func TestAuthSchemes(t *testing.T) {
 		{"komoju basic", func(c *ghost.Client) error { _, err := c.Komoju.Customers.Get(t.Context(), "1"); return err }, "Authorization", basic(testSecret, "")},
 		{"checkout api key", func(c *ghost.Client) error { _, err := c.Carts.Get(t.Context(), "1"); return err }, "X-Api-Key", testAPIKey},
 		{"spark token", func(c *ghost.Client) error {
-			_, err := ghost.Resource[map[string]any](c, "products").Get(t.Context(), "1", nil)
+			_, err := c.Spark.Products.Get(t.Context(), "1", nil)
 			return err
 		}, "X-AC-Auth-Token", testToken},
 		{"exports bearer", func(c *ghost.Client) error { _, err := c.Exports.Get(t.Context(), "M1", "E1"); return err }, "Authorization", "Bearer " + testBearer},
