@@ -817,3 +817,15 @@ func (c *checkout) analytics(w http.ResponseWriter, r *http.Request) {
 		"dailyStats": days,
 	})
 }
+
+func (c *checkout) writeError(w http.ResponseWriter, status int, msg string) {
+	code := map[int]string{
+		http.StatusBadRequest:       "BAD_REQUEST",
+		http.StatusNotFound:         "NOT_FOUND",
+		http.StatusMethodNotAllowed: "METHOD_NOT_ALLOWED",
+	}[status]
+	if code == "" {
+		code = strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+	}
+	checkoutError(w, status, code, msg)
+}

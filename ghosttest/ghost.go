@@ -1234,3 +1234,7 @@ func getByInt[T any](g *ghostPart, r *http.Request, param, what string, m map[in
 	cp := *v
 	return http.StatusOK, doc(cp), nil
 }
+
+func (g *ghostPart) writeError(w http.ResponseWriter, status int, msg string) {
+	writeGhostError(w, status, msg)
+}

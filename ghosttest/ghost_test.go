@@ -794,8 +794,8 @@ func TestGhostRouting(t *testing.T) {
 		res.isError(405, fmt.Sprintf("Method %s is not allowed on %s (allowed: %s)", tt.method, tt.path, tt.allow))
 		assert.Equal(t, tt.allow, res.header.Get("Allow"))
 	}
-	c.do("GET", "/api/v1/charges/ch_000001", nil).isError(501, "ghost-mock: GET /api/v1/charges/ch_000001 is not modelled by this profile")
-	c.do("GET", "/api/v1/products", nil).isError(501, "ghost-mock: GET /api/v1/products is not modelled by this profile")
+	c.do("GET", "/api/v1/charges/ch_000001", nil).isError(404, "/api/v1/charges/ch_000001 does not exist")
+	c.do("GET", "/api/v1/products", nil).isError(404, "/api/v1/products does not exist")
 }
 
 func TestGhostProfileAll(t *testing.T) {

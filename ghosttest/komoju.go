@@ -21,7 +21,7 @@ import (
 // envelope and {"error":{"code","message","param"}} errors. It serves only
 // ProfileKomoju: under ProfileAll the Ghost part owns /api/v1/customers.
 func init() {
-	registerPart("komoju", []Profile{ProfileKomoju}, func(s *Server) part { return newKomoju(s) })
+	registerPart("komoju", []Profile{ProfileKomoju, ProfileAll}, func(s *Server) part { return newKomoju(s) })
 }
 
 // komojuDefaultPerPage is the page size of the seed's list example.
@@ -460,4 +460,16 @@ func (k *komoju) update(w http.ResponseWriter, r *http.Request) {
 	}
 	*c = next
 	writeJSON(w, http.StatusOK, next)
+}
+
+func (k *komoju) writeError(w http.ResponseWriter, status int, msg string) {
+	code := map[int]string{
+		http.StatusBadRequest:       "bad_request",
+		http.StatusNotFound:         "not_found",
+		http.StatusMethodNotAllowed: "method_not_allowed",
+	}[status]
+	if code == "" {
+		code = strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+	}
+	komojuError(w, status, code, msg, "")
 }

@@ -11,10 +11,8 @@
 package ghosttest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -54,6 +53,13 @@ const (
 	DefaultBearerToken = "test_bearer_token"
 )
 
+// DefaultExportDuration is how long an export takes to reach DONE unless
+// configured otherwise, in the library and in cmd/ghost-mock alike: long
+// enough that a client polling every 100 ms sees PENDING, then IN_PROGRESS.
+// Tests drive it with the mock's clock (Clock.Advance, POST /__ghost/clock)
+// instead of waiting.
+const DefaultExportDuration = 2 * time.Second
+
 // Config is the mock's configuration; Options change it.
 type Config struct {
 	Profile     Profile
@@ -77,8 +83,14 @@ type Config struct {
 	// in, e.g. [10, 15) for 10:00–15:00; default always open.
 	ExportHours *[2]int
 	// ExportDuration is how long an export takes from PENDING to DONE on the
-	// mock's clock (default 2s).
+	// mock's clock (default DefaultExportDuration).
 	ExportDuration time.Duration
+	// Control turns on the control API under ControlPrefix (/__ghost/):
+	// the request log, faults, reset and the clock over plain HTTP.
+	Control bool
+	// StripeWebhookSecret, when set, is the secret the Checkout part checks
+	// the Stripe-Signature header of POST /api/webhooks/stripe with.
+	StripeWebhookSecret string
 
 	clientOptions []ghost.Option
 }
@@ -109,6 +121,15 @@ func WithBearerToken(t string) Option { return func(c *Config) { c.BearerToken =
 // WithSeed preloads n objects per resource.
 func WithSeed(n int) Option { return func(c *Config) { c.Seed = n } }
 
+// WithControl turns on the control API under /__ghost/ (see Config.Control).
+func WithControl() Option { return func(c *Config) { c.Control = true } }
+
+// WithStripeWebhookSecret makes POST /api/webhooks/stripe require a valid
+// Stripe-Signature made with secret (see Server.SendStripeEvent).
+func WithStripeWebhookSecret(secret string) Option {
+	return func(c *Config) { c.StripeWebhookSecret = secret }
+}
+
 // WithConfig replaces the whole configuration (zero fields take defaults).
 func WithConfig(cfg Config) Option {
 	return func(c *Config) {
@@ -130,22 +151,26 @@ type Server struct {
 	Config Config        // the configuration in force
 	Clock  *Clock        // the mock's clock; tests may freeze and advance it
 
-	hs    *httptest.Server
-	mux   *http.ServeMux
-	parts []part
+	hs *httptest.Server
+	st atomic.Pointer[state]
 
 	idem idemStore
 
 	mu     sync.Mutex
-	log    []RecordedRequest
+	log    []*RecordedRequest
 	faults []*Fault
 	ids    map[string]int
+	// exportFileBase is scheme://host[/prefix] of export file URLs; ""
+	// means the request's host.
+	exportFileBase string
 }
 
 // part is one part of the API (ghost, komoju, checkout, sparkpay, clover).
 type part interface {
 	routes(mux *http.ServeMux)
 	seed(n int)
+	// writeError answers status with msg in the part's own error shape.
+	writeError(w http.ResponseWriter, status int, msg string)
 }
 
 type partFactory struct {
@@ -187,7 +212,7 @@ func (c *Config) defaults() {
 		c.ExportConcurrency = 2
 	}
 	if c.ExportDuration == 0 {
-		c.ExportDuration = 2 * time.Second
+		c.ExportDuration = DefaultExportDuration
 	}
 }
 
@@ -213,18 +238,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("unknown profile %q (want one of %v)", cfg.Profile, Profiles)
 	}
 	s := &Server{Config: cfg, Clock: newClock(), ids: make(map[string]int)}
-	s.mux = http.NewServeMux()
-	for _, f := range partFactories {
-		if slices.Contains(f.profiles, cfg.Profile) {
-			p := f.new(s)
-			p.routes(s.mux)
-			s.parts = append(s.parts, p)
-		}
-	}
-	s.mux.HandleFunc("/", notModelled)
-	for _, p := range s.parts {
-		p.seed(cfg.Seed)
-	}
+	s.st.Store(s.build())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -263,33 +277,6 @@ func Start(opts ...Option) (*Server, error) {
 // Close shuts the server down.
 func (s *Server) Close() { s.hs.Close() }
 
-// ServeHTTP records the request, applies any injected fault, then serves it.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	rec := RecordedRequest{
-		Method:   r.Method,
-		Path:     r.URL.EscapedPath(),
-		RawQuery: r.URL.RawQuery,
-		Header:   r.Header.Clone(),
-		Body:     body,
-		Time:     s.Clock.Now(),
-	}
-	s.mu.Lock()
-	s.log = append(s.log, rec)
-	f := s.takeFault(r)
-	s.mu.Unlock()
-	if f != nil && f.apply(w, r) {
-		return
-	}
-	if f != nil && f.CutBody {
-		cutBody(w, r, s.mux)
-		return
-	}
-	s.mux.ServeHTTP(w, r)
-}
-
 // RecordedRequest is a request the mock received.
 type RecordedRequest struct {
 	Method   string
@@ -298,13 +285,25 @@ type RecordedRequest struct {
 	Header   http.Header
 	Body     []byte
 	Time     time.Time // on the mock's clock
+	// Status is the status the mock answered (0 while the request is
+	// being served, or when a fault dropped the connection).
+	Status int
+	// Injected reports that a fault injected the answer.
+	Injected bool
+	// Expected reports a 5xx the configuration asked for (the export
+	// service's hours or concurrency limit), which New does not report.
+	Expected bool
 }
 
 // Requests returns a copy of every request received so far, oldest first.
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.log)
+	out := make([]RecordedRequest, len(s.log))
+	for i, r := range s.log {
+		out[i] = *r
+	}
+	return out
 }
 
 // LastRequest returns the most recent request received.
@@ -314,7 +313,7 @@ func (s *Server) LastRequest() (RecordedRequest, bool) {
 	if len(s.log) == 0 {
 		return RecordedRequest{}, false
 	}
-	return s.log[len(s.log)-1], true
+	return *s.log[len(s.log)-1], true
 }
 
 // ResetRequests forgets the requests received so far.
@@ -405,5 +404,29 @@ func (c *Clock) Advance(d time.Duration) {
 	} else {
 		c.offset += d
 	}
+	c.mu.Unlock()
+}
+
+// Resume lets the clock run again from its current time.
+func (c *Clock) Resume() {
+	c.mu.Lock()
+	if c.frozen {
+		c.frozen, c.offset = false, time.Until(c.at)
+	}
+	c.mu.Unlock()
+}
+
+// state is the clock's time and whether it is frozen.
+func (c *Clock) state() (time.Time, bool) {
+	now := c.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return now, c.frozen
+}
+
+// reset makes the clock follow real time again.
+func (c *Clock) reset() {
+	c.mu.Lock()
+	c.frozen, c.offset, c.at = false, 0, time.Time{}
 	c.mu.Unlock()
 }

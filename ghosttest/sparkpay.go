@@ -214,10 +214,7 @@ type sparkPay struct {
 
 func newSparkPay(s *Server) *sparkPay {
 	p := &sparkPay{srv: s, stores: map[string]*sparkStore{}, catLink: map[int][]int{}}
-	p.roots = []string{"products", "variants", "categories"}
-	if s.Config.Profile == ProfileSparkPay {
-		p.roots = append(p.roots, "customers", "orders")
-	}
+	p.roots = []string{"products", "variants", "categories", "customers", "orders"}
 	schemas := sparkSchemas()
 	for _, name := range p.roots {
 		p.stores[name] = &sparkStore{schema: schemas[name], items: map[int]sparkObj{}}
@@ -225,8 +222,11 @@ func newSparkPay(s *Server) *sparkPay {
 	return p
 }
 
-func (p *sparkPay) routes(mux *http.ServeMux) {
-	for _, name := range p.roots {
+func (p *sparkPay) routes(mux *http.ServeMux) { p.routesFor(mux, p.roots) }
+
+// routesFor registers the routes of the given root resources.
+func (p *sparkPay) routesFor(mux *http.ServeMux, roots []string) {
+	for _, name := range roots {
 		base := "/api/v1/" + name
 		mux.HandleFunc("GET "+base, p.wrap(name, p.list))
 		mux.HandleFunc("POST "+base, p.wrap(name, p.upsert))
@@ -677,13 +677,9 @@ func positiveInt(w http.ResponseWriter, q url.Values, name string, def int) (int
 // pageURL is the absolute URL of another page of this request, built from
 // the request's own host, keeping its other parameters.
 func pageURL(r *http.Request, page int) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	q := r.URL.Query()
 	q.Set("page", strconv.Itoa(page))
-	return scheme + "://" + r.Host + r.URL.EscapedPath() + "?" + q.Encode()
+	return requestBase(r) + mountPrefix(r) + r.URL.EscapedPath() + "?" + q.Encode()
 }
 
 func (p *sparkPay) list(w http.ResponseWriter, r *http.Request, st *sparkStore) {
@@ -1253,4 +1249,8 @@ func (p *sparkPay) remove(w http.ResponseWriter, r *http.Request, st *sparkStore
 	}
 	p.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (p *sparkPay) writeError(w http.ResponseWriter, status int, msg string) {
+	sparkError(w, status, msg)
 }
