@@ -147,6 +147,8 @@ func (c *checkout) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/carts/{id}", c.guard(c.deleteCart))
 	mux.HandleFunc("POST /api/carts/{id}/payment-link", c.guard(idem(c.createLink)))
 	mux.HandleFunc("GET /api/analytics", c.guard(c.analytics))
+	// Stripe calls the webhook without the x-api-key (see webhook.go).
+	mux.HandleFunc("POST /api/webhooks/stripe", c.stripeWebhook)
 }
 
 // seed adds n carts with mixed statuses, items and dates over the last weeks.
@@ -713,7 +715,7 @@ func coRange(q url.Values, now time.Time) (start, end time.Time, err error) {
 		return start, now, nil
 	}
 	if startS == "" || endS == "" {
-		return start, end, fmt.Errorf("startDate and endDate must be coGiven together")
+		return start, end, fmt.Errorf("startDate and endDate must be given together")
 	}
 	if start, err = coParseISO(startS, false); err != nil {
 		return start, end, fmt.Errorf("startDate: %v", err)

@@ -1,13 +1,16 @@
 package ghosttest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,14 +238,22 @@ type komojuInput struct {
 }
 
 // parseKomojuBody reads a JSON body or a form-encoded one (curl -d, with
-// bracketed keys such as metadata[order_id]). It writes the error itself and
+// bracketed keys such as metadata[order_id]). A body that is JSON is read
+// as JSON whatever its Content-Type says (the seed's Node example sends
+// none); any other body is read as a form. It writes the error itself and
 // returns false when the body cannot be used.
 func parseKomojuBody(w http.ResponseWriter, r *http.Request) (komojuInput, bool) {
 	var in komojuInput
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		komojuError(w, http.StatusBadRequest, "bad_request", "The request body could not be read", "")
+		return in, false
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "application/json" {
+	trimmed := bytes.TrimSpace(data)
+	if ct == "application/json" || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')) {
 		var m map[string]json.RawMessage
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		if err := json.Unmarshal(trimmed, &m); err != nil || m == nil {
 			komojuError(w, http.StatusBadRequest, "bad_request", "The request body is not a valid JSON object", "")
 			return in, false
 		}
@@ -285,11 +296,16 @@ func parseKomojuBody(w http.ResponseWriter, r *http.Request) (komojuInput, bool)
 		}
 		return in, true
 	}
-	if err := r.ParseForm(); err != nil {
+	if ct != "" && ct != "application/x-www-form-urlencoded" && len(trimmed) > 0 {
+		komojuError(w, http.StatusBadRequest, "bad_request", "The request body must be JSON or form-encoded, not "+ct, "")
+		return in, false
+	}
+	form, err := url.ParseQuery(string(trimmed))
+	if err != nil {
 		komojuError(w, http.StatusBadRequest, "bad_request", "The request body could not be parsed", "")
 		return in, false
 	}
-	for key, vs := range r.PostForm {
+	for key, vs := range form {
 		v := vs[len(vs)-1]
 		name, sub, nested := strings.Cut(key, "[")
 		if nested {
