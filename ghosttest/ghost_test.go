@@ -649,7 +649,7 @@ func TestGhostOrderListFilters(t *testing.T) {
 		{"dateRange%5B1%5D=" + at(2), ids(1, 2, 3)},
 		{"dateRange[]=" + at(1) + "&dateRange[]=" + at(3), ids(2, 3, 4)},
 		{fmt.Sprintf("dateRange[0]=%d&dateRange[1]=%d", ghostT0.Add(time.Hour).UnixMilli(), ghostT0.Add(3*time.Hour).UnixMilli()), ids(2, 3, 4)}, // epoch ms
-		{"sortBy=amount", ids(2, 5, 3, 4, 6, 1)},                                            // ties by creation
+		{"sortBy=amount", ids(2, 5, 3, 4, 6, 1)}, // ties by creation
 		{"sortBy=amount&sortDir=desc", ids(1, 6, 4, 3, 5, 2)},
 		{"sortBy=id&sortDir=desc&limit=2", ids(6, 5)},
 		{"limit=4", ids(1, 2, 3, 4)},
