@@ -99,7 +99,8 @@ type coCart struct {
 	updatedAt   time.Time
 	link        string
 	linkExpires time.Time
-	links       int // links made so far
+	links       int    // links made so far
+	paidLink    string // the link a webhook recovered the cart through
 }
 
 type coItem struct {

@@ -80,12 +80,6 @@ func (k *komoju) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/customers/{id}", k.auth(k.show))
 	mux.HandleFunc("PATCH /api/v1/customers/{id}", k.auth(k.update))
 	mux.HandleFunc("DELETE /api/v1/customers/{id}", k.auth(k.destroy))
-	mux.HandleFunc("/api/v1/customers", k.auth(komojuMethodNotAllowed))
-	mux.HandleFunc("/api/v1/customers/{id}", k.auth(komojuMethodNotAllowed))
-}
-
-func komojuMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	komojuError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here", "")
 }
 
 // seed preloads n customers shaped like the seed's list example.

@@ -313,17 +313,6 @@ func (p *sparkPay) routesFor(mux *http.ServeMux, roots []string) {
 		mux.HandleFunc("DELETE "+base+"/{id}", p.wrap(name, p.remove))
 		mux.HandleFunc("GET "+base+"/{id}/filled", p.wrap(name, p.filled))
 		mux.HandleFunc("GET "+base+"/{id}/{nested}", p.wrap(name, p.nestedList))
-		notAllowed := p.wrap(name, func(w http.ResponseWriter, r *http.Request, _ *sparkStore) {
-			// A known path with another method is a 405; anything deeper
-			// than /{resource}/{id}/{nested} does not exist.
-			if strings.Count(strings.TrimPrefix(r.URL.Path, base), "/") > 2 {
-				sparkError(w, http.StatusNotFound, r.URL.Path+" does not exist")
-				return
-			}
-			sparkError(w, http.StatusMethodNotAllowed, r.Method+" is not supported on "+r.URL.Path)
-		})
-		mux.HandleFunc(base, notAllowed)
-		mux.HandleFunc(base+"/", notAllowed)
 	}
 }
 

@@ -152,6 +152,7 @@ func (c *checkout) stripeWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	case "abandoned":
 		m.status = "recovered"
+		m.paidLink = m.link
 		m.link, m.linkExpires = "", time.Time{}
 		m.updatedAt = now
 	}
@@ -171,12 +172,15 @@ func (c *checkout) cartFor(typ string, obj *stripeObject) *coCart {
 	var plink string
 	_ = json.Unmarshal(obj.PaymentLink, &plink)
 	for _, m := range c.carts {
-		if m.link == "" {
-			continue
-		}
-		session := m.link[strings.LastIndex(m.link, "/")+1:]
-		if obj.URL == m.link || plink == m.link || (obj.ID != "" && obj.ID == session) {
-			return m
+		// A repeated delivery finds the cart by the link it was paid through.
+		for _, link := range []string{m.link, m.paidLink} {
+			if link == "" {
+				continue
+			}
+			session := link[strings.LastIndex(link, "/")+1:]
+			if obj.URL == link || plink == link || (obj.ID != "" && obj.ID == session) {
+				return m
+			}
 		}
 	}
 	return nil
