@@ -1143,8 +1143,9 @@ func (g *ghostPart) deleteOrder(r *http.Request) (int, any, *ghostErr) {
 }
 
 // listOrders answers GET /api/v1/orders. Filters: customerId, referrer,
-// gatId, status (exact matches), dateRange[start] and dateRange[end] (RFC
-// 3339, inclusive, on createdAt). Paging: limit (default 10, 1–100), offset.
+// gatId, status (exact matches), dateRange[start] and dateRange[end] or
+// dateRange[0] and dateRange[1] (RFC 3339 or epoch ms, inclusive, on
+// createdAt). Paging: limit (default 10, 1–100), offset.
 // Order: sortBy createdAt (default), amount or id; sortDir asc (default) or
 // desc. Ties are broken by creation order.
 func (g *ghostPart) listOrders(r *http.Request) (int, any, *ghostErr) {

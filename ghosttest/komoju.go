@@ -21,8 +21,9 @@ import (
 // The Komoju part: the customers API of seed 001 (list, show, create,
 // update by PATCH, destroy returning the object), Basic auth with the
 // secret key as the username, bare objects, the {"resource":"list",…}
-// envelope and {"error":{"code","message","param"}} errors. It serves only
-// ProfileKomoju: under ProfileAll the Ghost part owns /api/v1/customers.
+// envelope and {"error":{"code","message","param"}} errors. Under
+// ProfileAll it is served under KomojuPrefix: the Ghost part owns
+// /api/v1/customers at the root.
 func init() {
 	registerPart("komoju", []Profile{ProfileKomoju, ProfileAll}, func(s *Server) part { return newKomoju(s) })
 }

@@ -215,8 +215,8 @@ func TestKomojuJSONWithoutContentType(t *testing.T) {
 }
 
 func TestCloverVendorExampleAndServiceHours(t *testing.T) {
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
-		ghosttest.WithConfig(ghosttest.Config{ExportHours: &[2]int{10, 15}}))
+	srv := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{ExportHours: &[2]int{10, 15}}),
+		ghosttest.WithProfile(ghosttest.ProfileClover))
 	defer srv.Close()
 	srv.Clock.Set(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	start, end := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC).UnixMilli()

@@ -1,6 +1,7 @@
 // Package ghosttest provides an in-memory mock of the Ghost API for tests, in
-// the spirit of net/http/httptest: NewServer starts it on a loopback port and
-// returns a *ghost.Client already pointed at it.
+// the spirit of net/http/httptest: New(t) starts it on a loopback port for a
+// test (and fails the test on requests it does not model), NewServer for
+// other uses; the server comes with a *ghost.Client already pointed at it.
 //
 // The mock is an independent implementation of the API's documented
 // contracts (the five source documents), not a mirror of what the SDK sends:
@@ -29,9 +30,11 @@ import (
 // Profile selects which part of the API the mock emulates.
 type Profile string
 
-// The profiles. ProfileAll serves ghost, checkout and clover together, plus the
-// Spark resources the ghost part does not define (products, categories,
-// variants).
+// The profiles. ProfileAll serves every part at once: Ghost, Checkout and
+// Clover (exports) at the server's URL, Komoju under KomojuPrefix and Spark
+// under SparkPrefix (their customers and orders collide with Ghost's); the
+// Spark resources Ghost does not define (products, categories, variants)
+// are also served at the root. Server.BaseURLs names each part's base URL.
 const (
 	ProfileAll      Profile = "all"
 	ProfileGhost    Profile = "ghost"

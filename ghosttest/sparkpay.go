@@ -27,10 +27,14 @@ import (
 // X-AC-Call-Limit reads "used/max" where max is Config.SparkCallLimit; with
 // the limit off (0) it reads "used/0" and no call is refused.
 //
-// ProfileSparkPay serves products (with nested variants and categories),
-// variants, categories, customers and orders. ProfileAll serves products,
-// variants and categories only: the Ghost part owns customers and orders
-// there.
+// It serves products (with nested variants and categories), variants,
+// categories, customers (with nested addresses) and orders (with nested
+// items), with the fields of the API's OpenAPI description; the other root
+// resources of that description answer 501. Under ProfileAll all of it is
+// served under SparkPrefix, and products, variants and categories also at
+// the root (the Ghost part owns customers and orders there). A nested
+// collection appears in an item only when expanded (expand, fields,
+// /filled), as in the description's sample models.
 func init() {
 	registerPart("sparkpay", []Profile{ProfileSparkPay, ProfileAll}, func(s *Server) part { return newSparkPay(s) })
 }
