@@ -352,3 +352,35 @@ func TestStripeWebhookWithoutSecret(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, res.body)
 	assert.Equal(t, "recovered", res.json(t)["status"])
 }
+
+func TestJSONBodyWithoutContentTypeEverywhere(t *testing.T) {
+	srv := ghosttest.NewServer(ghosttest.WithSeed(1))
+	defer srv.Close()
+	tests := []struct {
+		name, path, body string
+		hdr              []string
+		status           int
+	}{
+		{"ghost", "/api/v1/customers", `{"email":"a@example.com"}`, ghostAuth, 201},
+		{"checkout", "/api/carts", `{"customerEmail":"a@example.com","items":[{"name":"x","quantity":1,"price":1}]}`, checkoutAuth, 201},
+		{"spark", "/spark/api/v1/customers", `{"email":"a@example.com","store_id":1}`, sparkAuth, 201},
+		{"komoju", "/komoju/api/v1/customers", `{"email":"a@example.com","payment_details":"tok_1"}`, komojuAuth, 200},
+		{"clover", "/v3/merchants/M1/exports/", `{"type":"PAYMENTS","startTime":"1000","endTime":"2000"}`, cloverAuth, 200},
+	}
+	for _, tt := range tests {
+		for _, ct := range []string{"", "text/plain"} {
+			res := rawCall(t, "POST", srv.URL+tt.path, tt.body, append(tt.hdr, "Content-Type", ct)...)
+			assert.Equal(t, tt.status, res.status, "%s %q: %s", tt.name, ct, res.body)
+		}
+	}
+}
+
+func TestOversizedBodyIsABadRequest(t *testing.T) {
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileGhost))
+	defer srv.Close()
+	body := `{"email":"a@example.com","description":"` + strings.Repeat("x", 10<<20) + `"}`
+	res := rawCall(t, "POST", srv.URL+"/api/v1/customers", body, ghostAuth...)
+	assert.Equal(t, http.StatusBadRequest, res.status)
+	assert.JSONEq(t, `{"error":"Bad Request","message":"The request body could not be read","status":400}`, res.body)
+	assert.Empty(t, rawCall(t, "GET", srv.URL+"/api/v1/customers", "", ghostAuth...).json(t)["docs"])
+}

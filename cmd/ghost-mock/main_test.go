@@ -59,6 +59,10 @@ func TestEveryFlagUnderEveryProfile(t *testing.T) {
 			assert.Contains(t, out.String(), url)
 			assert.Contains(t, out.String(), "pk_x")
 			assert.Contains(t, out.String(), "try: curl")
+			if p == "all" {
+				assert.Contains(t, out.String(), "komoju   base URL "+url+"/komoju")
+				assert.Contains(t, out.String(), "sparkpay base URL "+url+"/spark")
+			}
 
 			// A path no part knows is a 404, never a fake success.
 			resp, err := http.Get(url + "/definitely/not/an/endpoint")
