@@ -11,24 +11,22 @@ import (
 )
 
 // The README's tour: one client reaching all five parts of the API, each on
-// its own endpoint with its own credentials. Here the parts are served by
-// the mock (Ghost, Checkout, Spark and Exports by one server, Komoju, whose
-// paths collide with Ghost's, by a second); in production each WithEndpoint
-// names the real host.
+// its own endpoint with its own credentials. Here one mock server serves
+// every part, each under its own base URL (Komoju and Spark, whose paths
+// collide with Ghost's, under their own prefixes); in production each
+// WithEndpoint names the real host.
 func Example_tour() {
 	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{ExportDuration: 50 * time.Millisecond}))
 	defer mock.Close()
-	komojuMock := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileKomoju))
-	defer komojuMock.Close()
 
 	client, err := ghost.NewClient(
 		ghost.WithEndpoint(ghost.PartGhost, ghost.Endpoint{BaseURL: mock.URL, // default https://analytics.ghostcreative.io
 			Credentials: ghost.Credentials{PublicKey: ghosttest.DefaultPublicKey, SecretKey: ghosttest.DefaultSecretKey}}),
-		ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{BaseURL: komojuMock.URL, // default https://komoju.com
+		ghost.WithEndpoint(ghost.PartKomoju, ghost.Endpoint{BaseURL: mock.BaseURL(ghosttest.ProfileKomoju), // default https://komoju.com
 			Credentials: ghost.Credentials{SecretKey: ghosttest.DefaultSecretKey}}),
 		ghost.WithEndpoint(ghost.PartCheckout, ghost.Endpoint{BaseURL: mock.URL, // your application's host
 			Credentials: ghost.Credentials{APIKey: ghosttest.DefaultAPIKey}}),
-		ghost.WithEndpoint(ghost.PartSpark, ghost.Endpoint{BaseURL: mock.URL, // your store's host
+		ghost.WithEndpoint(ghost.PartSpark, ghost.Endpoint{BaseURL: mock.BaseURL(ghosttest.ProfileSparkPay), // your store's host
 			Credentials: ghost.Credentials{AuthToken: ghosttest.DefaultAuthToken}}),
 		ghost.WithEndpoint(ghost.PartExports, ghost.Endpoint{BaseURL: mock.URL, // default https://api.clover.com
 			Credentials: ghost.Credentials{BearerToken: ghosttest.DefaultBearerToken}}),

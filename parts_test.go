@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -265,8 +266,14 @@ func TestMockClientReachesEveryServedPart(t *testing.T) {
 	_, err = c.Exports.Get(ctx, "M1", "missing")
 	assert.ErrorIs(t, err, ghost.ErrNotFound, "exports answers, with its own auth")
 
-	komoju := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileKomoju))
-	t.Cleanup(komoju.Close)
-	_, err = komoju.Client.Komoju.Customers.List(ctx, nil)
+	_, err = c.Komoju.Customers.List(ctx, nil)
 	assert.NoError(t, err, "komoju")
+	_, err = c.Spark.Orders.List(ctx, nil)
+	assert.NoError(t, err, "spark orders")
+	for _, r := range all.Requests() {
+		assert.NotEqual(t, http.StatusUnauthorized, r.Status, "%s %s", r.Method, r.Path)
+	}
+	assert.True(t, slices.ContainsFunc(all.Requests(), func(r ghosttest.RecordedRequest) bool {
+		return r.Path == ghosttest.KomojuPrefix+"/api/v1/customers"
+	}), "Komoju customers went to the Komoju part, not Ghost's")
 }

@@ -99,7 +99,8 @@ type coCart struct {
 	updatedAt   time.Time
 	link        string
 	linkExpires time.Time
-	links       int // links made so far
+	links       int    // links made so far
+	paidLink    string // the link a webhook recovered the cart through
 }
 
 type coItem struct {
@@ -147,6 +148,8 @@ func (c *checkout) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/carts/{id}", c.guard(c.deleteCart))
 	mux.HandleFunc("POST /api/carts/{id}/payment-link", c.guard(idem(c.createLink)))
 	mux.HandleFunc("GET /api/analytics", c.guard(c.analytics))
+	// Stripe calls the webhook without the x-api-key (see webhook.go).
+	mux.HandleFunc("POST /api/webhooks/stripe", c.stripeWebhook)
 }
 
 // seed adds n carts with mixed statuses, items and dates over the last weeks.
@@ -713,7 +716,7 @@ func coRange(q url.Values, now time.Time) (start, end time.Time, err error) {
 		return start, now, nil
 	}
 	if startS == "" || endS == "" {
-		return start, end, fmt.Errorf("startDate and endDate must be coGiven together")
+		return start, end, fmt.Errorf("startDate and endDate must be given together")
 	}
 	if start, err = coParseISO(startS, false); err != nil {
 		return start, end, fmt.Errorf("startDate: %v", err)
@@ -816,4 +819,16 @@ func (c *checkout) analytics(w http.ResponseWriter, r *http.Request) {
 		},
 		"dailyStats": days,
 	})
+}
+
+func (c *checkout) writeError(w http.ResponseWriter, status int, msg string) {
+	code := map[int]string{
+		http.StatusBadRequest:       "BAD_REQUEST",
+		http.StatusNotFound:         "NOT_FOUND",
+		http.StatusMethodNotAllowed: "METHOD_NOT_ALLOWED",
+	}[status]
+	if code == "" {
+		code = strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+	}
+	checkoutError(w, status, code, msg)
 }

@@ -205,8 +205,9 @@ func TestCheckoutStatusCodes(t *testing.T) {
 		}
 	}
 
-	// A route the part does not model is a loud 501, not a fake success.
-	assert.Equal(t, http.StatusNotImplemented, checkoutCall(t, srv, "PUT", "/api/carts/cart_000001", checkoutKey, `{}`).status)
+	// A known path with another method is a 405 naming the allowed ones.
+	res := checkoutCall(t, srv, "PUT", "/api/carts/cart_000001", checkoutKey, `{}`)
+	assert.Equal(t, http.StatusMethodNotAllowed, res.status)
 }
 
 func TestCheckoutListPaging(t *testing.T) {

@@ -81,9 +81,8 @@ func init() {
 type clover struct {
 	s *Server
 
-	mu       sync.Mutex
-	exports  map[string]*cloverExport
-	fileBase string // scheme://host[/prefix] of file URLs; "" means the request's host
+	mu      sync.Mutex
+	exports map[string]*cloverExport
 }
 
 type cloverExport struct {
@@ -98,8 +97,10 @@ func newClover(s *Server) *clover {
 }
 
 func (c *clover) routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v3/merchants/{mId}/exports", c.auth(c.create))
-	mux.HandleFunc("GET /v3/merchants/{mId}/exports/{exportId}", c.auth(c.get))
+	mux.HandleFunc("POST /v3/merchants/{mId}/exports", c.auth(c.hours(c.create)))
+	// Clover's own example posts to …/exports/ with a trailing slash.
+	mux.HandleFunc("POST /v3/merchants/{mId}/exports/{$}", c.auth(c.hours(c.create)))
+	mux.HandleFunc("GET /v3/merchants/{mId}/exports/{exportId}", c.auth(c.hours(c.get)))
 	mux.HandleFunc("GET /v3/exports/files/{exportId}/{file}", c.file)
 }
 
@@ -113,13 +114,9 @@ func (c *clover) seed(int) {}
 // /v3/exports/files/{exportId}/{n}.json. An empty base restores the default.
 // It has no effect when the profile does not serve exports.
 func (s *Server) SetExportFileBase(base string) {
-	for _, p := range s.parts {
-		if c, ok := p.(*clover); ok {
-			c.mu.Lock()
-			c.fileBase = strings.TrimRight(base, "/")
-			c.mu.Unlock()
-		}
-	}
+	s.mu.Lock()
+	s.exportFileBase = strings.TrimRight(base, "/")
+	s.mu.Unlock()
 }
 
 func cloverError(w http.ResponseWriter, status int, format string, args ...any) {
@@ -199,11 +196,6 @@ func (c *clover) create(w http.ResponseWriter, r *http.Request) {
 
 	now := c.s.Clock.Now()
 	cfg := c.s.Config
-	if h := cfg.ExportHours; h != nil && !inHours(now, h) {
-		cloverError(w, http.StatusServiceUnavailable,
-			"The export service is available from %02d:00 to %02d:00 UTC daily. Try again during service hours.", h[0], h[1])
-		return
-	}
 
 	c.mu.Lock()
 	if limit := cfg.ExportConcurrency; limit > 0 {
@@ -215,6 +207,7 @@ func (c *clover) create(w http.ResponseWriter, r *http.Request) {
 		}
 		if running >= limit {
 			c.mu.Unlock()
+			markExpected(r)
 			cloverError(w, http.StatusServiceUnavailable,
 				"Too many concurrent exports: the limit of %d exports in progress has been reached. Wait for one to finish and try again.", limit)
 			return
@@ -234,12 +227,35 @@ func (c *clover) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c.render(r, e, now))
 }
 
-// epochMS reads a non-negative integer of epoch milliseconds.
+// hours answers 503 naming the service hours when the export service is
+// closed (Config.ExportHours): the whole service, creating and reading
+// exports alike.
+func (c *clover) hours(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if hrs := c.s.Config.ExportHours; hrs != nil && !inHours(c.s.Clock.Now(), hrs) {
+			markExpected(r)
+			cloverError(w, http.StatusServiceUnavailable,
+				"The export service is available from %02d:00 to %02d:00 UTC daily. Try again during service hours.", hrs[0], hrs[1])
+			return
+		}
+		h(w, r)
+	}
+}
+
+// epochMS reads a non-negative integer of epoch milliseconds, as a JSON
+// number or, as Clover's own example sends it, a string of digits.
 func epochMS(raw *json.RawMessage, name string) (int64, error) {
 	if raw == nil || string(*raw) == "null" {
 		return 0, fmt.Errorf("%s is required (UTC epoch milliseconds)", name)
 	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(*raw)), 10, 64)
+	text := string(bytes.TrimSpace(*raw))
+	if len(text) >= 2 && text[0] == '"' && text[len(text)-1] == '"' {
+		text = text[1 : len(text)-1]
+		if !allDigits(text) {
+			return 0, fmt.Errorf("%s must be UTC epoch milliseconds (a non-negative integer)", name)
+		}
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("%s must be UTC epoch milliseconds (a non-negative integer)", name)
 	}
@@ -310,15 +326,11 @@ func (c *clover) render(r *http.Request, e *cloverExport, now time.Time) cloverE
 	}
 	until := st.doneAt.Add(exportAvailability).UnixMilli()
 	out.AvailableUntil = &until
-	c.mu.Lock()
-	base := c.fileBase
-	c.mu.Unlock()
+	c.s.mu.Lock()
+	base := c.s.exportFileBase
+	c.s.mu.Unlock()
 	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
+		base = requestBase(r) + mountPrefix(r)
 	}
 	out.ExportURLs = &urlsJSON{Elements: []cloverURL{}}
 	n := exportCount(e)
@@ -435,4 +447,14 @@ func writeExportObject(b *bytes.Buffer, e *cloverExport, ms int64) {
 	}
 	enc, _ := json.Marshal(v)
 	b.Write(enc)
+}
+
+// writeError answers with the status only: the export API documents no
+// error body. A 400 (unreadable body) keeps the mock's message.
+func (c *clover) writeError(w http.ResponseWriter, status int, msg string) {
+	if status == http.StatusBadRequest {
+		cloverError(w, status, "%s", msg)
+		return
+	}
+	w.WriteHeader(status)
 }

@@ -287,7 +287,7 @@ func TestCloverProfilesAndFileBase(t *testing.T) {
 	}{
 		{ghosttest.ProfileAll, http.StatusOK},
 		{ghosttest.ProfileClover, http.StatusOK},
-		{ghosttest.ProfileGhost, http.StatusNotImplemented},
+		{ghosttest.ProfileGhost, http.StatusNotFound},
 	} {
 		t.Run(string(tc.profile), func(t *testing.T) {
 			srv := ghosttest.NewServer(ghosttest.WithProfile(tc.profile))

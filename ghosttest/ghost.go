@@ -1143,8 +1143,9 @@ func (g *ghostPart) deleteOrder(r *http.Request) (int, any, *ghostErr) {
 }
 
 // listOrders answers GET /api/v1/orders. Filters: customerId, referrer,
-// gatId, status (exact matches), dateRange[start] and dateRange[end] (RFC
-// 3339, inclusive, on createdAt). Paging: limit (default 10, 1–100), offset.
+// gatId, status (exact matches), dateRange[start] and dateRange[end] or
+// dateRange[0] and dateRange[1] (RFC 3339 or epoch ms, inclusive, on
+// createdAt). Paging: limit (default 10, 1–100), offset.
 // Order: sortBy createdAt (default), amount or id; sortDir asc (default) or
 // desc. Ties are broken by creation order.
 func (g *ghostPart) listOrders(r *http.Request) (int, any, *ghostErr) {
@@ -1153,18 +1154,9 @@ func (g *ghostPart) listOrders(r *http.Request) (int, any, *ghostErr) {
 	if e != nil {
 		return 0, nil, e
 	}
-	var start, end time.Time
-	for _, d := range []struct {
-		key string
-		dst *time.Time
-	}{{"dateRange[start]", &start}, {"dateRange[end]", &end}} {
-		if v := q.Get(d.key); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return 0, nil, ghostBad("%s must be an RFC 3339 timestamp, e.g. 2026-01-02T15:04:05Z", d.key)
-			}
-			*d.dst = t
-		}
+	start, end, e := orderDateRange(q)
+	if e != nil {
+		return 0, nil, e
 	}
 	if !start.IsZero() && !end.IsZero() && end.Before(start) {
 		return 0, nil, ghostBad("dateRange[end] must not be before dateRange[start]")
@@ -1218,6 +1210,63 @@ func (g *ghostPart) listOrders(r *http.Request) (int, any, *ghostErr) {
 	return http.StatusOK, map[string]any{"docs": docs}, nil
 }
 
+// orderDateRange reads the orders filter dateRange in every form a client
+// sends it: dateRange[start]/dateRange[end] (the README), dateRange[0]/
+// dateRange[1] (the original node client, through qs) and dateRange[]
+// twice. Each bound is an RFC 3339 timestamp or epoch milliseconds. Any
+// other dateRange key is a 400, never silently ignored.
+func orderDateRange(q url.Values) (start, end time.Time, e *ghostErr) {
+	vals := map[string]string{}
+	for key, vs := range q {
+		if !strings.HasPrefix(key, "dateRange") {
+			continue
+		}
+		switch key {
+		case "dateRange[start]", "dateRange[0]":
+			vals["start"+key] = vs[len(vs)-1]
+		case "dateRange[end]", "dateRange[1]":
+			vals["end"+key] = vs[len(vs)-1]
+		case "dateRange[]":
+			if len(vs) != 2 {
+				return start, end, ghostBad("dateRange[] must be given twice: the start, then the end")
+			}
+			vals["start"+key], vals["end"+key] = vs[0], vs[1]
+		default:
+			return start, end, ghostBad("%s is not a dateRange key: use dateRange[start] and dateRange[end] (or dateRange[0] and dateRange[1])", key)
+		}
+	}
+	for _, bound := range []struct {
+		name string
+		dst  *time.Time
+	}{{"start", &start}, {"end", &end}} {
+		var key, v string
+		for _, k := range []string{"dateRange[" + bound.name + "]", "dateRange[" + map[string]string{"start": "0", "end": "1"}[bound.name] + "]", "dateRange[]"} {
+			if got, ok := vals[bound.name+k]; ok {
+				if key != "" {
+					return start, end, ghostBad("%s and %s both give the dateRange %s: give one", key, k, bound.name)
+				}
+				key, v = k, got
+			}
+		}
+		if v == "" {
+			continue
+		}
+		if allDigits(v) {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err == nil {
+				*bound.dst = time.UnixMilli(ms).UTC()
+				continue
+			}
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return start, end, ghostBad("%s must be an RFC 3339 timestamp (e.g. 2026-01-02T15:04:05Z) or epoch milliseconds", key)
+		}
+		*bound.dst = t
+	}
+	return start, end, nil
+}
+
 // getByInt answers GET of an integer-id resource held in m: the object in
 // {"doc": …}, or a 404 naming what was not found.
 func getByInt[T any](g *ghostPart, r *http.Request, param, what string, m map[int]*T) (int, any, *ghostErr) {
@@ -1233,4 +1282,8 @@ func getByInt[T any](g *ghostPart, r *http.Request, param, what string, m map[in
 	}
 	cp := *v
 	return http.StatusOK, doc(cp), nil
+}
+
+func (g *ghostPart) writeError(w http.ResponseWriter, status int, msg string) {
+	writeGhostError(w, status, msg)
 }

@@ -643,7 +643,13 @@ func TestGhostOrderListFilters(t *testing.T) {
 		{"dateRange[end]=" + at(2), ids(1, 2, 3)},
 		{"dateRange%5Bstart%5D=" + at(1) + "&dateRange%5Bend%5D=" + at(3), ids(2, 3, 4)},    // inclusive, escaped brackets
 		{"dateRange[start]=2026-03-01T12:30:00%2B01:00&dateRange[end]=" + at(1), ids(1, 2)}, // other offsets
-		{"sortBy=amount", ids(2, 5, 3, 4, 6, 1)},                                            // ties by creation
+		// The original node client's array form, escaped or not, and dateRange[] twice.
+		{"dateRange[0]=" + at(1) + "&dateRange[1]=" + at(3), ids(2, 3, 4)},
+		{"dateRange%5B0%5D=" + at(2), ids(3, 4, 5, 6)},
+		{"dateRange%5B1%5D=" + at(2), ids(1, 2, 3)},
+		{"dateRange[]=" + at(1) + "&dateRange[]=" + at(3), ids(2, 3, 4)},
+		{fmt.Sprintf("dateRange[0]=%d&dateRange[1]=%d", ghostT0.Add(time.Hour).UnixMilli(), ghostT0.Add(3*time.Hour).UnixMilli()), ids(2, 3, 4)}, // epoch ms
+		{"sortBy=amount", ids(2, 5, 3, 4, 6, 1)}, // ties by creation
 		{"sortBy=amount&sortDir=desc", ids(1, 6, 4, 3, 5, 2)},
 		{"sortBy=id&sortDir=desc&limit=2", ids(6, 5)},
 		{"limit=4", ids(1, 2, 3, 4)},
@@ -668,8 +674,12 @@ func TestGhostOrderListFilters(t *testing.T) {
 		{"offset=x", "offset must be a non-negative integer"},
 		{"sortBy=name", "sortBy must be one of createdAt, amount, id"},
 		{"sortDir=up", "sortDir must be asc or desc"},
-		{"dateRange[start]=yesterday", "dateRange[start] must be an RFC 3339 timestamp, e.g. 2026-01-02T15:04:05Z"},
-		{"dateRange[end]=2026-03-01", "dateRange[end] must be an RFC 3339 timestamp, e.g. 2026-01-02T15:04:05Z"},
+		{"dateRange[start]=yesterday", "dateRange[start] must be an RFC 3339 timestamp (e.g. 2026-01-02T15:04:05Z) or epoch milliseconds"},
+		{"dateRange[end]=2026-03-01", "dateRange[end] must be an RFC 3339 timestamp (e.g. 2026-01-02T15:04:05Z) or epoch milliseconds"},
+		{"dateRange[1]=2026-03-01", "dateRange[1] must be an RFC 3339 timestamp (e.g. 2026-01-02T15:04:05Z) or epoch milliseconds"},
+		{"dateRange[from]=" + at(1), "dateRange[from] is not a dateRange key: use dateRange[start] and dateRange[end] (or dateRange[0] and dateRange[1])"},
+		{"dateRange[0]=" + at(1) + "&dateRange[start]=" + at(1), "dateRange[start] and dateRange[0] both give the dateRange start: give one"},
+		{"dateRange[]=" + at(1), "dateRange[] must be given twice: the start, then the end"},
 		{"dateRange[start]=" + at(3) + "&dateRange[end]=" + at(1), "dateRange[end] must not be before dateRange[start]"},
 	}
 	for _, tt := range bad {
@@ -794,8 +804,8 @@ func TestGhostRouting(t *testing.T) {
 		res.isError(405, fmt.Sprintf("Method %s is not allowed on %s (allowed: %s)", tt.method, tt.path, tt.allow))
 		assert.Equal(t, tt.allow, res.header.Get("Allow"))
 	}
-	c.do("GET", "/api/v1/charges/ch_000001", nil).isError(501, "ghost-mock: GET /api/v1/charges/ch_000001 is not modelled by this profile")
-	c.do("GET", "/api/v1/products", nil).isError(501, "ghost-mock: GET /api/v1/products is not modelled by this profile")
+	c.do("GET", "/api/v1/charges/ch_000001", nil).isError(404, "/api/v1/charges/ch_000001 does not exist")
+	c.do("GET", "/api/v1/products", nil).isError(404, "/api/v1/products does not exist")
 }
 
 func TestGhostProfileAll(t *testing.T) {

@@ -1,13 +1,16 @@
 package ghosttest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,10 +21,11 @@ import (
 // The Komoju part: the customers API of seed 001 (list, show, create,
 // update by PATCH, destroy returning the object), Basic auth with the
 // secret key as the username, bare objects, the {"resource":"list",…}
-// envelope and {"error":{"code","message","param"}} errors. It serves only
-// ProfileKomoju: under ProfileAll the Ghost part owns /api/v1/customers.
+// envelope and {"error":{"code","message","param"}} errors. Under
+// ProfileAll it is served under KomojuPrefix: the Ghost part owns
+// /api/v1/customers at the root.
 func init() {
-	registerPart("komoju", []Profile{ProfileKomoju}, func(s *Server) part { return newKomoju(s) })
+	registerPart("komoju", []Profile{ProfileKomoju, ProfileAll}, func(s *Server) part { return newKomoju(s) })
 }
 
 // komojuDefaultPerPage is the page size of the seed's list example.
@@ -77,12 +81,6 @@ func (k *komoju) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/customers/{id}", k.auth(k.show))
 	mux.HandleFunc("PATCH /api/v1/customers/{id}", k.auth(k.update))
 	mux.HandleFunc("DELETE /api/v1/customers/{id}", k.auth(k.destroy))
-	mux.HandleFunc("/api/v1/customers", k.auth(komojuMethodNotAllowed))
-	mux.HandleFunc("/api/v1/customers/{id}", k.auth(komojuMethodNotAllowed))
-}
-
-func komojuMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	komojuError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here", "")
 }
 
 // seed preloads n customers shaped like the seed's list example.
@@ -235,14 +233,22 @@ type komojuInput struct {
 }
 
 // parseKomojuBody reads a JSON body or a form-encoded one (curl -d, with
-// bracketed keys such as metadata[order_id]). It writes the error itself and
+// bracketed keys such as metadata[order_id]). A body that is JSON is read
+// as JSON whatever its Content-Type says (the seed's Node example sends
+// none); any other body is read as a form. It writes the error itself and
 // returns false when the body cannot be used.
 func parseKomojuBody(w http.ResponseWriter, r *http.Request) (komojuInput, bool) {
 	var in komojuInput
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		komojuError(w, http.StatusBadRequest, "bad_request", "The request body could not be read", "")
+		return in, false
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "application/json" {
+	trimmed := bytes.TrimSpace(data)
+	if ct == "application/json" || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')) {
 		var m map[string]json.RawMessage
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		if err := json.Unmarshal(trimmed, &m); err != nil || m == nil {
 			komojuError(w, http.StatusBadRequest, "bad_request", "The request body is not a valid JSON object", "")
 			return in, false
 		}
@@ -285,11 +291,16 @@ func parseKomojuBody(w http.ResponseWriter, r *http.Request) (komojuInput, bool)
 		}
 		return in, true
 	}
-	if err := r.ParseForm(); err != nil {
+	if ct != "" && ct != "application/x-www-form-urlencoded" && len(trimmed) > 0 {
+		komojuError(w, http.StatusBadRequest, "bad_request", "The request body must be JSON or form-encoded, not "+ct, "")
+		return in, false
+	}
+	form, err := url.ParseQuery(string(trimmed))
+	if err != nil {
 		komojuError(w, http.StatusBadRequest, "bad_request", "The request body could not be parsed", "")
 		return in, false
 	}
-	for key, vs := range r.PostForm {
+	for key, vs := range form {
 		v := vs[len(vs)-1]
 		name, sub, nested := strings.Cut(key, "[")
 		if nested {
@@ -460,4 +471,16 @@ func (k *komoju) update(w http.ResponseWriter, r *http.Request) {
 	}
 	*c = next
 	writeJSON(w, http.StatusOK, next)
+}
+
+func (k *komoju) writeError(w http.ResponseWriter, status int, msg string) {
+	code := map[int]string{
+		http.StatusBadRequest:       "bad_request",
+		http.StatusNotFound:         "not_found",
+		http.StatusMethodNotAllowed: "method_not_allowed",
+	}[status]
+	if code == "" {
+		code = strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+	}
+	komojuError(w, status, code, msg, "")
 }

@@ -1,6 +1,7 @@
 // Package ghosttest provides an in-memory mock of the Ghost API for tests, in
-// the spirit of net/http/httptest: NewServer starts it on a loopback port and
-// returns a *ghost.Client already pointed at it.
+// the spirit of net/http/httptest: New(t) starts it on a loopback port for a
+// test (and fails the test on requests it does not model), NewServer for
+// other uses; the server comes with a *ghost.Client already pointed at it.
 //
 // The mock is an independent implementation of the API's documented
 // contracts (the five source documents), not a mirror of what the SDK sends:
@@ -11,10 +12,8 @@
 package ghosttest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -30,9 +30,11 @@ import (
 // Profile selects which part of the API the mock emulates.
 type Profile string
 
-// The profiles. ProfileAll serves ghost, checkout and clover together, plus the
-// Spark resources the ghost part does not define (products, categories,
-// variants).
+// The profiles. ProfileAll serves every part at once: Ghost, Checkout and
+// Clover (exports) at the server's URL, Komoju under KomojuPrefix and Spark
+// under SparkPrefix (their customers and orders collide with Ghost's); the
+// Spark resources Ghost does not define (products, categories, variants)
+// are also served at the root. Server.BaseURLs names each part's base URL.
 const (
 	ProfileAll      Profile = "all"
 	ProfileGhost    Profile = "ghost"
@@ -53,6 +55,13 @@ const (
 	DefaultAuthToken   = "test_auth_token"
 	DefaultBearerToken = "test_bearer_token"
 )
+
+// DefaultExportDuration is how long an export takes to reach DONE unless
+// configured otherwise, in the library and in cmd/ghost-mock alike: long
+// enough that a client polling every 100 ms sees PENDING, then IN_PROGRESS.
+// Tests drive it with the mock's clock (Clock.Advance, POST /__ghost/clock)
+// instead of waiting.
+const DefaultExportDuration = 2 * time.Second
 
 // Config is the mock's configuration; Options change it.
 type Config struct {
@@ -77,8 +86,14 @@ type Config struct {
 	// in, e.g. [10, 15) for 10:00–15:00; default always open.
 	ExportHours *[2]int
 	// ExportDuration is how long an export takes from PENDING to DONE on the
-	// mock's clock (default 2s).
+	// mock's clock (default DefaultExportDuration).
 	ExportDuration time.Duration
+	// Control turns on the control API under ControlPrefix (/__ghost/):
+	// the request log, faults, reset and the clock over plain HTTP.
+	Control bool
+	// StripeWebhookSecret, when set, is the secret the Checkout part checks
+	// the Stripe-Signature header of POST /api/webhooks/stripe with.
+	StripeWebhookSecret string
 
 	clientOptions []ghost.Option
 }
@@ -109,6 +124,15 @@ func WithBearerToken(t string) Option { return func(c *Config) { c.BearerToken =
 // WithSeed preloads n objects per resource.
 func WithSeed(n int) Option { return func(c *Config) { c.Seed = n } }
 
+// WithControl turns on the control API under /__ghost/ (see Config.Control).
+func WithControl() Option { return func(c *Config) { c.Control = true } }
+
+// WithStripeWebhookSecret makes POST /api/webhooks/stripe require a valid
+// Stripe-Signature made with secret (see Server.SendStripeEvent).
+func WithStripeWebhookSecret(secret string) Option {
+	return func(c *Config) { c.StripeWebhookSecret = secret }
+}
+
 // WithConfig replaces the whole configuration (zero fields take defaults).
 func WithConfig(cfg Config) Option {
 	return func(c *Config) {
@@ -130,22 +154,26 @@ type Server struct {
 	Config Config        // the configuration in force
 	Clock  *Clock        // the mock's clock; tests may freeze and advance it
 
-	hs    *httptest.Server
-	mux   *http.ServeMux
-	parts []part
+	hs *httptest.Server
+	st atomic.Pointer[state]
 
 	idem idemStore
 
 	mu     sync.Mutex
-	log    []RecordedRequest
+	log    []*RecordedRequest
 	faults []*Fault
 	ids    map[string]int
+	// exportFileBase is scheme://host[/prefix] of export file URLs; ""
+	// means the request's host.
+	exportFileBase string
 }
 
 // part is one part of the API (ghost, komoju, checkout, sparkpay, clover).
 type part interface {
 	routes(mux *http.ServeMux)
 	seed(n int)
+	// writeError answers status with msg in the part's own error shape.
+	writeError(w http.ResponseWriter, status int, msg string)
 }
 
 type partFactory struct {
@@ -187,7 +215,7 @@ func (c *Config) defaults() {
 		c.ExportConcurrency = 2
 	}
 	if c.ExportDuration == 0 {
-		c.ExportDuration = 2 * time.Second
+		c.ExportDuration = DefaultExportDuration
 	}
 }
 
@@ -213,18 +241,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("unknown profile %q (want one of %v)", cfg.Profile, Profiles)
 	}
 	s := &Server{Config: cfg, Clock: newClock(), ids: make(map[string]int)}
-	s.mux = http.NewServeMux()
-	for _, f := range partFactories {
-		if slices.Contains(f.profiles, cfg.Profile) {
-			p := f.new(s)
-			p.routes(s.mux)
-			s.parts = append(s.parts, p)
-		}
-	}
-	s.mux.HandleFunc("/", notModelled)
-	for _, p := range s.parts {
-		p.seed(cfg.Seed)
-	}
+	s.st.Store(s.build())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -244,6 +261,13 @@ func Start(opts ...Option) (*Server, error) {
 		// Tests should not wait long for retries.
 		ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: 5 * time.Millisecond, MaxWait: 2 * time.Second}),
 	}
+	// Every part the server serves, at its own base URL (under the all
+	// profile Komoju and Spark sit under their own prefixes).
+	for profile, base := range s.BaseURLs() {
+		if part, ok := partOfProfile[profile]; ok {
+			copts = append(copts, ghost.WithEndpoint(part, ghost.Endpoint{BaseURL: base}))
+		}
+	}
 	copts = append(copts, cfg.clientOptions...)
 	c, err := ghost.NewClient(copts...)
 	if err != nil {
@@ -254,35 +278,17 @@ func Start(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// partOfProfile is the SDK part each single-part profile emulates.
+var partOfProfile = map[Profile]ghost.Part{
+	ProfileGhost:    ghost.PartGhost,
+	ProfileKomoju:   ghost.PartKomoju,
+	ProfileCheckout: ghost.PartCheckout,
+	ProfileSparkPay: ghost.PartSpark,
+	ProfileClover:   ghost.PartExports,
+}
+
 // Close shuts the server down.
 func (s *Server) Close() { s.hs.Close() }
-
-// ServeHTTP records the request, applies any injected fault, then serves it.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	rec := RecordedRequest{
-		Method:   r.Method,
-		Path:     r.URL.EscapedPath(),
-		RawQuery: r.URL.RawQuery,
-		Header:   r.Header.Clone(),
-		Body:     body,
-		Time:     s.Clock.Now(),
-	}
-	s.mu.Lock()
-	s.log = append(s.log, rec)
-	f := s.takeFault(r)
-	s.mu.Unlock()
-	if f != nil && f.apply(w, r) {
-		return
-	}
-	if f != nil && f.CutBody {
-		cutBody(w, r, s.mux)
-		return
-	}
-	s.mux.ServeHTTP(w, r)
-}
 
 // RecordedRequest is a request the mock received.
 type RecordedRequest struct {
@@ -292,13 +298,25 @@ type RecordedRequest struct {
 	Header   http.Header
 	Body     []byte
 	Time     time.Time // on the mock's clock
+	// Status is the status the mock answered (0 while the request is
+	// being served, or when a fault dropped the connection).
+	Status int
+	// Injected reports that a fault injected the answer.
+	Injected bool
+	// Expected reports a 5xx the configuration asked for (the export
+	// service's hours or concurrency limit), which New does not report.
+	Expected bool
 }
 
 // Requests returns a copy of every request received so far, oldest first.
 func (s *Server) Requests() []RecordedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.log)
+	out := make([]RecordedRequest, len(s.log))
+	for i, r := range s.log {
+		out[i] = *r
+	}
+	return out
 }
 
 // LastRequest returns the most recent request received.
@@ -308,7 +326,7 @@ func (s *Server) LastRequest() (RecordedRequest, bool) {
 	if len(s.log) == 0 {
 		return RecordedRequest{}, false
 	}
-	return s.log[len(s.log)-1], true
+	return *s.log[len(s.log)-1], true
 }
 
 // ResetRequests forgets the requests received so far.
@@ -399,5 +417,29 @@ func (c *Clock) Advance(d time.Duration) {
 	} else {
 		c.offset += d
 	}
+	c.mu.Unlock()
+}
+
+// Resume lets the clock run again from its current time.
+func (c *Clock) Resume() {
+	c.mu.Lock()
+	if c.frozen {
+		c.frozen, c.offset = false, time.Until(c.at)
+	}
+	c.mu.Unlock()
+}
+
+// state is the clock's time and whether it is frozen.
+func (c *Clock) state() (time.Time, bool) {
+	now := c.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return now, c.frozen
+}
+
+// reset makes the clock follow real time again.
+func (c *Clock) reset() {
+	c.mu.Lock()
+	c.frozen, c.offset, c.at = false, 0, time.Time{}
 	c.mu.Unlock()
 }

@@ -27,10 +27,14 @@ import (
 // X-AC-Call-Limit reads "used/max" where max is Config.SparkCallLimit; with
 // the limit off (0) it reads "used/0" and no call is refused.
 //
-// ProfileSparkPay serves products (with nested variants and categories),
-// variants, categories, customers and orders. ProfileAll serves products,
-// variants and categories only: the Ghost part owns customers and orders
-// there.
+// It serves products (with nested variants and categories), variants,
+// categories, customers (with nested addresses) and orders (with nested
+// items), with the fields of the API's OpenAPI description; the other root
+// resources of that description answer 501. Under ProfileAll all of it is
+// served under SparkPrefix, and products, variants and categories also at
+// the root (the Ghost part owns customers and orders there). A nested
+// collection appears in an item only when expanded (expand, fields,
+// /filled), as in the description's sample models.
 func init() {
 	registerPart("sparkpay", []Profile{ProfileSparkPay, ProfileAll}, func(s *Server) part { return newSparkPay(s) })
 }
@@ -45,28 +49,40 @@ type sparkKind int
 
 const (
 	sparkString  sparkKind = iota
-	sparkInt               // integer (ids of other resources, counters, cents)
-	sparkDecimal           // exact decimal (prices)
+	sparkInt               // integer (ids of other resources, counters)
+	sparkDecimal           // exact decimal (money, weights, rates)
+	sparkBool              // true or false
 	sparkTime              // RFC 3339, set by the server
-	sparkMap               // object of strings (metadata)
-	sparkItems             // array of order items
+	sparkArray             // any JSON array
+	sparkObject            // any JSON object
 	sparkNested            // a nested resource collection
 )
 
 type sparkField struct {
-	kind     sparkKind
-	required bool // on create
-	readOnly bool // set by the server; ignored in bodies
+	kind        sparkKind
+	required    bool // on create
+	readOnly    bool // set by the server; ignored in bodies
+	nonNegative bool // a price, cost or total
 }
 
-// sparkSchema describes one root resource.
+// sparkChild is where a nested collection's items live: the store, and the
+// field of a child holding its parent's id. Products' categories are linked
+// instead (many to many); their child has no parent field.
+type sparkChild struct {
+	store  string
+	parent string
+}
+
+// sparkSchema describes one resource.
 type sparkSchema struct {
 	name   string
 	order  []string // output order of the fields
 	fields map[string]sparkField
 	// ref names fields that must hold the id of an existing item of another
-	// resource (nil allowed unless required).
+	// resource (nil and 0 allowed unless required).
 	ref map[string]string
+	// children are the nested collections, by name.
+	children map[string]sparkChild
 }
 
 func (sc *sparkSchema) nested() []string {
@@ -80,45 +96,111 @@ func (sc *sparkSchema) nested() []string {
 	return out
 }
 
-func sparkSchemas() map[string]*sparkSchema {
-	ts := map[string]sparkField{"created_at": {kind: sparkTime, readOnly: true}, "updated_at": {kind: sparkTime, readOnly: true}}
-	with := func(m map[string]sparkField) map[string]sparkField {
-		m["id"] = sparkField{kind: sparkInt, readOnly: true}
-		for k, v := range ts {
-			m[k] = v
-		}
-		return m
+// set adds or replaces a field, keeping the output order.
+func (sc *sparkSchema) set(name string, f sparkField) {
+	if _, ok := sc.fields[name]; !ok {
+		sc.order = append(sc.order, name)
 	}
+	sc.fields[name] = f
+}
+
+// lead moves names to the front of the output order.
+func (sc *sparkSchema) lead(names ...string) {
+	rest := slices.DeleteFunc(slices.Clone(sc.order), func(n string) bool { return slices.Contains(names, n) })
+	sc.order = append(slices.Clone(names), rest...)
+}
+
+// require marks fields required on create.
+func (sc *sparkSchema) require(names ...string) {
+	for _, n := range names {
+		f := sc.fields[n]
+		f.required = true
+		sc.fields[n] = f
+	}
+}
+
+// nest adds a nested collection stored in store, its items pointing at
+// their parent through the parent field.
+func (sc *sparkSchema) nest(name, store, parent string) {
+	sc.set(name, sparkField{kind: sparkNested})
+	sc.children[name] = sparkChild{store: store, parent: parent}
+}
+
+// sparkKindOf maps a type of the API description to a kind. The
+// description types several money fields (subtotal, shipping_total, price
+// of an order item …) as integer while its own sample models carry
+// decimals there: money is a decimal whatever the description says.
+func sparkKindOf(name, typ string) sparkField {
+	money := name == "price" || name == "cost" || name == "subtotal" || strings.HasSuffix(name, "_total") ||
+		strings.HasSuffix(name, "_price") || strings.HasSuffix(name, "_amount") || strings.HasSuffix(name, "_fees") ||
+		name == "additional_fees" || name == "retail" || name == "tax" || strings.HasSuffix(name, "_adjustment")
+	nonNeg := name == "price" || name == "cost" || name == "subtotal" || name == "grand_total"
+	switch typ {
+	case "integer":
+		if money {
+			return sparkField{kind: sparkDecimal, nonNegative: nonNeg}
+		}
+		return sparkField{kind: sparkInt}
+	case "number":
+		return sparkField{kind: sparkDecimal, nonNegative: nonNeg}
+	case "boolean":
+		return sparkField{kind: sparkBool}
+	case "array":
+		return sparkField{kind: sparkArray}
+	case "object":
+		return sparkField{kind: sparkObject}
+	}
+	return sparkField{kind: sparkString}
+}
+
+// sparkSchemas builds the modelled resources from the fields of the API's
+// OpenAPI description (sparkAPIFields): every field it defines is accepted,
+// stored, echoed and type-checked. A few fields the mock served before
+// it followed the description are kept (variants' price, categories'
+// parent_id) so existing clients keep working.
+func sparkSchemas() map[string]*sparkSchema {
+	build := func(name, api string) *sparkSchema {
+		sc := &sparkSchema{name: name, fields: map[string]sparkField{}, ref: map[string]string{}, children: map[string]sparkChild{}}
+		for _, f := range strings.Fields(sparkAPIFields[api]) {
+			n, typ, _ := strings.Cut(f, ":")
+			sc.set(n, sparkKindOf(n, typ))
+		}
+		sc.set("id", sparkField{kind: sparkInt, readOnly: true})
+		sc.set("created_at", sparkField{kind: sparkTime, readOnly: true})
+		sc.set("updated_at", sparkField{kind: sparkTime, readOnly: true})
+		return sc
+	}
+	products := build("products", "products")
+	products.lead("id", "item_name", "item_number", "price") // the seed's examples' order
+	products.require("item_name")
+	products.nest("variants", "variants", "product_id")
+	products.nest("categories", "categories", "")
+
+	variants := build("variants", "product_variants")
+	variants.set("price", sparkField{kind: sparkDecimal, nonNegative: true})
+	variants.require("product_id")
+	variants.ref["product_id"] = "products"
+
+	categories := build("categories", "categories")
+	categories.set("parent_id", sparkField{kind: sparkInt})
+	categories.require("name")
+	categories.ref["parent_id"] = "categories"
+	categories.ref["parent_category_id"] = "categories"
+
+	customers := build("customers", "customers")
+	customers.require("email")
+	customers.nest("addresses", "addresses", "customer_id")
+
+	orders := build("orders", "orders")
+	orders.nest("items", "order_items", "order_id")
+	orders.ref["customer_id"] = "customers"
+
+	items := build("order_items", "order_items")
+	addresses := build("addresses", "addresses")
+
 	return map[string]*sparkSchema{
-		"products": {name: "products", order: []string{"id", "item_name", "item_number", "price", "created_at", "updated_at", "variants", "categories"}, fields: with(map[string]sparkField{
-			"item_name":   {kind: sparkString, required: true},
-			"item_number": {kind: sparkString},
-			"price":       {kind: sparkDecimal},
-			"variants":    {kind: sparkNested},
-			"categories":  {kind: sparkNested},
-		})},
-		"variants": {name: "variants", order: []string{"id", "product_id", "description", "sort_order", "price", "created_at", "updated_at"}, fields: with(map[string]sparkField{
-			"product_id":  {kind: sparkInt, required: true},
-			"description": {kind: sparkString},
-			"sort_order":  {kind: sparkInt},
-			"price":       {kind: sparkDecimal},
-		}), ref: map[string]string{"product_id": "products"}},
-		"categories": {name: "categories", order: []string{"id", "name", "parent_id", "created_at", "updated_at"}, fields: with(map[string]sparkField{
-			"name":      {kind: sparkString, required: true},
-			"parent_id": {kind: sparkInt},
-		}), ref: map[string]string{"parent_id": "categories"}},
-		"customers": {name: "customers", order: []string{"id", "email", "first_name", "last_name", "metadata", "created_at", "updated_at"}, fields: with(map[string]sparkField{
-			"email":      {kind: sparkString, required: true},
-			"first_name": {kind: sparkString},
-			"last_name":  {kind: sparkString},
-			"metadata":   {kind: sparkMap},
-		})},
-		"orders": {name: "orders", order: []string{"id", "customer_id", "amount", "status", "order_items", "created_at", "updated_at"}, fields: with(map[string]sparkField{
-			"customer_id": {kind: sparkInt},
-			"amount":      {kind: sparkInt, required: true},
-			"status":      {kind: sparkString},
-			"order_items": {kind: sparkItems, required: true},
-		}), ref: map[string]string{"customer_id": "customers"}},
+		"products": products, "variants": variants, "categories": categories,
+		"customers": customers, "orders": orders, "order_items": items, "addresses": addresses,
 	}
 }
 
@@ -168,7 +250,7 @@ func (p *sparkPay) ordered(sc *sparkSchema, obj sparkObj) orderedObj {
 			continue
 		}
 		if children, isList := v.([]sparkObj); isList {
-			v = p.orderedList(p.stores[name].schema, children)
+			v = p.orderedList(p.stores[sc.children[name].store].schema, children)
 		}
 		out = append(out, orderedKV{name, v})
 	}
@@ -214,19 +296,18 @@ type sparkPay struct {
 
 func newSparkPay(s *Server) *sparkPay {
 	p := &sparkPay{srv: s, stores: map[string]*sparkStore{}, catLink: map[int][]int{}}
-	p.roots = []string{"products", "variants", "categories"}
-	if s.Config.Profile == ProfileSparkPay {
-		p.roots = append(p.roots, "customers", "orders")
-	}
-	schemas := sparkSchemas()
-	for _, name := range p.roots {
-		p.stores[name] = &sparkStore{schema: schemas[name], items: map[int]sparkObj{}}
+	p.roots = []string{"products", "variants", "categories", "customers", "orders"}
+	for name, sc := range sparkSchemas() {
+		p.stores[name] = &sparkStore{schema: sc, items: map[int]sparkObj{}}
 	}
 	return p
 }
 
-func (p *sparkPay) routes(mux *http.ServeMux) {
-	for _, name := range p.roots {
+func (p *sparkPay) routes(mux *http.ServeMux) { p.routesFor(mux, p.roots) }
+
+// routesFor registers the routes of the given root resources.
+func (p *sparkPay) routesFor(mux *http.ServeMux, roots []string) {
+	for _, name := range roots {
 		base := "/api/v1/" + name
 		mux.HandleFunc("GET "+base, p.wrap(name, p.list))
 		mux.HandleFunc("POST "+base, p.wrap(name, p.upsert))
@@ -236,17 +317,6 @@ func (p *sparkPay) routes(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE "+base+"/{id}", p.wrap(name, p.remove))
 		mux.HandleFunc("GET "+base+"/{id}/filled", p.wrap(name, p.filled))
 		mux.HandleFunc("GET "+base+"/{id}/{nested}", p.wrap(name, p.nestedList))
-		notAllowed := p.wrap(name, func(w http.ResponseWriter, r *http.Request, _ *sparkStore) {
-			// A known path with another method is a 405; anything deeper
-			// than /{resource}/{id}/{nested} does not exist.
-			if strings.Count(strings.TrimPrefix(r.URL.Path, base), "/") > 2 {
-				sparkError(w, http.StatusNotFound, r.URL.Path+" does not exist")
-				return
-			}
-			sparkError(w, http.StatusMethodNotAllowed, r.Method+" is not supported on "+r.URL.Path)
-		})
-		mux.HandleFunc(base, notAllowed)
-		mux.HandleFunc(base+"/", notAllowed)
 	}
 }
 
@@ -306,7 +376,8 @@ func (p *sparkPay) wrap(name string, h func(http.ResponseWriter, *http.Request, 
 }
 
 // seed preloads n categories, n products with two variants each (linked to
-// a category), and under ProfileSparkPay n customers and n orders.
+// a category), n customers with an address each and n orders with one item
+// each (customer i, item of product i).
 func (p *sparkPay) seed(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -326,17 +397,34 @@ func (p *sparkPay) seed(n int) {
 		}
 		p.catLink[id] = []int{i}
 	}
-	if _, ok := p.stores["customers"]; !ok {
-		return
+	num := func(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+	for i := 1; i <= n; i++ {
+		id := p.insert("customers", sparkObj{
+			"email": fmt.Sprintf("customer%d@example.com", i), "first_name": "Customer", "last_name": strconv.Itoa(i),
+			"store_id": num(1), "customer_type_id": num(1), "is_no_tax_customer": false,
+		})
+		p.insert("addresses", sparkObj{
+			"customer_id": num(id), "address_line_1": fmt.Sprintf("%d Main St", i), "city": "Austin", "state": "Texas",
+			"postal_code": "78701", "country": "United States", "is_default_shipping_address": true, "is_default_billing_address": true,
+		})
 	}
 	for i := 1; i <= n; i++ {
-		p.insert("customers", sparkObj{"email": fmt.Sprintf("customer%d@example.com", i), "first_name": "Customer", "last_name": strconv.Itoa(i)})
-	}
-	for i := 1; i <= n; i++ {
-		amount := json.Number(strconv.Itoa(1000 * i))
-		p.insert("orders", sparkObj{
-			"customer_id": json.Number(strconv.Itoa(i)), "amount": amount, "status": "pending",
-			"order_items": []any{map[string]any{"amount": amount, "type": "item", "description": fmt.Sprintf("Order %d", i)}},
+		// One item at 10·i, quantity 2; 8.25% tax; shipping 5.
+		price := new(big.Rat).SetInt64(int64(10 * i))
+		sub := new(big.Rat).Mul(price, big.NewRat(2, 1))
+		tax := new(big.Rat).Mul(sub, big.NewRat(825, 10000))
+		grand := new(big.Rat).Add(new(big.Rat).Add(sub, tax), big.NewRat(5, 1))
+		dec := func(r *big.Rat) json.Number {
+			return json.Number(strings.TrimRight(strings.TrimRight(r.FloatString(4), "0"), "."))
+		}
+		id := p.insert("orders", sparkObj{
+			"customer_id": num(i), "order_status_id": num(1), "store_id": num(1),
+			"subtotal": dec(sub), "tax_total": dec(tax), "shipping_total": num(5), "discount_total": num(0), "grand_total": dec(grand),
+			"ordered_at": p.srv.Clock.Now().Truncate(time.Second).Format(time.RFC3339),
+		})
+		p.insert("order_items", sparkObj{
+			"order_id": num(id), "product_id": num(i), "item_name": fmt.Sprintf("Item %d", i), "item_number": fmt.Sprintf("item-%d", i),
+			"price": dec(price), "quantity": num(2), "is_taxable": true,
 		})
 	}
 }
@@ -425,12 +513,13 @@ func (p *sparkPay) render(sc *sparkSchema, obj sparkObj, v sparkView) sparkObj {
 func (p *sparkPay) children(resource string, obj sparkObj, nested string, v sparkView) []sparkObj {
 	id := objID(obj)
 	out := []sparkObj{}
+	child := p.stores[resource].schema.children[nested]
 	switch {
-	case resource == "products" && nested == "variants":
-		st := p.stores["variants"]
-		for _, vid := range sortedIDs(st.items) {
-			it := st.items[vid]
-			if intOf(it["product_id"]) == id {
+	case child.parent != "":
+		st := p.stores[child.store]
+		for _, cid := range sortedIDs(st.items) {
+			it := st.items[cid]
+			if intOf(it[child.parent]) == id {
 				out = append(out, p.render(st.schema, it, v))
 			}
 		}
@@ -486,7 +575,7 @@ func parseSort(w http.ResponseWriter, q url.Values, sc *sparkSchema) ([]sparkSor
 	for _, s := range splitList(q.Get("sort")) {
 		k := sparkSortKey{field: strings.TrimPrefix(s, "-"), desc: strings.HasPrefix(s, "-")}
 		f, ok := sc.fields[k.field]
-		if !ok || f.kind == sparkNested || f.kind == sparkMap || f.kind == sparkItems {
+		if !ok || f.kind == sparkNested || f.kind == sparkArray || f.kind == sparkObject {
 			sparkError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a sortable field of %s", k.field, sc.name))
 			return nil, false
 		}
@@ -555,7 +644,7 @@ func parseFilters(w http.ResponseWriter, q url.Values, sc *sparkSchema, reserved
 			continue
 		}
 		f, ok := sc.fields[name]
-		if !ok || f.kind == sparkNested || f.kind == sparkMap || f.kind == sparkItems {
+		if !ok || f.kind == sparkNested || f.kind == sparkArray || f.kind == sparkObject {
 			sparkError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a parameter or a filterable field of %s", name, sc.name))
 			return nil, false
 		}
@@ -677,13 +766,9 @@ func positiveInt(w http.ResponseWriter, q url.Values, name string, def int) (int
 // pageURL is the absolute URL of another page of this request, built from
 // the request's own host, keeping its other parameters.
 func pageURL(r *http.Request, page int) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	q := r.URL.Query()
 	q.Set("page", strconv.Itoa(page))
-	return scheme + "://" + r.Host + r.URL.EscapedPath() + "?" + q.Encode()
+	return requestBase(r) + mountPrefix(r) + r.URL.EscapedPath() + "?" + q.Encode()
 }
 
 func (p *sparkPay) list(w http.ResponseWriter, r *http.Request, st *sparkStore) {
@@ -818,7 +903,7 @@ func (p *sparkPay) nestedList(w http.ResponseWriter, r *http.Request, st *sparkS
 		return
 	}
 	p.mu.Lock()
-	childSt := p.stores[nested]
+	childSt := p.stores[st.schema.children[nested].store]
 	p.mu.Unlock()
 	q := r.URL.Query()
 	view, ok := parseView(w, q, childSt.schema, false)
@@ -909,22 +994,28 @@ func readBody(w http.ResponseWriter, r *http.Request) (sparkObj, bool) {
 	return body, true
 }
 
-// sparkChange is a validated change to one item, with the nested items of a
-// product's body.
+// sparkChange is a validated change to one item, with the nested items of
+// its body.
 type sparkChange struct {
 	fields   sparkObj
-	variants []*sparkChange
-	variantI []int // existing variant ids (0 for new) of variants
-	catIDs   []int // existing categories to link
+	kids     map[string][]sparkKid // nested collections stored with a parent field
+	catIDs   []int                 // existing categories to link
 	newCats  []*sparkChange
 	touchCat bool
-	touchVar bool
+}
+
+// sparkKid is a nested item of a body: a change to an existing child
+// (existing > 0) or a new one.
+type sparkKid struct {
+	ch       *sparkChange
+	existing int
 }
 
 // validate checks body against a schema; create requires the required
-// fields. It returns the change or the details of a 409. p.mu is held.
-func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, nestedIn string) (*sparkChange, string) {
-	ch := &sparkChange{fields: sparkObj{}}
+// fields; parentField (of a nested item) is set from the parent. It returns
+// the change or the details of a 409. p.mu is held.
+func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, parentField string) (*sparkChange, string) {
+	ch := &sparkChange{fields: sparkObj{}, kids: map[string][]sparkKid{}}
 	names := make([]string, 0, len(body))
 	for name := range body {
 		names = append(names, name)
@@ -936,14 +1027,11 @@ func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, nestedI
 		if !ok {
 			return nil, fmt.Sprintf("%q is not a field of %s", name, sc.name)
 		}
-		if f.readOnly {
+		if f.readOnly || (parentField != "" && name == parentField) {
 			continue
 		}
-		if name == "product_id" && nestedIn == "products" {
-			continue // set from the parent
-		}
 		if v == nil {
-			if f.required || f.kind == sparkNested || f.kind == sparkItems {
+			if f.required || f.kind == sparkNested {
 				return nil, fmt.Sprintf("%s cannot be null", name)
 			}
 			ch.fields[name] = nil
@@ -977,23 +1065,21 @@ func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, nestedI
 			if _, ok := new(big.Rat).SetString(string(n)); n == "" || !ok {
 				return nil, fmt.Sprintf("%s must be a decimal number", name)
 			}
-			if strings.HasPrefix(string(n), "-") {
+			if f.nonNegative && strings.HasPrefix(string(n), "-") {
 				return nil, fmt.Sprintf("%s must not be negative", name)
 			}
 			v = n
-		case sparkMap:
-			m, ok := v.(map[string]any)
-			if !ok {
+		case sparkBool:
+			if _, ok := v.(bool); !ok {
+				return nil, fmt.Sprintf("%s must be true or false", name)
+			}
+		case sparkArray:
+			if _, ok := v.([]any); !ok {
+				return nil, fmt.Sprintf("%s must be an array", name)
+			}
+		case sparkObject:
+			if _, ok := v.(map[string]any); !ok {
 				return nil, fmt.Sprintf("%s must be an object", name)
-			}
-			for k, x := range m {
-				if _, ok := x.(string); !ok {
-					return nil, fmt.Sprintf("%s[%s] must be a string", name, k)
-				}
-			}
-		case sparkItems:
-			if msg := validItems(v); msg != "" {
-				return nil, msg
 			}
 		case sparkNested:
 			if msg := p.validateNested(sc, ch, name, v); msg != "" {
@@ -1002,37 +1088,36 @@ func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, nestedI
 			continue
 		}
 		if target, ok := sc.ref[name]; ok {
-			n := intOf(v)
-			if _, exists := p.stores[target].items[n]; !exists {
-				return nil, fmt.Sprintf("%s %d does not exist", name, n)
+			if n := intOf(v); n != 0 {
+				if _, exists := p.stores[target].items[n]; !exists {
+					return nil, fmt.Sprintf("%s %d does not exist", name, n)
+				}
 			}
 		}
 		ch.fields[name] = v
 	}
 	if create {
 		for name, f := range sc.fields {
-			if f.required && !(name == "product_id" && nestedIn == "products") {
+			if f.required && name != parentField {
 				if _, ok := ch.fields[name]; !ok {
 					return nil, fmt.Sprintf("%s is required", name)
 				}
 			}
 		}
 	}
-	if sc.name == "orders" {
-		if msg := orderTotal(ch.fields); msg != "" {
-			return nil, msg
-		}
-	}
 	return ch, ""
 }
 
-// validateNested checks a product's inline variants or categories. p.mu is held.
+// validateNested checks the inline items of a nested collection (a
+// product's variants or categories, an order's items, a customer's
+// addresses). p.mu is held.
 func (p *sparkPay) validateNested(sc *sparkSchema, ch *sparkChange, name string, v any) string {
 	list, ok := v.([]any)
 	if !ok {
 		return fmt.Sprintf("%s must be an array", name)
 	}
-	child := p.stores[name].schema
+	child := sc.children[name]
+	store := p.stores[child.store]
 	for i, x := range list {
 		obj, ok := x.(map[string]any)
 		if !ok {
@@ -1045,78 +1130,32 @@ func (p *sparkPay) validateNested(sc *sparkSchema, ch *sparkChange, name string,
 			if !ok || err != nil {
 				return fmt.Sprintf("%s[%d].id must be an integer", name, i)
 			}
-			if _, ok := p.stores[name].items[int(id)]; !ok {
+			if _, ok := store.items[int(id)]; !ok {
 				return fmt.Sprintf("%s[%d]: %s %d does not exist", name, i, name, id)
 			}
 			existing = int(id)
 		}
-		if name == "categories" && existing != 0 && len(obj) == 1 {
+		if child.parent == "" && existing != 0 && len(obj) == 1 {
 			ch.catIDs = append(ch.catIDs, existing)
 			continue
 		}
-		sub, msg := p.validate(child, obj, existing == 0, sc.name)
+		sub, msg := p.validate(store.schema, obj, existing == 0, child.parent)
 		if msg != "" {
 			return fmt.Sprintf("%s[%d]: %s", name, i, msg)
 		}
-		if name == "variants" {
-			ch.variants, ch.variantI = append(ch.variants, sub), append(ch.variantI, existing)
-		} else if existing != 0 {
+		switch {
+		case child.parent != "":
+			ch.kids[name] = append(ch.kids[name], sparkKid{sub, existing})
+		case existing != 0:
 			ch.catIDs = append(ch.catIDs, existing)
 			sub.fields["id"] = json.Number(strconv.Itoa(existing))
 			ch.newCats = append(ch.newCats, sub)
-		} else {
+		default:
 			ch.newCats = append(ch.newCats, sub)
 		}
 	}
-	if name == "variants" {
-		ch.touchVar = true
-	} else {
+	if child.parent == "" {
 		ch.touchCat = true
-	}
-	return ""
-}
-
-func validItems(v any) string {
-	list, ok := v.([]any)
-	if !ok || len(list) == 0 {
-		return "order_items must be a non-empty array"
-	}
-	for i, x := range list {
-		it, ok := x.(map[string]any)
-		if !ok {
-			return fmt.Sprintf("order_items[%d] must be an object", i)
-		}
-		n, ok := it["amount"].(json.Number)
-		if a, err := n.Int64(); !ok || err != nil || a < 0 {
-			return fmt.Sprintf("order_items[%d].amount must be a non-negative integer", i)
-		}
-		if t, _ := it["type"].(string); t != "item" && t != "fee" && t != "tax" {
-			return fmt.Sprintf("order_items[%d].type must be item, fee or tax", i)
-		}
-		for k := range it {
-			if k != "amount" && k != "type" && k != "description" {
-				return fmt.Sprintf("order_items[%d].%s is not a field of order items", i, k)
-			}
-		}
-	}
-	return ""
-}
-
-// orderTotal checks that amount equals the sum of the items' amounts.
-func orderTotal(f sparkObj) string {
-	amount, okA := f["amount"].(json.Number)
-	items, okI := f["order_items"].([]any)
-	if !okA || !okI {
-		return ""
-	}
-	a, _ := amount.Int64()
-	var sum int64
-	for _, x := range items {
-		it, _ := x.(map[string]any)
-		sum += int64(intOf(it["amount"]))
-	}
-	if a <= 0 || a != sum {
-		return fmt.Sprintf("amount %d must be positive and equal the sum of order_items amounts (%d)", a, sum)
 	}
 	return ""
 }
@@ -1134,9 +1173,17 @@ func (p *sparkPay) apply(resource string, id int, ch *sparkChange) int {
 		}
 		obj["updated_at"] = p.srv.Clock.Now().Truncate(time.Second).Format(time.RFC3339)
 	}
-	for i, v := range ch.variants {
-		v.fields["product_id"] = json.Number(strconv.Itoa(id))
-		p.apply("variants", ch.variantI[i], v)
+	names := make([]string, 0, len(ch.kids))
+	for name := range ch.kids {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		child := st.schema.children[name]
+		for _, k := range ch.kids[name] {
+			k.ch.fields[child.parent] = json.Number(strconv.Itoa(id))
+			p.apply(child.store, k.existing, k.ch)
+		}
 	}
 	if ch.touchCat {
 		links := slices.Clone(ch.catIDs)
@@ -1209,16 +1256,6 @@ func (p *sparkPay) put(w http.ResponseWriter, r *http.Request, st *sparkStore) {
 		return
 	}
 	ch, msg := p.validate(st.schema, body, false, "")
-	if msg == "" && st.schema.name == "orders" {
-		merged := sparkObj{}
-		for k, v := range st.items[id] {
-			merged[k] = v
-		}
-		for k, v := range ch.fields {
-			merged[k] = v
-		}
-		msg = orderTotal(merged)
-	}
 	if msg != "" {
 		p.mu.Unlock()
 		sparkError(w, http.StatusConflict, msg)
@@ -1236,16 +1273,20 @@ func (p *sparkPay) remove(w http.ResponseWriter, r *http.Request, st *sparkStore
 	}
 	p.mu.Lock()
 	delete(st.items, id)
+	for _, child := range st.schema.children {
+		if child.parent == "" {
+			continue
+		}
+		cs := p.stores[child.store]
+		for cid, c := range cs.items {
+			if intOf(c[child.parent]) == id {
+				delete(cs.items, cid)
+			}
+		}
+	}
 	switch st.schema.name {
 	case "products":
 		delete(p.catLink, id)
-		if vs, ok := p.stores["variants"]; ok {
-			for vid, v := range vs.items {
-				if intOf(v["product_id"]) == id {
-					delete(vs.items, vid)
-				}
-			}
-		}
 	case "categories":
 		for pid, links := range p.catLink {
 			p.catLink[pid] = slices.DeleteFunc(links, func(c int) bool { return c == id })
@@ -1253,4 +1294,8 @@ func (p *sparkPay) remove(w http.ResponseWriter, r *http.Request, st *sparkStore
 	}
 	p.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (p *sparkPay) writeError(w http.ResponseWriter, status int, msg string) {
+	sparkError(w, status, msg)
 }

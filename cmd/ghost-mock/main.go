@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/ghostanalytics/ghost-go/ghosttest"
 )
@@ -54,7 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.IntVar(&cfg.SparkCallLimit, "spark-call-limit", 0, "Spark calls per minute (0: off)")
 	fs.IntVar(&cfg.ExportConcurrency, "export-concurrency", 2, "exports allowed to run at once")
 	fs.StringVar(&hours, "export-hours", "", "daily UTC hours the export service is open, e.g. 10-15 (default: always)")
-	fs.DurationVar(&cfg.ExportDuration, "export-duration", 3*time.Second, "time an export takes to reach DONE")
+	fs.DurationVar(&cfg.ExportDuration, "export-duration", ghosttest.DefaultExportDuration, "time an export takes to reach DONE (on the mock's clock)")
+	fs.BoolVar(&cfg.Control, "control", false, "serve the control API under /__ghost/ (request log, faults, reset, clock)")
+	fs.StringVar(&cfg.StripeWebhookSecret, "stripe-webhook-secret", "", "verify Stripe-Signature on POST /api/webhooks/stripe with this secret (default: not checked)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,6 +77,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	defer srv.Close()
 	fmt.Fprintf(stdout, "ghost-mock serving profile %q at %s\n", srv.Config.Profile, srv.URL)
 	fmt.Fprintf(stdout, "  GHOST_BASE_URL=%s\n", srv.URL)
+	urls := srv.BaseURLs()
+	for _, p := range ghosttest.Profiles {
+		if u, ok := urls[p]; ok {
+			fmt.Fprintf(stdout, "  %-8s base URL %s\n", p, u)
+		}
+	}
+	if cfg.Control {
+		fmt.Fprintf(stdout, "  control API %s/__ghost/ (requests, faults, reset, clock)\n", srv.URL)
+	}
 	fmt.Fprintf(stdout, "  public key %s, secret key %s\n", srv.Config.PublicKey, srv.Config.SecretKey)
 	fmt.Fprintf(stdout, "  x-api-key %s, X-AC-Auth-Token %s, bearer %s\n", srv.Config.APIKey, srv.Config.AuthToken, srv.Config.BearerToken)
 	fmt.Fprintf(stdout, "  try: %s\n", curlHint(srv))

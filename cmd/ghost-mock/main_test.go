@@ -59,12 +59,16 @@ func TestEveryFlagUnderEveryProfile(t *testing.T) {
 			assert.Contains(t, out.String(), url)
 			assert.Contains(t, out.String(), "pk_x")
 			assert.Contains(t, out.String(), "try: curl")
+			if p == "all" {
+				assert.Contains(t, out.String(), "komoju   base URL "+url+"/komoju")
+				assert.Contains(t, out.String(), "sparkpay base URL "+url+"/spark")
+			}
 
-			// Anything the profile does not model is a loud 501, never a fake success.
+			// A path no part knows is a 404, never a fake success.
 			resp, err := http.Get(url + "/definitely/not/an/endpoint")
 			require.NoError(t, err)
 			resp.Body.Close()
-			assert.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 
 			cancel()
 			require.NoError(t, <-done)
