@@ -191,9 +191,26 @@ var matrixCalls = []matrixCall{
 			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
 		}
 	}},
-	{name: "POST without key", run: func(ctx context.Context, e *matrixEnv) error {
+	{name: "POST, generated key", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("POST", "/api/v1/orders")
-		_, err := createOrder(ctx, e.client)
+		var resp ghost.Response
+		_, err := createOrder(ctx, e.client, ghost.WithResponse(&resp))
+		for _, r := range e.srv.Requests() {
+			if resp.IdempotencyKey != "" && r.Header.Get("Idempotency-Key") != resp.IdempotencyKey {
+				return fmt.Errorf("attempt sent key %q, not %q", r.Header.Get("Idempotency-Key"), resp.IdempotencyKey)
+			}
+		}
+		return err
+	}, after: func(e *matrixEnv, o outcome) {
+		if o.ok {
+			assert.Equal(e.t, 1, matrixOrders(e), "exactly one order per generated key")
+		} else {
+			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
+		}
+	}},
+	{name: "POST, keys off", run: func(ctx context.Context, e *matrixEnv) error {
+		e.inject("POST", "/api/v1/orders")
+		_, err := createOrder(ctx, e.client, ghost.WithoutIdempotencyKey())
 		return err
 	}, after: func(e *matrixEnv, o outcome) {
 		assert.Equal(e.t, 1, countRequests(e, "POST", "/api/v1/orders"), "never sent twice")
@@ -238,6 +255,7 @@ var expectations = map[string][]outcome{
 	"connection refused": {
 		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "connection error after 4 attempts"},
+		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "connection error, 1 attempt"},
 		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "yields the connection error after the first page"},
@@ -245,6 +263,7 @@ var expectations = map[string][]outcome{
 	},
 	"reset before response": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
+		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -254,6 +273,7 @@ var expectations = map[string][]outcome{
 	"reset mid-body": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, attempts: 3, doc: "succeeds; the retries replay the first answer: one order"},
+		{ok: true, attempts: 3, doc: "succeeds; the retries replay the first answer: one order"},
 		{is: errUnexpectedEOF, attempts: 1, doc: "unexpected EOF, 1 attempt (the order may exist: reconcile)"},
 		{ok: true, attempts: 3, doc: "succeeds: a retried DELETE that finds the order gone counts as done"},
 		{ok: true, doc: "walks every item once"},
@@ -261,6 +281,7 @@ var expectations = map[string][]outcome{
 	},
 	"slower than timeout": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
+		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -270,6 +291,7 @@ var expectations = map[string][]outcome{
 	"429 Retry-After seconds": {
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
+		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
 		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
 		{ok: true, doc: "walks every item once"},
@@ -277,6 +299,7 @@ var expectations = map[string][]outcome{
 	},
 	"429 Retry-After date": {
 		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
+		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
 		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
@@ -286,6 +309,7 @@ var expectations = map[string][]outcome{
 	"503 burst": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
+		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, doc: "walks every item once"},
@@ -293,6 +317,7 @@ var expectations = map[string][]outcome{
 	},
 	"502 HTML": {
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
+		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
 		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
@@ -302,6 +327,7 @@ var expectations = map[string][]outcome{
 	"malformed JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (status 200), not retried"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
+		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
@@ -310,6 +336,7 @@ var expectations = map[string][]outcome{
 	"truncated JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
+		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
@@ -317,6 +344,7 @@ var expectations = map[string][]outcome{
 	},
 	"empty 200": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\")"},
+		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response; nothing created"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response; nothing created"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response"},
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response: only a 204 may be empty"},
@@ -328,11 +356,13 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
+		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, doc: "yields ErrResponseTooLarge after the first page"},
 		{is: ghost.ErrResponseTooLarge, doc: "returns ErrResponseTooLarge at once"},
 	},
 	"redirect to another host": {
 		{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"},
+		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
@@ -365,7 +395,7 @@ func TestFaultMatrix(t *testing.T) {
 						assert.Empty(t, h.Get(k), "credential %s sent to another host", k)
 					}
 				}
-				if fc.name == "redirect to another host" && slices.Contains([]string{"POST with key", "POST without key", "DELETE"}, call.name) {
+				if fc.name == "redirect to another host" && slices.Contains([]string{"POST with key", "POST, generated key", "POST, keys off", "DELETE"}, call.name) {
 					assert.Empty(t, e.foreign.requests(), "a non-GET must not reach the other host")
 				}
 				if call.after != nil && fc.name != "connection refused" {
