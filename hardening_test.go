@@ -333,7 +333,3 @@ func TestOversizedBodyCostsAboutTheLimit(t *testing.T) {
 	t.Logf("allocated %.1f MiB for a %d MiB limit", float64(n)/(1<<20), limit>>20)
 	assert.Less(t, n, uint64(limit*5/4), "allocated %d bytes", n)
 }
-
-
-
-

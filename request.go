@@ -183,7 +183,7 @@ type request struct {
 	// documents none (a caller's key then goes in Idempotency-Key, and no
 	// key is generated).
 	idemHdr string
-	stream  bool   // leave a 2xx body open in streamBody for the caller
+	stream  bool // leave a 2xx body open in streamBody for the caller
 
 	// fast, when set, decodes a 2xx body of the expected envelope in one
 	// pass and reports whether it could; otherwise the tolerant path runs.
