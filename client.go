@@ -143,6 +143,7 @@ type config struct {
 	limiter      *rate.Limiter
 	logger       *slog.Logger
 	maxBody      int64
+	maxObject    int64 // export stream objects; 0: DefaultMaxExportObjectBytes
 	insecureHTTP bool
 	connsPerHost int
 	now          func() time.Time
