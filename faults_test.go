@@ -106,6 +106,10 @@ var faultCases = []faultCase{
 	{name: "100 MB body", doc: "200 with a 100 MB body; client limit 1 MiB",
 		options: []ghost.Option{ghost.WithMaxResponseBytes(1 << 20)},
 		inject:  armed(ghosttest.Fault{Status: 200, BodyBytes: 100 << 20})},
+	{name: "null envelope", doc: "200 with `{\"doc\":null}`, once",
+		inject: armed(ghosttest.Fault{Status: 200, Body: `{"doc":null}`})},
+	{name: "Retry-After overflow", doc: "503 with Retry-After: 99999999999999999999 (too large for an integer), once",
+		inject: armed(ghosttest.Fault{Status: 503, RetryAfter: "99999999999999999999"})},
 	{name: "redirect to another host", doc: "307 to another host, once",
 		inject: func(e *matrixEnv, method, path string) {
 			e.srv.InjectFault(ghosttest.Fault{Method: method, PathPrefix: path, Status: http.StatusTemporaryRedirect,
@@ -118,6 +122,10 @@ type outcome struct {
 	ok       bool   // the call succeeds
 	is       error  // else the error matches this (errors.Is), or
 	code     string // has this *ghost.Error code, or
+	accepted bool   // (with code) Error.Accepted: the server took the write
+	// skipAfter skips the call's ledger check: the fault answered in the
+	// server's place, so the write the client was told of never happened.
+	skipAfter bool
 	timeout  bool   // is a timeout, or
 	refused  bool   // is a connection error
 	attempts int    // requests the server received for the faulty step (0: don't check)
@@ -326,28 +334,28 @@ var expectations = map[string][]outcome{
 	},
 	"malformed JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (status 200), not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
 		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"truncated JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
 		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"empty 200": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\")"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response: only a 204 may be empty"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted: only a 204 may be empty"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
 		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
@@ -359,6 +367,24 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, doc: "yields ErrResponseTooLarge after the first page"},
 		{is: ghost.ErrResponseTooLarge, doc: "returns ErrResponseTooLarge at once"},
+	},
+	"null envelope": {
+		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\"), not a zero-value order"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE returns no object"},
+		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
+		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
+	},
+	"Retry-After overflow": {
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter (24 h), not slept, 1 attempt"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt"},
+		{is: ghost.ErrUnavailable, doc: "yields ErrUnavailable after the first page"},
+		{ok: true, doc: "succeeds: polls again after its own MaxInterval"},
 	},
 	"redirect to another host": {
 		{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"},
@@ -398,7 +424,7 @@ func TestFaultMatrix(t *testing.T) {
 				if fc.name == "redirect to another host" && slices.Contains([]string{"POST with key", "POST, generated key", "POST, keys off", "DELETE"}, call.name) {
 					assert.Empty(t, e.foreign.requests(), "a non-GET must not reach the other host")
 				}
-				if call.after != nil && fc.name != "connection refused" {
+				if call.after != nil && fc.name != "connection refused" && !o.skipAfter {
 					e.srv.ClearFaults()
 					call.after(e, o)
 				}
@@ -435,6 +461,10 @@ func checkOutcome(t *testing.T, err error, o outcome) {
 		var ge *ghost.Error
 		if assert.ErrorAs(t, err, &ge) {
 			assert.Equal(t, o.code, ge.Code)
+			assert.Equal(t, o.accepted, ge.Accepted, "Accepted")
+		}
+		if o.code == ghost.CodeBadResponse {
+			assert.ErrorIs(t, err, ghost.ErrDecode)
 		}
 	case o.timeout:
 		var ne net.Error
