@@ -126,10 +126,10 @@ type outcome struct {
 	// skipAfter skips the call's ledger check: the fault answered in the
 	// server's place, so the write the client was told of never happened.
 	skipAfter bool
-	timeout  bool   // is a timeout, or
-	refused  bool   // is a connection error
-	attempts int    // requests the server received for the faulty step (0: don't check)
-	doc      string // the cell's text in docs/reliability.md
+	timeout   bool   // is a timeout, or
+	refused   bool   // is a connection error
+	attempts  int    // requests the server received for the faulty step (0: don't check)
+	doc       string // the cell's text in docs/reliability.md
 }
 
 type matrixCall struct {
