@@ -73,7 +73,7 @@ type Error struct {
 	Details    string        // Spark "details" and similar
 	Param      string        // the parameter at fault, when known
 	RequestID  string        // X-Request-Id (or Request-Id) of the response
-	RetryAfter time.Duration // from Retry-After on 429/503
+	RetryAfter time.Duration // from Retry-After on 429/503, at most MaxRetryAfter
 	Method     string        // request method
 	Path       string        // request path, without query string
 	Body       []byte        // the raw response body, at most 4 KiB
