@@ -29,7 +29,7 @@ type callConfig struct {
 	idempotencyKey string
 	noIdemKey      bool
 	rawBody        bool
-	maxRetries     int // -1: the client's RetryPolicy.MaxRetries
+	maxRetries     *int // nil: the client's RetryPolicy.MaxRetries
 	header         http.Header
 	timeout        time.Duration
 	response       *Response
@@ -56,9 +56,10 @@ func WithoutIdempotencyKey() RequestOption {
 
 // WithMaxRetries overrides the client's RetryPolicy.MaxRetries for one call:
 // at most n retries after the first attempt (0: sent once). Only calls that
-// are safe to repeat are retried at all.
+// are safe to repeat are retried at all. A negative n refuses the call with
+// an invalid_params error.
 func WithMaxRetries(n int) RequestOption {
-	return func(c *callConfig) { c.maxRetries = max(n, 0) }
+	return func(c *callConfig) { c.maxRetries = &n }
 }
 
 // WithRawBody makes the Response given with WithResponse carry the raw body
@@ -200,7 +201,7 @@ type request struct {
 // payload of any documented envelope into out (nil to ignore it).
 func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOption) (resp *Response, err error) {
 	c := s.client
-	cc := callConfig{maxRetries: -1}
+	var cc callConfig
 	for _, o := range opts {
 		if o != nil {
 			o(&cc)
@@ -266,8 +267,11 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	}
 	st := &callState{Context: ctx, retryable: isIdempotent(r.method) || idemKey != "",
 		maxRetries: c.cfg.retry.MaxRetries, stream: r.stream, idle: c.http.HTTPClient.Timeout}
-	if cc.maxRetries >= 0 {
-		st.maxRetries = cc.maxRetries
+	if n := cc.maxRetries; n != nil {
+		if *n < 0 {
+			return nil, fail(invalidParams("max_retries", "WithMaxRetries(%d): the number of retries cannot be negative", *n))
+		}
+		st.maxRetries = *n
 	}
 	ctx = st
 	var bodyArg any

@@ -3,6 +3,7 @@ package ghost_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"syscall"
@@ -70,6 +71,13 @@ func TestRetryPolicyByMethod(t *testing.T) {
 			_, err := c.Orders.Get(context.Background(), "1", ghost.WithMaxRetries(5))
 			return err
 		}, 6},
+		{"GET WithMaxRetries(-1) refused before sending", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Get(context.Background(), "1", ghost.WithMaxRetries(-1))
+			if !errors.Is(err, ghost.ErrValidation) {
+				return fmt.Errorf("want ErrValidation, got %w", err)
+			}
+			return err
+		}, 0},
 		{"POST with key retried", down, func(c *ghost.Client) error {
 			_, err := c.Orders.Create(context.Background(), someOrder, ghost.WithIdempotencyKey("order-1"))
 			return err
