@@ -628,9 +628,10 @@ func readBounded(body io.Reader, size, max int64) ([]byte, error) {
 	if size > max {
 		return nil, tooLarge()
 	}
-	if size > 0 && size <= smallBody {
-		// Small and declared: one exact buffer (plus a byte to spot a body
-		// longer than declared).
+	if size > 0 && size <= exactBody {
+		// Declared and modest (a list page): one exact buffer, plus a byte
+		// to spot a body longer than declared. A lie costs at most
+		// exactBody.
 		b := make([]byte, size+1)
 		n, err := io.ReadFull(body, b)
 		switch {
@@ -641,13 +642,13 @@ func readBounded(body io.Reader, size, max int64) ([]byte, error) {
 		}
 		return nil, err
 	}
-	// Unknown or large: read into chunks that double from smallBody up to
+	// Unknown or large: read into chunks that double from firstChunk up to
 	// maxChunk, each allocated only once the previous one is full, and stop
 	// one byte past max. Only a complete body is copied into one slice.
 	var (
 		chunks [][]byte
 		total  int64
-		next   = int64(smallBody)
+		next   = int64(firstChunk)
 	)
 	for {
 		want := min(next, max+1-total)
@@ -694,8 +695,9 @@ func fill(body io.Reader, b []byte) (int, error) {
 }
 
 const (
-	smallBody = 32 << 10 // bodies up to this size are read in one allocation
-	maxChunk  = 1 << 20  // largest chunk of a large body
+	exactBody  = 256 << 10 // declared bodies up to this size are read in one allocation
+	firstChunk = 4 << 10   // first chunk of any other body
+	maxChunk   = 1 << 20   // largest chunk of a large body
 )
 
 func unwrapURLError(err error) error {
