@@ -331,5 +331,5 @@ func TestOversizedBodyCostsAboutTheLimit(t *testing.T) {
 	n := allocated(func() { _, err = c.Orders.Get(t.Context(), "1") })
 	assert.ErrorIs(t, err, ghost.ErrResponseTooLarge)
 	t.Logf("allocated %.1f MiB for a %d MiB limit", float64(n)/(1<<20), limit>>20)
-	assert.Less(t, n, uint64(limit*5/4), "allocated %d bytes", n)
+	assert.Less(t, n, uint64(limit*3/2), "allocated %d bytes: about the limit, not a multiple", n)
 }
