@@ -251,21 +251,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		cancel()
 	}()
 
-	scheme := r.auth
-	if scheme == authDefault {
-		scheme = schemeFor(s.name, c.cfg.convention)
-	}
-	docHdr := r.idemHdr
-	if docHdr == "" && scheme == authGhostBasic {
-		// The Ghost part documents Idempotency-Key. (Until every part
-		// declares its header in r.idemHdr.)
-		docHdr = "Idempotency-Key"
-	}
-	idemKey := cc.idempotencyKey
-	if idemKey == "" && r.method == http.MethodPost && docHdr != "" && !cc.noIdemKey {
-		idemKey = newIdempotencyKey()
-	}
-	st := &callState{Context: ctx, retryable: isIdempotent(r.method) || idemKey != "",
+	st := &callState{Context: ctx, retryable: isIdempotent(r.method),
 		maxRetries: c.cfg.retry.MaxRetries, stream: r.stream, idle: c.http.HTTPClient.Timeout}
 	if n := cc.maxRetries; n != nil {
 		if *n < 0 {
@@ -296,12 +282,30 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	default:
 		h["Content-Type"] = []string{contentType}
 	}
+	scheme := r.auth
+	if scheme == authDefault {
+		scheme = schemeFor(s.name, c.cfg.convention)
+	}
+	// The idempotency key: the caller's, or for a POST to a part that
+	// documents an idempotency header, one generated for this call (the
+	// same on every attempt, so the POST may be retried).
+	docHdr := r.idemHdr
+	if docHdr == "" && scheme == authGhostBasic {
+		// The Ghost part documents Idempotency-Key. (Until every part
+		// declares its header in r.idemHdr.)
+		docHdr = "Idempotency-Key"
+	}
+	idemKey := cc.idempotencyKey
+	if idemKey == "" && r.method == http.MethodPost && docHdr != "" && !cc.noIdemKey {
+		idemKey = newIdempotencyKey()
+	}
 	if idemKey != "" {
 		name := cmp.Or(docHdr, "Idempotency-Key")
 		if err := checkIdempotencyKey(name, idemKey); err != nil {
 			return nil, fail(err)
 		}
 		h.Set(name, idemKey)
+		st.retryable = true
 	}
 	if err := ep.applyAuth(h, scheme); err != nil {
 		return nil, fail(err)
