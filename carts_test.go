@@ -2,7 +2,6 @@ package ghost_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -566,8 +565,9 @@ func TestWithCheckoutRateLimit(t *testing.T) {
 	start := time.Now()
 	_, err = c.Carts.List(ctx, nil)
 	require.Error(t, err)
-	assert.False(t, errors.Is(err, ghost.ErrRateLimited), "refused by the client, not the server")
-	assert.Contains(t, err.Error(), "would exceed context deadline")
+	assert.ErrorIs(t, err, ghost.ErrRateLimited)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), ghost.CodeClientRateLimited, "refused by the client, not the server")
 	assert.Less(t, time.Since(start), 100*time.Millisecond, "refused at once, not after waiting")
 	assert.Len(t, srv.Requests(), 1, "the second request never left the client")
 }

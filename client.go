@@ -118,6 +118,7 @@ type config struct {
 	limiter      *rate.Limiter
 	logger       *slog.Logger
 	maxBody      int64
+	maxObject    int64 // export stream objects; 0: DefaultMaxExportObjectBytes
 	insecureHTTP bool
 	connsPerHost int
 	now          func() time.Time
@@ -482,15 +483,17 @@ func mergeCreds(o, def Credentials) Credentials {
 }
 
 func parseBaseURL(raw string, insecure bool) (*url.URL, error) {
+	// Errors quote scheme, host and path only: a base URL's user info or
+	// query may hold credentials.
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid base URL: %w", err)
+		return nil, errors.New("invalid base URL: it does not parse (not shown: it may hold credentials)")
 	}
 	if u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("invalid base URL %q: want http(s)://host", raw)
+		return nil, fmt.Errorf("invalid base URL %q: want http(s)://host", quoteURL(u))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("invalid base URL %q: no user info, query or fragment allowed", u.Redacted())
+		return nil, fmt.Errorf("invalid base URL %q: no user info, query or fragment allowed", quoteURL(u))
 	}
 	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("refusing plain http to %s (credentials would travel in clear text); use https or WithInsecureHTTP", u.Host)

@@ -28,6 +28,13 @@ var (
 	// ErrResponseTooLarge is matched by an error for a response body over
 	// the client's limit (see WithMaxResponseBytes).
 	ErrResponseTooLarge = errors.New("ghost: response body too large")
+	// ErrDecode is matched by a bad_response error: a 2xx answer whose body
+	// cannot be decoded into what the call returns (malformed, cut short,
+	// empty, or an envelope holding null). For a call that changes something
+	// (POST, PUT, PATCH, DELETE) the server accepted the request:
+	// Error.Accepted is true, the SDK does not retry it, and the caller should
+	// look the result up rather than repeat the call.
+	ErrDecode = errors.New("ghost: response cannot be decoded")
 	// ErrPagingLoop is yielded by an iterator when the server sent the same
 	// page twice in a row (it ignores the paging parameters).
 	ErrPagingLoop = errors.New("ghost: server returned the same page twice; it ignores paging")
@@ -41,7 +48,17 @@ const (
 	CodeBadResponse        = "bad_response"        // a 2xx body that could not be decoded
 	CodeResponseTooLarge   = "response_too_large"
 	CodeForeignURL         = "foreign_url" // a server-supplied URL on another host
+	// CodeClientRateLimited: the client-side limiter (WithRateLimit) could
+	// not grant a request before the context's deadline; nothing was sent.
+	// It matches ErrRateLimited and context.DeadlineExceeded.
+	CodeClientRateLimited = "client_rate_limited"
 )
+
+// MaxRetryAfter is the longest wait Error.RetryAfter reports. A Retry-After
+// longer than this, or too large for an integer, is reported as
+// MaxRetryAfter; like any wait beyond RetryPolicy.MaxWait it is not slept and
+// the call is not retried.
+const MaxRetryAfter = 24 * time.Hour
 
 // maxErrorBody bounds Error.Body.
 const maxErrorBody = 4 << 10
@@ -56,10 +73,13 @@ type Error struct {
 	Details    string        // Spark "details" and similar
 	Param      string        // the parameter at fault, when known
 	RequestID  string        // X-Request-Id (or Request-Id) of the response
-	RetryAfter time.Duration // from Retry-After on 429/503
+	RetryAfter time.Duration // from Retry-After on 429/503, at most MaxRetryAfter
 	Method     string        // request method
 	Path       string        // request path, without query string
 	Body       []byte        // the raw response body, at most 4 KiB
+	// Accepted is true for a bad_response answer (2xx) to a POST, PUT,
+	// PATCH or DELETE: the server took the request, whatever its body says.
+	Accepted bool
 
 	cause error
 }
@@ -112,7 +132,7 @@ func (e *Error) Is(target error) bool {
 		}
 		return e.StatusCode == 0 && e.Code == CodeInvalidParams
 	case ErrRateLimited:
-		return e.StatusCode == http.StatusTooManyRequests
+		return e.StatusCode == http.StatusTooManyRequests || e.Code == CodeClientRateLimited
 	case ErrUnavailable:
 		switch e.StatusCode {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -120,11 +140,15 @@ func (e *Error) Is(target error) bool {
 		}
 	case ErrResponseTooLarge:
 		return e.Code == CodeResponseTooLarge
+	case ErrDecode:
+		return e.Code == CodeBadResponse
 	}
 	return false
 }
 
-// Unwrap returns the underlying cause, if any.
+// Unwrap returns the underlying cause, if any: for example
+// context.DeadlineExceeded when the call's context ended while waiting to
+// retry after this answer, or the limiter's refusal.
 func (e *Error) Unwrap() error { return e.cause }
 
 // Temporary reports whether trying again later may succeed: rate limits,
@@ -159,7 +183,7 @@ func newAPIError(method, path string, resp *http.Response, body []byte, now time
 			e.Message = "unexpected status"
 		}
 	}
-	if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), now); ok {
+	if d, ok := retryAfter(resp.Header.Get("Retry-After"), now); ok {
 		e.RetryAfter = d
 	}
 	if len(body) > maxErrorBody {

@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,6 +82,25 @@ func (p *ExportedPayment) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// DefaultMaxExportObjectBytes bounds one object of an export file unless
+// WithMaxExportObjectBytes says otherwise.
+const DefaultMaxExportObjectBytes = 4 << 20
+
+// WithMaxExportObjectBytes bounds the bytes of one object (one element of
+// its file) an export stream decodes (default DefaultMaxExportObjectBytes).
+// A larger object ends the stream with an error matching
+// ErrResponseTooLarge, whatever the file's total size: files are streamed,
+// so only one object at a time is held in memory.
+func WithMaxExportObjectBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("ghost: max export object bytes must be positive")
+		}
+		c.maxObject = n
+		return nil
+	}
+}
+
 // Objects streams the objects of a DONE export as raw JSON, file after file
 // in the order of ExportURLs. Each file ({"elements": […]} or a bare array)
 // is decoded while it downloads, so memory stays flat however many files
@@ -90,6 +110,12 @@ func (p *ExportedPayment) UnmarshalJSON(b []byte) error {
 // An export past AvailableUntil, or whose file answers 410 (or 403/404 once
 // AvailableUntil has passed), yields an error matching ErrExportExpired.
 // The first error ends the sequence.
+//
+// The caller may take as long as it likes over each object: a file's
+// download is not bounded by the per-attempt timeout (WithTimeout) but by an
+// idle timeout of the same length, the longest the SDK waits for bytes that
+// do not come (for the response headers, then for each read of the body).
+// One object may hold at most WithMaxExportObjectBytes bytes.
 func (s *ExportsService) Objects(ctx context.Context, e *Export) iter.Seq2[json.RawMessage, error] {
 	return ExportObjects[json.RawMessage](ctx, s, e)
 }
@@ -162,7 +188,7 @@ func streamFile[T any](ctx context.Context, s *ExportsService, e *Export, i int,
 		}
 		return fail(err)
 	}
-	body := &trackReader{r: r.streamBody}
+	body := &trackReader{r: r.streamBody, max: cmp.Or(s.client.cfg.maxObject, DefaultMaxExportObjectBytes)}
 	defer r.streamBody.Close()
 	cont, err := decodeElements(json.NewDecoder(body), body, yield)
 	if err != nil {
@@ -189,6 +215,7 @@ func (s *ExportsService) expiredStatus(e *Export, status int) bool {
 // whether the caller wants more.
 func decodeElements[T any](dec *json.Decoder, src *trackReader, yield func(T, error) bool) (bool, error) {
 	readErr := src.classify
+	src.allow(dec)
 	tok, err := dec.Token()
 	if err != nil {
 		return false, readErr(err)
@@ -201,11 +228,12 @@ func decodeElements[T any](dec *json.Decoder, src *trackReader, yield func(T, er
 		return false, &Error{Code: CodeBadResponse, Message: "export file is not a JSON object or array"}
 	}
 	seen := false
-	for dec.More() {
+	for src.allow(dec) && dec.More() {
 		key, err := dec.Token()
 		if err != nil {
 			return false, readErr(err)
 		}
+		src.allow(dec)
 		if key != "elements" {
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
@@ -237,7 +265,8 @@ func decodeElements[T any](dec *json.Decoder, src *trackReader, yield func(T, er
 // decodeArray decodes the elements of an array whose '[' has been read,
 // and its closing ']'.
 func decodeArray[T any](dec *json.Decoder, src *trackReader, yield func(T, error) bool) (bool, error) {
-	for n := 0; dec.More(); n++ {
+	for n := 0; src.allow(dec) && dec.More(); n++ {
+		src.allow(dec)
 		var v T
 		if err := dec.Decode(&v); err != nil {
 			if src.err == nil && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -249,6 +278,7 @@ func decodeArray[T any](dec *json.Decoder, src *trackReader, yield func(T, error
 			return false, nil
 		}
 	}
+	src.allow(dec)
 	if _, err := dec.Token(); err != nil {
 		return false, src.classify(err)
 	}
@@ -258,13 +288,47 @@ func decodeArray[T any](dec *json.Decoder, src *trackReader, yield func(T, error
 // trackReader remembers the error of the body it reads (other than EOF), so
 // a failed read (connection cut, context ended) is told apart from a body
 // that does not decode.
+//
+// It also bounds one object: allow lets the decoder read at most max bytes
+// (plus a little room for separators) past its current offset, so an
+// object larger than max fails instead of filling the decoder's buffer.
 type trackReader struct {
-	r   io.Reader
-	err error
+	r     io.Reader
+	err   error
+	n     int64 // bytes read
+	max   int64 // largest object; 0: unbounded
+	limit int64 // read no further than this offset
+}
+
+// objectSlack is the room allow leaves beyond max for whitespace and
+// separators between objects.
+const objectSlack = 4 << 10
+
+// allow lets dec read one more value of at most max bytes; it returns true
+// to be usable in a loop condition.
+func (t *trackReader) allow(dec *json.Decoder) bool {
+	if t.max > 0 {
+		t.limit = dec.InputOffset() + t.max + objectSlack
+	}
+	return true
 }
 
 func (t *trackReader) Read(p []byte) (int, error) {
+	if t.max > 0 {
+		room := t.limit - t.n
+		if room <= 0 {
+			if t.err == nil {
+				t.err = &Error{Code: CodeResponseTooLarge,
+					Message: fmt.Sprintf("an object of the export file exceeds %d bytes (see WithMaxExportObjectBytes)", t.max)}
+			}
+			return 0, t.err
+		}
+		if int64(len(p)) > room {
+			p = p[:room]
+		}
+	}
 	n, err := t.r.Read(p)
+	t.n += int64(n)
 	if err != nil && err != io.EOF && t.err == nil {
 		t.err = err
 	}

@@ -106,6 +106,10 @@ var faultCases = []faultCase{
 	{name: "100 MB body", doc: "200 with a 100 MB body; client limit 1 MiB",
 		options: []ghost.Option{ghost.WithMaxResponseBytes(1 << 20)},
 		inject:  armed(ghosttest.Fault{Status: 200, BodyBytes: 100 << 20})},
+	{name: "null envelope", doc: "200 with `{\"doc\":null}`, once",
+		inject: armed(ghosttest.Fault{Status: 200, Body: `{"doc":null}`})},
+	{name: "Retry-After overflow", doc: "503 with Retry-After: 99999999999999999999 (too large for an integer), once",
+		inject: armed(ghosttest.Fault{Status: 503, RetryAfter: "99999999999999999999"})},
 	{name: "redirect to another host", doc: "307 to another host, once",
 		inject: func(e *matrixEnv, method, path string) {
 			e.srv.InjectFault(ghosttest.Fault{Method: method, PathPrefix: path, Status: http.StatusTemporaryRedirect,
@@ -118,10 +122,14 @@ type outcome struct {
 	ok       bool   // the call succeeds
 	is       error  // else the error matches this (errors.Is), or
 	code     string // has this *ghost.Error code, or
-	timeout  bool   // is a timeout, or
-	refused  bool   // is a connection error
-	attempts int    // requests the server received for the faulty step (0: don't check)
-	doc      string // the cell's text in docs/reliability.md
+	accepted bool   // (with code) Error.Accepted: the server took the write
+	// skipAfter skips the call's ledger check: the fault answered in the
+	// server's place, so the write the client was told of never happened.
+	skipAfter bool
+	timeout   bool   // is a timeout, or
+	refused   bool   // is a connection error
+	attempts  int    // requests the server received for the faulty step (0: don't check)
+	doc       string // the cell's text in docs/reliability.md
 }
 
 type matrixCall struct {
@@ -191,9 +199,26 @@ var matrixCalls = []matrixCall{
 			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
 		}
 	}},
-	{name: "POST without key", run: func(ctx context.Context, e *matrixEnv) error {
+	{name: "POST, generated key", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("POST", "/api/v1/orders")
-		_, err := createOrder(ctx, e.client)
+		var resp ghost.Response
+		_, err := createOrder(ctx, e.client, ghost.WithResponse(&resp))
+		for _, r := range e.srv.Requests() {
+			if resp.IdempotencyKey != "" && r.Header.Get("Idempotency-Key") != resp.IdempotencyKey {
+				return fmt.Errorf("attempt sent key %q, not %q", r.Header.Get("Idempotency-Key"), resp.IdempotencyKey)
+			}
+		}
+		return err
+	}, after: func(e *matrixEnv, o outcome) {
+		if o.ok {
+			assert.Equal(e.t, 1, matrixOrders(e), "exactly one order per generated key")
+		} else {
+			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
+		}
+	}},
+	{name: "POST, keys off", run: func(ctx context.Context, e *matrixEnv) error {
+		e.inject("POST", "/api/v1/orders")
+		_, err := createOrder(ctx, e.client, ghost.WithoutIdempotencyKey())
 		return err
 	}, after: func(e *matrixEnv, o outcome) {
 		assert.Equal(e.t, 1, countRequests(e, "POST", "/api/v1/orders"), "never sent twice")
@@ -238,6 +263,7 @@ var expectations = map[string][]outcome{
 	"connection refused": {
 		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "connection error after 4 attempts"},
+		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "connection error, 1 attempt"},
 		{refused: true, doc: "connection error after 4 attempts"},
 		{refused: true, doc: "yields the connection error after the first page"},
@@ -245,6 +271,7 @@ var expectations = map[string][]outcome{
 	},
 	"reset before response": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
+		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -254,6 +281,7 @@ var expectations = map[string][]outcome{
 	"reset mid-body": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, attempts: 3, doc: "succeeds; the retries replay the first answer: one order"},
+		{ok: true, attempts: 3, doc: "succeeds; the retries replay the first answer: one order"},
 		{is: errUnexpectedEOF, attempts: 1, doc: "unexpected EOF, 1 attempt (the order may exist: reconcile)"},
 		{ok: true, attempts: 3, doc: "succeeds: a retried DELETE that finds the order gone counts as done"},
 		{ok: true, doc: "walks every item once"},
@@ -261,6 +289,7 @@ var expectations = map[string][]outcome{
 	},
 	"slower than timeout": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
+		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
@@ -270,6 +299,7 @@ var expectations = map[string][]outcome{
 	"429 Retry-After seconds": {
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
+		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
 		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
 		{ok: true, doc: "walks every item once"},
@@ -277,6 +307,7 @@ var expectations = map[string][]outcome{
 	},
 	"429 Retry-After date": {
 		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
+		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
 		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
@@ -286,6 +317,7 @@ var expectations = map[string][]outcome{
 	"503 burst": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
+		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
 		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, doc: "walks every item once"},
@@ -294,6 +326,7 @@ var expectations = map[string][]outcome{
 	"502 HTML": {
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
+		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
 		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"},
 		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
 		{ok: true, doc: "walks every item once"},
@@ -301,25 +334,28 @@ var expectations = map[string][]outcome{
 	},
 	"malformed JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (status 200), not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
 		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"truncated JSON": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
 		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
 	"empty 200": {
 		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\")"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response; nothing created"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response"},
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response: only a 204 may be empty"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted: only a 204 may be empty"},
 		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
 		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
 	},
@@ -328,11 +364,31 @@ var expectations = map[string][]outcome{
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
+		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
 		{is: ghost.ErrResponseTooLarge, doc: "yields ErrResponseTooLarge after the first page"},
 		{is: ghost.ErrResponseTooLarge, doc: "returns ErrResponseTooLarge at once"},
 	},
+	"null envelope": {
+		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\"), not a zero-value order"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
+		{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE returns no object"},
+		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
+		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
+	},
+	"Retry-After overflow": {
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter (24 h), not slept, 1 attempt"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
+		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt"},
+		{is: ghost.ErrUnavailable, doc: "yields ErrUnavailable after the first page"},
+		{ok: true, doc: "succeeds: polls again after its own MaxInterval"},
+	},
 	"redirect to another host": {
 		{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"},
+		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
 		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
@@ -365,10 +421,10 @@ func TestFaultMatrix(t *testing.T) {
 						assert.Empty(t, h.Get(k), "credential %s sent to another host", k)
 					}
 				}
-				if fc.name == "redirect to another host" && slices.Contains([]string{"POST with key", "POST without key", "DELETE"}, call.name) {
+				if fc.name == "redirect to another host" && slices.Contains([]string{"POST with key", "POST, generated key", "POST, keys off", "DELETE"}, call.name) {
 					assert.Empty(t, e.foreign.requests(), "a non-GET must not reach the other host")
 				}
-				if call.after != nil && fc.name != "connection refused" {
+				if call.after != nil && fc.name != "connection refused" && !o.skipAfter {
 					e.srv.ClearFaults()
 					call.after(e, o)
 				}
@@ -405,6 +461,10 @@ func checkOutcome(t *testing.T, err error, o outcome) {
 		var ge *ghost.Error
 		if assert.ErrorAs(t, err, &ge) {
 			assert.Equal(t, o.code, ge.Code)
+			assert.Equal(t, o.accepted, ge.Accepted, "Accepted")
+		}
+		if o.code == ghost.CodeBadResponse {
+			assert.ErrorIs(t, err, ghost.ErrDecode)
 		}
 	case o.timeout:
 		var ne net.Error

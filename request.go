@@ -2,7 +2,9 @@ package ghost
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,16 +27,47 @@ type RequestOption func(*callConfig)
 type callConfig struct {
 	prefetch       bool
 	idempotencyKey string
+	noIdemKey      bool
+	rawBody        bool
+	maxRetries     *int // nil: the client's RetryPolicy.MaxRetries
 	header         http.Header
 	timeout        time.Duration
 	response       *Response
 }
 
-// WithIdempotencyKey sends key as the call's idempotency key (Idempotency-Key,
-// or X-KOMOJU-IDEMPOTENCY for Komoju customers). A POST is retried only when
-// it carries one, with the same key on every attempt.
+// WithIdempotencyKey sends key as the call's idempotency key, in the header
+// the part documents (Idempotency-Key for Ghost, X-KOMOJU-IDEMPOTENCY for
+// Komoju; Idempotency-Key on parts that document none). A POST is retried
+// only when it carries a key, with the same key on every attempt.
+//
+// Without this option, a POST to a part that documents an idempotency
+// header carries a key the SDK generates (random, the same on every attempt
+// of the call; Response.IdempotencyKey shows it), so it is retried safely.
 func WithIdempotencyKey(key string) RequestOption {
 	return func(c *callConfig) { c.idempotencyKey = key }
+}
+
+// WithoutIdempotencyKey turns off the key the SDK generates for a POST: the
+// request carries no idempotency header (unless WithIdempotencyKey gives
+// one) and, like any POST without a key, is sent once and never retried.
+func WithoutIdempotencyKey() RequestOption {
+	return func(c *callConfig) { c.noIdemKey = true }
+}
+
+// WithMaxRetries overrides the client's RetryPolicy.MaxRetries for one call:
+// at most n retries after the first attempt (0: sent once). Only calls that
+// are safe to repeat are retried at all. A negative n refuses the call with
+// an invalid_params error.
+func WithMaxRetries(n int) RequestOption {
+	return func(c *callConfig) { c.maxRetries = &n }
+}
+
+// WithRawBody makes the Response given with WithResponse carry the raw body
+// of a successful call in Response.RawBody (bounded like every body by
+// WithMaxResponseBytes), for fields the SDK does not model yet. Without it
+// RawBody stays nil. Streamed export files are never kept.
+func WithRawBody() RequestOption {
+	return func(c *callConfig) { c.rawBody = true }
 }
 
 // WithHeader adds a header to the call. Credential headers set here are
@@ -74,6 +107,12 @@ type Response struct {
 	RequestID  string
 	Attempts   int       // attempts made, retries included
 	CallLimit  CallLimit // Spark X-AC-Call-Limit, when sent
+	// IdempotencyKey is the key the call carried: the caller's
+	// (WithIdempotencyKey) or the one the SDK generated for a POST; empty
+	// when none was sent.
+	IdempotencyKey string
+	// RawBody is the body of a successful call, with WithRawBody only.
+	RawBody []byte
 }
 
 // CallLimit is Spark's X-AC-Call-Limit header, "used/max". Both are 0 when
@@ -117,8 +156,11 @@ type request struct {
 	body    any      // encoded as JSON; url.Values as a form
 	listKey string   // key of the list in Spark/Checkout list envelopes
 	auth    authScheme
-	idemHdr string // the part's documented idempotency header name; empty = the part documents none
-	stream  bool   // leave a 2xx body open in streamBody for the caller
+	// idemHdr is the idempotency header the part documents; empty when it
+	// documents none (a caller's key then goes in Idempotency-Key, and no
+	// key is generated).
+	idemHdr string
+	stream  bool // leave a 2xx body open in streamBody for the caller
 
 	// fast, when set, decodes a 2xx body of the expected envelope in one
 	// pass and reports whether it could; otherwise the tolerant path runs.
@@ -191,7 +233,14 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		cancel()
 	}()
 
-	st := &callState{Context: ctx, retryable: isIdempotent(r.method) || cc.idempotencyKey != ""}
+	st := &callState{Context: ctx, retryable: isIdempotent(r.method),
+		maxRetries: c.cfg.retry.MaxRetries, stream: r.stream, idle: c.http.HTTPClient.Timeout}
+	if n := cc.maxRetries; n != nil {
+		if *n < 0 {
+			return nil, fail(invalidParams("max_retries", "WithMaxRetries(%d): the number of retries cannot be negative", *n))
+		}
+		st.maxRetries = *n
+	}
 	ctx = st
 	var bodyArg any
 	if body != nil {
@@ -215,19 +264,25 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	default:
 		h["Content-Type"] = []string{contentType}
 	}
-	if cc.idempotencyKey != "" {
-		name := r.idemHdr
-		if name == "" {
-			name = "Idempotency-Key"
-		}
-		if err := checkIdempotencyKey(name, cc.idempotencyKey); err != nil {
-			return nil, fail(err)
-		}
-		h.Set(name, cc.idempotencyKey)
-	}
 	scheme := r.auth
 	if scheme == authDefault {
 		scheme = ep.part.auth
+	}
+	// The idempotency key: the caller's, or for a POST to a part that
+	// documents an idempotency header, one generated for this call (the
+	// same on every attempt, so the POST may be retried).
+	docHdr := r.idemHdr
+	idemKey := cc.idempotencyKey
+	if idemKey == "" && r.method == http.MethodPost && docHdr != "" && !cc.noIdemKey {
+		idemKey = newIdempotencyKey()
+	}
+	if idemKey != "" {
+		name := cmp.Or(docHdr, "Idempotency-Key")
+		if err := checkIdempotencyKey(name, idemKey); err != nil {
+			return nil, fail(err)
+		}
+		h.Set(name, idemKey)
+		st.retryable = true
 	}
 	if err := ep.applyAuth(h, scheme); err != nil {
 		return nil, fail(err)
@@ -251,7 +306,11 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return nil
 	})
 
-	hresp, err := c.http.Do(hreq)
+	hc := c.http
+	if r.stream {
+		hc = streamClient(hc)
+	}
+	hresp, err := hc.Do(hreq)
 	if err != nil {
 		if hresp != nil && !read {
 			hresp.Body.Close()
@@ -261,16 +320,23 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			return nil, fail(ge)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
+			if last := st.lastErr; last != nil {
+				// The context ended while waiting to retry: the last
+				// answer is still the caller's best information.
+				last.cause = ctxErr
+				return nil, fail(last)
+			}
 			return nil, fmt.Errorf("ghost: %s %s: %w", r.method, logPath, ctxErr)
 		}
 		return nil, fmt.Errorf("ghost: %s %s: %w", r.method, logPath, unwrapURLError(err))
 	}
 	resp = &Response{
-		StatusCode: hresp.StatusCode,
-		Header:     hresp.Header,
-		RequestID:  requestID(hresp.Header),
-		Attempts:   st.attempts,
-		CallLimit:  parseCallLimit(hresp.Header.Get("X-AC-Call-Limit")),
+		StatusCode:     hresp.StatusCode,
+		Header:         hresp.Header,
+		RequestID:      requestID(hresp.Header),
+		Attempts:       st.attempts,
+		CallLimit:      parseCallLimit(hresp.Header.Get("X-AC-Call-Limit")),
+		IdempotencyKey: idemKey,
 	}
 	if r.stream && hresp.StatusCode < 300 {
 		r.streamBody = hresp.Body
@@ -295,12 +361,29 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	if hresp.StatusCode >= 300 {
 		return resp, fail(newAPIError(r.method, logPath, hresp, data, c.cfg.now()))
 	}
+	if cc.rawBody {
+		resp.RawBody = data
+	}
+	// undecodable is the error of a 2xx body that cannot be decoded: for a
+	// call that changes something, the server accepted it.
+	undecodable := func(format string, args ...any) error {
+		e := badResponse(hresp, data, format, args...)
+		if mutates(r.method) {
+			e.Accepted = true
+			e.Message = fmt.Sprintf("the server accepted the request (status %d) but its answer cannot be decoded: %s; "+
+				"do not repeat it blindly", hresp.StatusCode, e.Message)
+		}
+		return fail(e)
+	}
 	if r.fast != nil && r.fast(data) {
 		return resp, nil
 	}
 	env, err := wire.Parse(data, r.listKey)
 	if err != nil {
-		return resp, fail(badResponse(hresp, data, "cannot parse response: %v", err))
+		if out == nil && !mutates(r.method) {
+			return resp, fail(badResponse(hresp, data, "cannot parse response: %v", err))
+		}
+		return resp, undecodable("cannot parse response: %v", err)
 	}
 	if env.Failed {
 		// {"success": false, "error": …} with a 2xx status is still an error.
@@ -311,19 +394,56 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
 		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
 		// stream) says nothing about whether the call took effect.
-		return resp, fail(badResponse(hresp, data, "empty response body with status %d", hresp.StatusCode))
+		return resp, undecodable("empty response body with status %d", hresp.StatusCode)
 	}
 	r.env = env
 	if out == nil {
 		return resp, nil
 	}
-	if len(env.Payload) == 0 {
-		return resp, fail(badResponse(hresp, data, "response has no %s", payloadWord(out)))
+	if len(env.Payload) == 0 || isNull(env.Payload) || env.Kind == wire.KindBare && nullEnvelope(env.Payload) {
+		// A call that returns an object gets that object or an error,
+		// never a zero value standing for {"doc": null}.
+		return resp, undecodable("response has no %s", payloadWord(out))
 	}
 	if err := json.Unmarshal(env.Payload, out); err != nil {
-		return resp, fail(badResponse(hresp, data, "cannot decode %s: %v", payloadWord(out), err))
+		return resp, undecodable("cannot decode %s: %v", payloadWord(out), err)
 	}
 	return resp, nil
+}
+
+// mutates reports whether a method changes something on the server.
+func mutates(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// isNull reports whether b is the JSON literal null.
+func isNull(b []byte) bool {
+	return string(bytes.TrimSpace(b)) == "null"
+}
+
+// nullEnvelope reports whether the object b has an envelope key (doc, docs,
+// data) whose value is null: an envelope that holds nothing.
+func nullEnvelope(b []byte) bool {
+	if len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	var keys struct {
+		Doc, Docs, Data json.RawMessage
+	}
+	if json.Unmarshal(b, &keys) != nil {
+		return false
+	}
+	return isNull(keys.Doc) || isNull(keys.Docs) || isNull(keys.Data)
+}
+
+// newIdempotencyKey returns a random key for one logical call (26
+// characters of base32, 130 bits from crypto/rand).
+func newIdempotencyKey() string {
+	return rand.Text()
 }
 
 // statusOfCode maps the Checkout API's error codes to the statuses its
@@ -368,7 +488,7 @@ func (s *service) url(ep *endpoint, r *request) (*url.URL, error) {
 	if r.url != nil {
 		u = *r.url
 		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-			return nil, &Error{Code: CodeForeignURL, Message: fmt.Sprintf("server-supplied URL %q is not http(s)", u.Redacted())}
+			return nil, &Error{Code: CodeForeignURL, Message: fmt.Sprintf("server-supplied URL %q is not http(s)", quoteURL(&u))}
 		}
 		if r.auth != authNone && !sameOrigin(&u, ep.base) {
 			return nil, &Error{Code: CodeForeignURL, Message: fmt.Sprintf("server-supplied URL on %s, not the configured host %s: not followed", u.Host, ep.base.Host)}
@@ -477,30 +597,89 @@ var (
 	contentJSON = []string{"application/json"}
 )
 
-// readBounded reads at most max bytes of body; more is an error. size, when
-// known (Content-Length), sizes the buffer in one allocation.
+// readBounded reads at most max bytes of body; more is an error. size, the
+// declared Content-Length (-1 when unknown), is only a hint: memory grows
+// with the bytes that arrive, never ahead of them, and a body over max costs
+// about max, not a multiple of it. A declared size over max fails before
+// reading.
 func readBounded(body io.Reader, size, max int64) ([]byte, error) {
-	if size > 0 && size <= max {
-		b := make([]byte, size)
-		if _, err := io.ReadFull(body, b); err != nil {
-			return nil, err
-		}
-		var one [1]byte
-		if n, _ := body.Read(one[:]); n > 0 {
+	tooLarge := func() error {
+		return &Error{Code: CodeResponseTooLarge, Message: fmt.Sprintf("response body exceeds %d bytes", max)}
+	}
+	if size > max {
+		return nil, tooLarge()
+	}
+	if size > 0 && size <= exactBody {
+		// Declared and modest (a list page): one exact buffer, plus a byte
+		// to spot a body longer than declared. A lie costs at most
+		// exactBody.
+		b := make([]byte, size+1)
+		n, err := io.ReadFull(body, b)
+		switch {
+		case err == io.ErrUnexpectedEOF && int64(n) == size:
+			return b[:n], nil
+		case err == nil:
 			return nil, errors.New("response body longer than its Content-Length")
 		}
-		return b, nil
-	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(body, max+1))
-	if err != nil {
 		return nil, err
 	}
-	if n > max {
-		return nil, &Error{Code: CodeResponseTooLarge, Message: fmt.Sprintf("response body exceeds %d bytes", max)}
+	// Unknown or large: read into chunks that double from firstChunk up to
+	// maxChunk, each allocated only once the previous one is full, and stop
+	// one byte past max. Only a complete body is copied into one slice.
+	var (
+		chunks [][]byte
+		total  int64
+		next   = int64(firstChunk)
+	)
+	for {
+		want := min(next, max+1-total)
+		if want <= 0 {
+			return nil, tooLarge()
+		}
+		c := make([]byte, want)
+		n, err := fill(body, c)
+		total += int64(n)
+		chunks = append(chunks, c[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		next = min(2*next, maxChunk)
 	}
-	return buf.Bytes(), nil
+	if total > max {
+		return nil, tooLarge()
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }
+
+// fill reads until b is full (nil error) or the body ends (io.EOF) or fails
+// (its error, io.ErrUnexpectedEOF included).
+func fill(body io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := body.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+const (
+	exactBody  = 256 << 10 // declared bodies up to this size are read in one allocation
+	firstChunk = 4 << 10   // first chunk of any other body
+	maxChunk   = 1 << 20   // largest chunk of a large body
+)
 
 func unwrapURLError(err error) error {
 	var ue *url.Error

@@ -3,6 +3,7 @@ package ghost_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"syscall"
@@ -46,14 +47,37 @@ func TestRetryPolicyByMethod(t *testing.T) {
 	}{
 		{"GET 503 retried", down, func(c *ghost.Client) error { _, err := c.Orders.Get(context.Background(), "1"); return err }, 4},
 		{"DELETE 503 retried", down, func(c *ghost.Client) error { return c.Orders.Delete(context.Background(), "1") }, 4},
-		{"POST without key 503 not retried", down, func(c *ghost.Client) error {
-			_, err := c.Orders.Create(context.Background(), someOrder)
+		{"POST with keys off 503 not retried", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder, ghost.WithoutIdempotencyKey())
 			return err
 		}, 1},
-		{"POST without key reset not retried", reset, func(c *ghost.Client) error {
-			_, err := c.Orders.Create(context.Background(), someOrder)
+		{"POST with keys off reset not retried", reset, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder, ghost.WithoutIdempotencyKey())
 			return err
 		}, 1},
+		{"POST with generated key retried", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder)
+			return err
+		}, 4},
+		{"POST WithMaxRetries(1)", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Create(context.Background(), someOrder, ghost.WithMaxRetries(1))
+			return err
+		}, 2},
+		{"GET WithMaxRetries(0)", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Get(context.Background(), "1", ghost.WithMaxRetries(0))
+			return err
+		}, 1},
+		{"GET WithMaxRetries(5) above the policy", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Get(context.Background(), "1", ghost.WithMaxRetries(5))
+			return err
+		}, 6},
+		{"GET WithMaxRetries(-1) refused before sending", down, func(c *ghost.Client) error {
+			_, err := c.Orders.Get(context.Background(), "1", ghost.WithMaxRetries(-1))
+			if !errors.Is(err, ghost.ErrValidation) {
+				return fmt.Errorf("want ErrValidation, got %w", err)
+			}
+			return err
+		}, 0},
 		{"POST with key retried", down, func(c *ghost.Client) error {
 			_, err := c.Orders.Create(context.Background(), someOrder, ghost.WithIdempotencyKey("order-1"))
 			return err
@@ -236,7 +260,7 @@ func TestTruncatedBodyRetriedForGet(t *testing.T) {
 	})
 }
 
-func TestTruncatedBodyNotRetriedForPostWithoutKey(t *testing.T) {
+func TestTruncatedBodyNotRetriedForPostWithKeysOff(t *testing.T) {
 	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
 		func(r *http.Request) (*http.Response, error) {
 			resp, _ := reply(201, "")(r)
@@ -245,7 +269,7 @@ func TestTruncatedBodyNotRetriedForPostWithoutKey(t *testing.T) {
 		},
 	}}
 	c := newFakeClient(t, f)
-	_, err := c.Orders.Create(t.Context(), someOrder)
+	_, err := c.Orders.Create(t.Context(), someOrder, ghost.WithoutIdempotencyKey())
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, io.ErrUnexpectedEOF), "got %v", err)
 	assert.Equal(t, 1, f.count())

@@ -3,10 +3,14 @@ package ghost
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ghostanalytics/ghost-go/internal/wire"
@@ -22,9 +26,19 @@ type callState struct {
 	retryable       bool
 	attempts        int
 	// ambiguous is set when an attempt failed after the request may have
-	// reached the server (a transport error or a cut body): its effect is
-	// unknown.
+	// reached the server (a transport error other than a failed dial, or a
+	// cut body): its effect is unknown.
 	ambiguous bool
+	// maxRetries bounds the retries of this call.
+	maxRetries int
+	// stream marks a call whose body the caller reads at its own pace: each
+	// attempt is bounded by idle (waiting for headers, then waiting for
+	// bytes), not by the client's per-attempt timeout.
+	stream bool
+	idle   time.Duration
+	// lastErr is the API error of the last attempt that is being retried,
+	// returned if the context ends before the next attempt answers.
+	lastErr *Error
 }
 
 type callStateKey struct{}
@@ -52,6 +66,20 @@ var errRedirectRefused = errors.New("refusing to follow a redirect of a non-GET 
 
 // authHeaders carry credentials: they are added for the configured host only.
 var authHeaders = []string{"Authorization", "X-Api-Key", "X-Ac-Auth-Token"}
+
+// credentialLike reports whether a header's name says it carries a
+// credential (Authorization, Proxy-Authorization, Cookie, X-Api-Key,
+// X-AC-Auth-Token, X-Session-Token, …): such headers, the SDK's or the
+// caller's, never follow a redirect to another origin.
+func credentialLike(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "cookie", "token", "key", "secret", "session", "password", "signature", "credential"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // crossOriginStripped are removed from a request redirected to another host:
 // the credentials, and the Referer net/http adds (it holds our URL, query
@@ -99,6 +127,11 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 			for _, h := range crossOriginStripped {
 				req.Header.Del(h)
 			}
+			for k := range req.Header {
+				if credentialLike(k) {
+					delete(req.Header, k)
+				}
+			}
 		}
 		if userRedirect != nil {
 			return userRedirect(req, via)
@@ -111,14 +144,14 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 		Logger:       nil, // never log to stderr; WithLogger logs without secrets
 		RetryWaitMin: p.MinWait,
 		RetryWaitMax: p.MaxWait,
-		RetryMax:     p.MaxRetries,
+		RetryMax:     math.MaxInt32, // each call's callState.maxRetries decides
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 			return checkRetry(ctx, resp, err, p.MaxWait, cfg.now)
 		},
 		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 			ra := time.Duration(-1)
 			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-				if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), cfg.now()); ok {
+				if d, ok := retryAfter(resp.Header.Get("Retry-After"), cfg.now()); ok {
 					ra = d
 				}
 			}
@@ -154,21 +187,72 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 			return false, err
 		}
-		st.ambiguous = true
+		if resp != nil || !unsent(err) {
+			st.ambiguous = true
+		}
+		st.lastErr = nil
+		if st.attempts > st.maxRetries {
+			return false, err
+		}
 		return true, nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if !st.retryable {
+		if !st.retryable || st.attempts > st.maxRetries {
 			return false, nil
 		}
-		if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), now()); ok && d > maxWait {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), now()); ok && d > maxWait {
 			return false, nil
 		}
+		// Keep this answer: if the context ends during the wait, it is the
+		// error the caller gets.
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		st.lastErr = newAPIError("", "", resp, body, now())
 		return true, nil
 	}
 	return false, nil
+}
+
+// unsent reports whether a transport error proves the request never left:
+// the connection could not be made (refused, unreachable, DNS failure).
+func unsent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// retryAfter reads a Retry-After header: a delay beyond MaxRetryAfter, or
+// one too large for an integer, is MaxRetryAfter (never "no header").
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	d, ok := wire.RetryAfter(v, now)
+	if !ok {
+		v = strings.TrimSpace(v)
+		if v == "" || strings.Trim(v, "0123456789") != "" {
+			return 0, false
+		}
+		return MaxRetryAfter, true // digits only: an integer that overflows
+	}
+	return min(d, MaxRetryAfter), true
+}
+
+// streamClient is hc without the per-attempt timeout, for a streamed body:
+// callState.idle bounds its attempts instead.
+func streamClient(hc *retryablehttp.Client) *retryablehttp.Client {
+	h := *hc.HTTPClient
+	h.Timeout = 0
+	return &retryablehttp.Client{
+		HTTPClient:   &h,
+		RetryWaitMin: hc.RetryWaitMin,
+		RetryWaitMax: hc.RetryWaitMax,
+		RetryMax:     hc.RetryMax,
+		CheckRetry:   hc.CheckRetry,
+		Backoff:      hc.Backoff,
+		ErrorHandler: hc.ErrorHandler,
+	}
 }
 
 // attemptTransport applies the client-side rate limit to every attempt and
@@ -183,13 +267,29 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	ctx := req.Context()
 	if t.limiter != nil {
 		if err := t.limiter.Wait(ctx); err != nil {
-			return nil, err
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return nil, err
+			}
+			// The limiter cannot grant a slot before the deadline (it
+			// says so at once rather than wait in vain).
+			return nil, &Error{Code: CodeClientRateLimited, cause: context.DeadlineExceeded,
+				Message: "the client-side rate limit grants no request before the context's deadline"}
 		}
 	}
 	st := stateOf(ctx)
 	st.attempts++
 	start := time.Now()
-	resp, err := t.next.RoundTrip(req)
+	next := req
+	if _, ok := t.next.(*http.Transport); ok {
+		next = noReplay(req)
+	}
+	var resp *http.Response
+	var err error
+	if st.stream && st.idle > 0 {
+		resp, err = idleRoundTrip(t.next, next, st.idle)
+	} else {
+		resp, err = t.next.RoundTrip(next)
+	}
 	if t.logger != nil {
 		attrs := []slog.Attr{
 			slog.String("method", req.Method),
@@ -221,4 +321,94 @@ func redactErr(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
+}
+
+// noReplay keeps Go's transport from re-sending req by itself: on a reused
+// connection that the server closes, net/http silently sends a "replayable"
+// request again (GET, HEAD, OPTIONS, TRACE, or any request with an
+// Idempotency-Key header and a rewindable body). That second send would not
+// count against RetryPolicy.MaxRetries, so the SDK makes every request
+// non-replayable for the transport (a body it cannot rewind; for a bodiless
+// request an empty body, which net/http sends as no body at all) and does
+// all retrying itself. The original request is not changed.
+func noReplay(req *http.Request) *http.Request {
+	r := *req
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		switch req.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, "":
+		default:
+			if req.Header.Get("Idempotency-Key") == "" && req.Header.Get("X-Idempotency-Key") == "" {
+				return req // not replayable already
+			}
+		}
+		r.Body, r.ContentLength = emptyBody{}, 0
+	case req.GetBody == nil:
+		return req
+	}
+	r.GetBody = nil
+	return &r
+}
+
+// emptyBody is an empty request body net/http cannot rewind.
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }
+
+// errIdle is the error of a streamed attempt that received no bytes for its
+// idle timeout.
+type errIdle struct{ d time.Duration }
+
+func (e *errIdle) Error() string {
+	return fmt.Sprintf("ghost: no bytes received for %s (idle timeout)", e.d)
+}
+func (e *errIdle) Timeout() bool   { return true }
+func (e *errIdle) Temporary() bool { return true }
+
+// idleRoundTrip sends req allowing idle for its response headers, and
+// returns a body whose every read may wait at most idle for bytes: the time
+// the caller spends between reads does not count.
+func idleRoundTrip(next http.RoundTripper, req *http.Request, idle time.Duration) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	idleErr := &errIdle{idle}
+	timer := time.AfterFunc(idle, func() { cancel(idleErr) })
+	resp, err := next.RoundTrip(req.WithContext(ctx))
+	timer.Stop()
+	if err != nil {
+		timedOut := context.Cause(ctx) == idleErr
+		cancel(nil)
+		if timedOut {
+			return nil, idleErr
+		}
+		return nil, err
+	}
+	resp.Body = &idleBody{rc: resp.Body, idle: idle, timer: timer, ctx: ctx, cancel: cancel, err: idleErr}
+	return resp, nil
+}
+
+type idleBody struct {
+	rc     io.ReadCloser
+	idle   time.Duration
+	timer  *time.Timer
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	err    *errIdle
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.timer.Reset(b.idle)
+	n, err := b.rc.Read(p)
+	b.timer.Stop()
+	if err != nil && err != io.EOF && context.Cause(b.ctx) == b.err {
+		return n, b.err
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.timer.Stop()
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
 }
