@@ -16,10 +16,10 @@ import (
 
 // progress shows what an export is doing on stderr.
 type progress interface {
-	note(msg string)                  // a line of information
-	event(p ghost.RangeProgress)      // a Range step (calls never overlap)
-	object(size int)                  // one object written
-	finish(err error, objects int)    // the run ended
+	note(msg string)               // a line of information
+	event(p ghost.RangeProgress)   // a Range step (calls never overlap)
+	object(size int)               // one object written
+	finish(err error, objects int) // the run ended
 }
 
 func newProgress(mode string, w io.Writer) (progress, error) {

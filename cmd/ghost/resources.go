@@ -42,19 +42,35 @@ func resources(cfg *config) []resource {
 	g, k, s := cl(ghost.ConventionGhost), cl(ghost.ConventionKomoju), cl(ghost.ConventionSpark)
 	return []resource{
 		{name: "customers", part: "ghost", idHelp: "customer id",
-			get:    withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Customers.Get(ctx, ghost.ID(a.id)) }),
-			list:   pages(g, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] { return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All} }),
-			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerParams) (any, error) { return c.Customers.Create(ctx, p) }),
+			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Customers.Get(ctx, ghost.ID(a.id))
+			}),
+			list: pages(g, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] {
+				return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All}
+			}),
+			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerParams) (any, error) {
+				return c.Customers.Create(ctx, p)
+			}),
 			update: withParams(g, func(ctx context.Context, c *ghost.Client, id string, p ghost.CustomerUpdateParams) (any, error) {
 				return c.Customers.Update(ctx, ghost.ID(id), p)
 			}),
-			delete: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return nil, c.Customers.Delete(ctx, ghost.ID(a.id)) }),
+			delete: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return nil, c.Customers.Delete(ctx, ghost.ID(a.id))
+			}),
 		},
 		{name: "orders", part: "ghost", idHelp: "order id",
-			get:    withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Orders.Get(ctx, ghost.ID(a.id)) }),
-			list:   pages(g, func(c *ghost.Client) pageFuncs[ghost.OrderListParams, ghost.Order] { return pageFuncs[ghost.OrderListParams, ghost.Order]{c.Orders.List, c.Orders.All} }),
-			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.OrderParams) (any, error) { return c.Orders.Create(ctx, p) }),
-			delete: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return nil, c.Orders.Delete(ctx, ghost.ID(a.id)) }),
+			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Orders.Get(ctx, ghost.ID(a.id))
+			}),
+			list: pages(g, func(c *ghost.Client) pageFuncs[ghost.OrderListParams, ghost.Order] {
+				return pageFuncs[ghost.OrderListParams, ghost.Order]{c.Orders.List, c.Orders.All}
+			}),
+			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.OrderParams) (any, error) {
+				return c.Orders.Create(ctx, p)
+			}),
+			delete: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return nil, c.Orders.Delete(ctx, ghost.ID(a.id))
+			}),
 		},
 		{name: "cards", part: "ghost", idHelp: "CUSTOMER_ID/CARD_ID (create: CUSTOMER_ID)",
 			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
@@ -76,17 +92,27 @@ func resources(cfg *config) []resource {
 			}),
 		},
 		{name: "charges", part: "ghost",
-			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.ChargeParams) (any, error) { return c.Charges.Create(ctx, p) }),
+			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.ChargeParams) (any, error) {
+				return c.Charges.Create(ctx, p)
+			}),
 		},
 		{name: "accounts", part: "ghost", idHelp: "account id",
-			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Accounts.Get(ctx, ghost.ID(a.id)) }),
+			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Accounts.Get(ctx, ghost.ID(a.id))
+			}),
 		},
 		{name: "identities", part: "ghost", idHelp: "identity id",
-			get:    withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Identities.Get(ctx, ghost.ID(a.id)) }),
-			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.IdentityParams) (any, error) { return c.Identities.Create(ctx, p) }),
+			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Identities.Get(ctx, ghost.ID(a.id))
+			}),
+			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.IdentityParams) (any, error) {
+				return c.Identities.Create(ctx, p)
+			}),
 		},
 		{name: "identity-types", part: "ghost", idHelp: "identity type id",
-			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.IdentityTypes.Get(ctx, ghost.ID(a.id)) }),
+			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.IdentityTypes.Get(ctx, ghost.ID(a.id))
+			}),
 			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.IdentityTypeParams) (any, error) {
 				return c.IdentityTypes.Create(ctx, p)
 			}),
@@ -97,16 +123,26 @@ func resources(cfg *config) []resource {
 			}),
 		},
 		{name: "analytics", part: "ghost",
-			get: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.AnalyticsParams) (any, error) { return c.Analytics.Get(ctx, p) }),
+			get: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.AnalyticsParams) (any, error) {
+				return c.Analytics.Get(ctx, p)
+			}),
 		},
 		{name: "carts", part: "checkout", idHelp: "cart id",
-			get:    withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Carts.Get(ctx, ghost.ID(a.id)) }),
-			list:   pages(g, func(c *ghost.Client) pageFuncs[ghost.CartListParams, ghost.Cart] { return pageFuncs[ghost.CartListParams, ghost.Cart]{c.Carts.List, c.Carts.All} }),
-			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CartParams) (any, error) { return c.Carts.Create(ctx, p) }),
+			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Carts.Get(ctx, ghost.ID(a.id))
+			}),
+			list: pages(g, func(c *ghost.Client) pageFuncs[ghost.CartListParams, ghost.Cart] {
+				return pageFuncs[ghost.CartListParams, ghost.Cart]{c.Carts.List, c.Carts.All}
+			}),
+			create: withParams(g, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CartParams) (any, error) {
+				return c.Carts.Create(ctx, p)
+			}),
 			update: withParams(g, func(ctx context.Context, c *ghost.Client, id string, p ghost.CartUpdateParams) (any, error) {
 				return c.Carts.Update(ctx, ghost.ID(id), p)
 			}),
-			delete: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return nil, c.Carts.Delete(ctx, ghost.ID(a.id)) }),
+			delete: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return nil, c.Carts.Delete(ctx, ghost.ID(a.id))
+			}),
 		},
 		{name: "exports", part: "exports", idHelp: "MERCHANT_ID/EXPORT_ID (create: MERCHANT_ID)",
 			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
@@ -121,9 +157,15 @@ func resources(cfg *config) []resource {
 			}),
 		},
 		{name: "komoju-customers", part: "komoju", idHelp: "customer id",
-			get:    withClient(k, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Customers.Get(ctx, ghost.ID(a.id)) }),
-			list:   pages(k, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] { return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All} }),
-			create: withParams(k, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerParams) (any, error) { return c.Customers.Create(ctx, p) }),
+			get: withClient(k, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Customers.Get(ctx, ghost.ID(a.id))
+			}),
+			list: pages(k, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] {
+				return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All}
+			}),
+			create: withParams(k, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerParams) (any, error) {
+				return c.Customers.Create(ctx, p)
+			}),
 			update: withParams(k, func(ctx context.Context, c *ghost.Client, id string, p ghost.CustomerUpdateParams) (any, error) {
 				return c.Customers.Update(ctx, ghost.ID(id), p)
 			}),
@@ -132,22 +174,38 @@ func resources(cfg *config) []resource {
 			}),
 		},
 		{name: "spark-customers", part: "spark", idHelp: "customer id",
-			get:    withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Customers.Get(ctx, ghost.ID(a.id)) }),
-			list:   pages(s, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] { return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All} }),
-			create: withParams(s, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerParams) (any, error) { return c.Customers.Create(ctx, p) }),
+			get: withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Customers.Get(ctx, ghost.ID(a.id))
+			}),
+			list: pages(s, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] {
+				return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All}
+			}),
+			create: withParams(s, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerParams) (any, error) {
+				return c.Customers.Create(ctx, p)
+			}),
 			update: withParams(s, func(ctx context.Context, c *ghost.Client, id string, p ghost.CustomerUpdateParams) (any, error) {
 				return c.Customers.Update(ctx, ghost.ID(id), p)
 			}),
-			delete: withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return nil, c.Customers.Delete(ctx, ghost.ID(a.id)) }),
+			delete: withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return nil, c.Customers.Delete(ctx, ghost.ID(a.id))
+			}),
 		},
 		{name: "spark-orders", part: "spark", idHelp: "order id",
-			get:    withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return c.Orders.Get(ctx, ghost.ID(a.id)) }),
-			list:   pages(s, func(c *ghost.Client) pageFuncs[ghost.OrderListParams, ghost.Order] { return pageFuncs[ghost.OrderListParams, ghost.Order]{c.Orders.List, c.Orders.All} }),
-			create: withParams(s, func(ctx context.Context, c *ghost.Client, _ string, p ghost.OrderParams) (any, error) { return c.Orders.Create(ctx, p) }),
+			get: withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return c.Orders.Get(ctx, ghost.ID(a.id))
+			}),
+			list: pages(s, func(c *ghost.Client) pageFuncs[ghost.OrderListParams, ghost.Order] {
+				return pageFuncs[ghost.OrderListParams, ghost.Order]{c.Orders.List, c.Orders.All}
+			}),
+			create: withParams(s, func(ctx context.Context, c *ghost.Client, _ string, p ghost.OrderParams) (any, error) {
+				return c.Orders.Create(ctx, p)
+			}),
 			update: withParams(s, func(ctx context.Context, c *ghost.Client, id string, p ghost.OrderUpdateParams) (any, error) {
 				return c.Orders.Update(ctx, ghost.ID(id), p)
 			}),
-			delete: withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) { return nil, c.Orders.Delete(ctx, ghost.ID(a.id)) }),
+			delete: withClient(s, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
+				return nil, c.Orders.Delete(ctx, ghost.ID(a.id))
+			}),
 		},
 		sparkResource(s, "products"),
 		sparkResource(s, "categories"),
