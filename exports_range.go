@@ -333,17 +333,18 @@ func (r *rangeRun) download(w *rangeWindow, p RangeProgress) {
 				}
 				f := w.files[i]
 				f.size, f.err = r.s.spool(r.ctx, w.export, i, f.path, r.wait.Interval)
-				close(f.done)
-				if f.err != nil {
-					continue // the emitter reports it in its place
+				if f.err == nil {
+					// Reported before the emitter may take the file, so
+					// PhaseFile never follows the window's PhaseDone.
+					mu.Lock()
+					p.FilesDone++
+					p.Bytes += f.size
+					p.Phase = PhaseFile
+					q := p
+					mu.Unlock()
+					r.report(q)
 				}
-				mu.Lock()
-				p.FilesDone++
-				p.Bytes += f.size
-				p.Phase = PhaseFile
-				q := p
-				mu.Unlock()
-				r.report(q)
+				close(f.done) // on error, the emitter reports it in its place
 			}
 		}()
 	}

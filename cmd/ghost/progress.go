@@ -137,7 +137,8 @@ type bars struct {
 	total *mpb.Bar
 
 	mu   sync.Mutex
-	wins map[int]*windowBar
+	wins map[int]*windowBar // windows not done yet
+	all  []*mpb.Bar         // every bar, to end them all in finish
 }
 
 type windowBar struct {
@@ -172,6 +173,7 @@ func (b *bars) window(p ghost.RangeProgress) *windowBar {
 			mpb.PrependDecorators(decor.Name(windowName(p), decor.WCSyncSpaceR)),
 			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return wb.state.Load().(string) })))
 		b.wins[p.Window] = wb
+		b.all = append(b.all, wb.bar)
 	}
 	return wb
 }
@@ -200,7 +202,7 @@ func (b *bars) event(p ghost.RangeProgress) {
 		wb.state.Store(st)
 	case ghost.PhaseDone:
 		b.t.done.Add(1)
-		wb.bar.SetTotal(100, true)
+		wb.bar.SetCurrent(100) // complete: the bar is removed
 		delete(b.wins, p.Window)
 		b.total.Increment()
 	}
@@ -221,10 +223,12 @@ func (b *bars) object(n int) {
 
 func (b *bars) finish(err error, objects int) {
 	b.mu.Lock()
-	for _, wb := range b.wins {
-		wb.bar.Abort(true)
+	for _, bar := range b.all {
+		if !bar.Completed() {
+			bar.Abort(true)
+		}
 	}
-	if b.total != nil && err != nil {
+	if b.total != nil && !b.total.Completed() {
 		b.total.Abort(false)
 	}
 	b.mu.Unlock()
