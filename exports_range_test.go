@@ -38,6 +38,7 @@ type fakeExports struct {
 	fileGate bool
 
 	mu         sync.Mutex
+	onDisk     map[int]bool        // windows whose files the client has on disk (its PhaseFile reports)
 	exports    map[int]*fakeExport // by window number
 	creates    int
 	refused    int
@@ -56,7 +57,7 @@ type fakeExport struct {
 }
 
 func newFakeExports(t *testing.T, start time.Time, perFile int) *fakeExports {
-	f := &fakeExports{t: t, start: start, perFile: perFile, exports: map[int]*fakeExport{}}
+	f := &fakeExports{t: t, start: start, perFile: perFile, exports: map[int]*fakeExport{}, onDisk: map[int]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/merchants/M1/exports", f.create)
 	mux.HandleFunc("GET /v3/merchants/M1/exports/{id}", f.get)
@@ -83,9 +84,17 @@ func (f *fakeExports) running() int {
 	return n
 }
 
-func (f *fakeExports) downloaded(k int) bool {
-	e := f.exports[k]
-	return e != nil && e.done && len(e.served) == e.files
+// downloaded reports whether the client has every file of window k on
+// disk; f.mu is held.
+func (f *fakeExports) downloaded(k int) bool { return f.onDisk[k] }
+
+// track records the client's progress reports.
+func (f *fakeExports) track(p ghost.RangeProgress) {
+	if p.Phase == ghost.PhaseFile && p.FilesDone == p.Files {
+		f.mu.Lock()
+		f.onDisk[p.Window] = true
+		f.mu.Unlock()
+	}
 }
 
 func (f *fakeExports) create(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +185,7 @@ func (f *fakeExports) file(w http.ResponseWriter, r *http.Request) {
 
 // reverseInBatches finishes the windows of each batch of c (1..c, c+1..2c,
 // …) in reverse order: window k is DONE once its whole batch exists and
-// every later window of the batch is downloaded. Windows of a batch can
+// the client has every later window of the batch on disk. Windows of a batch can
 // only all exist when the batch before is DONE, so 1..c finish c, …, 1
 // with c's files on disk before 1 is done.
 func reverseInBatches(c, windows int) func(f *fakeExports, k int) bool {
@@ -202,10 +211,12 @@ func hourIDs(start time.Time, hours int) []string {
 
 // rangeCollect runs Range and returns the ids, the PhaseDone reports and
 // the error; stop, when set, says after which id to stop.
-func rangeCollect(t *testing.T, c *ghost.Client, p ghost.RangeParams, stop func(n int) bool) (ids []string, dones []ghost.RangeProgress, err error) {
+func rangeCollect(t *testing.T, f *fakeExports, p ghost.RangeParams, stop func(n int) bool) (ids []string, dones []ghost.RangeProgress, err error) {
 	t.Helper()
+	c := f.client(t)
 	user := p.OnProgress
 	p.OnProgress = func(pr ghost.RangeProgress) {
+		f.track(pr)
 		if pr.Phase == ghost.PhaseDone {
 			dones = append(dones, pr)
 		}
@@ -239,7 +250,7 @@ func TestRangeWindowsFinishingInReverseOrder(t *testing.T) {
 	tmp := t.TempDir()
 
 	var onDisk []string // temporary files present when window 1 starts downloading
-	ids, dones, err := rangeCollect(t, f.client(t), ghost.RangeParams{
+	ids, dones, err := rangeCollect(t, f, ghost.RangeParams{
 		Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, windows),
 		Window: 24 * time.Hour, Concurrency: conc, TempDir: tmp, Wait: fastWait(),
 		OnProgress: func(p ghost.RangeProgress) {
@@ -288,7 +299,7 @@ func TestRangeResumeAfterStopWithLaterWindowsDone(t *testing.T) {
 	var checkpoint time.Time
 	params := ghost.RangeParams{Type: ghost.ExportTypeOrders, Start: start, End: end,
 		Window: 24 * time.Hour, Concurrency: conc, TempDir: tmp, Wait: fastWait()}
-	first, dones, err := rangeCollect(t, f.client(t), params, func(n int) bool { return n == 24+5 })
+	first, dones, err := rangeCollect(t, f, params, func(n int) bool { return n == 24+5 })
 	require.NoError(t, err)
 	for _, d := range dones {
 		checkpoint = d.Checkpoint
@@ -302,7 +313,7 @@ func TestRangeResumeAfterStopWithLaterWindowsDone(t *testing.T) {
 	f2 := newFakeExports(t, checkpoint, 10) // numbers windows from the checkpoint
 	f2.done = reverseInBatches(conc, windows-1)
 	params.Checkpoint = checkpoint
-	second, _, err := rangeCollect(t, f2.client(t), params, nil)
+	second, _, err := rangeCollect(t, f2, params, nil)
 	require.NoError(t, err)
 	assert.Equal(t, all, append(kept, second...), "no duplicate, no gap")
 	assert.Equal(t, windows-1, f2.creates, "the resumed run starts at window 2")
@@ -316,7 +327,7 @@ func TestRangeConcurrency503LowersInFlight(t *testing.T) {
 	polls := map[int]int{}
 	f.done = func(f *fakeExports, k int) bool { polls[k]++; return polls[k] >= 3 }
 	var retrying []error
-	ids, _, err := rangeCollect(t, f.client(t), ghost.RangeParams{
+	ids, _, err := rangeCollect(t, f, ghost.RangeParams{
 		Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, windows),
 		Window: 24 * time.Hour, Concurrency: 3,
 		// Polls and retries every millisecond; the lowered limit holds an hour.
@@ -348,7 +359,7 @@ func TestRangeErrorComesAfterEarlierWindows(t *testing.T) {
 		}
 		srvGet.ServeHTTP(w, r)
 	})
-	ids, dones, err := rangeCollect(t, f.client(t), ghost.RangeParams{
+	ids, dones, err := rangeCollect(t, f, ghost.RangeParams{
 		Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, 5),
 		Window: 24 * time.Hour, Concurrency: 3, Wait: fastWait(),
 	}, nil)
