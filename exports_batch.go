@@ -125,7 +125,7 @@ type RangeProgress struct {
 	Files           int           // from PhaseDownloading: how many files the window's export has
 	FilesDone       int           // files of the window on disk so far
 	Bytes           int64         // bytes of the window's files on disk so far
-	InFlight        int           // exports of this run created and not yet DONE, this one included
+	InFlight        int           // windows of this run holding an export slot (being created, or running on the server)
 	Err             error         // PhaseRetrying: the 503 (or other temporary error) being waited through
 	Wait            time.Duration // PhaseRetrying: how long before the next try
 	// Checkpoint, at PhaseDone, is the end of the range finished so far:

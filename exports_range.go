@@ -71,8 +71,9 @@ type RangeParams struct {
 	Downloads int
 	// TempDir is where downloaded files wait until the windows before them
 	// are emitted (default os.TempDir()). Range creates its own directory in
-	// it and removes it when it returns. At most 2×Concurrency windows are
-	// on disk at once, never in memory.
+	// it and removes it when it returns (a process killed mid-run leaves
+	// its ghost-range-* directory behind). At most 2×Concurrency windows
+	// are on disk at once, never in memory.
 	TempDir string
 	// Wait says how each export is polled, and how creating is retried
 	// after a 503 (Interval growing by Backoff up to MaxInterval). Range
