@@ -240,3 +240,18 @@ func TestHelpAndCompletion(t *testing.T) {
 	assert.Contains(t, stdout, "customers\n")
 	assert.Contains(t, stdout, "spark-products\n")
 }
+
+func TestExportFailureLeavesACheckpoint(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "orders.jsonl")
+	// The mock fails every export of a merchant named fail_….
+	_, stderr, code := runGhost(t, mockExport("--type", "orders", "--merchant", "fail_M1", "--from", "2026-01-01", "--to", "2026-01-05", "--out", out)...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "export failed")
+	assert.Contains(t, stderr, `then run "ghost export --resume --out `+out+`"`)
+	b, err := os.ReadFile(out + ".checkpoint")
+	require.NoError(t, err)
+	var cp exportCheckpoint
+	require.NoError(t, json.Unmarshal(b, &cp))
+	assert.Equal(t, "fail_M1", cp.Merchant)
+	assert.True(t, cp.Done.IsZero(), "nothing done yet")
+}

@@ -89,6 +89,14 @@ type exportCheckpoint struct {
 	Objects  int              `json:"objects"`
 }
 
+// doneAt is where the export stands: Done, or From before any window.
+func (c *exportCheckpoint) doneAt() time.Time {
+	if c.Done.IsZero() {
+		return c.From
+	}
+	return c.Done
+}
+
 func (c *exportCheckpoint) save(path string) error {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
@@ -339,46 +347,62 @@ func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
 	}
 	if o.resume {
 		ui.note(fmt.Sprintf("resuming %s of %s [%s, %s) from %s: %d objects already in %s",
-			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), cp.Done.Format(time.RFC3339), cp.Objects, o.out))
+			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), cp.doneAt().Format(time.RFC3339), cp.Objects, o.out))
 	}
 
+	// A checkpoint exists from the start, so even a crash before the first
+	// window is done leaves something to resume.
+	if file != nil {
+		if err := rw.flush(); err != nil {
+			return err
+		}
+		cp.Offset = offset + counted.n
+		if err := cp.save(o.cpPath); err != nil {
+			return err
+		}
+	}
+	objects := cp.Objects // written so far, the current window's included
 	var saveErr error
 	params := ghost.RangeParams{
 		Type: cp.Type, Start: cp.From, End: cp.To, Checkpoint: cp.Done,
 		Concurrency: o.concurrency, Downloads: o.downloads, WaitForHours: o.waitHours,
 		Wait: ghost.WaitOptions{Interval: o.poll, MaxInterval: 30 * time.Second},
 		OnProgress: func(p ghost.RangeProgress) {
+			// The checkpoint is saved before the window is reported written.
+			if p.Phase == ghost.PhaseDone && file != nil && saveErr == nil {
+				saveErr = rw.flush()
+				if saveErr == nil {
+					saveErr = file.Sync()
+				}
+				if saveErr == nil {
+					cp.Done, cp.Offset, cp.Objects = p.Checkpoint, offset+counted.n, objects
+					saveErr = cp.save(o.cpPath)
+				}
+			}
 			ui.event(p)
-			if p.Phase != ghost.PhaseDone || file == nil || saveErr != nil {
-				return
-			}
-			if saveErr = rw.flush(); saveErr != nil {
-				return
-			}
-			if saveErr = file.Sync(); saveErr != nil {
-				return
-			}
-			cp.Done, cp.Offset = p.Checkpoint, offset+counted.n
-			saveErr = cp.save(o.cpPath)
 		},
 	}
-	started := cp.Objects
-	defer func() { ui.finish(err, cp.Objects-started) }()
+	started := objects
+	defer func() { ui.finish(err, objects-started) }()
 	for obj, rerr := range c.Exports.Range(ctx, ghost.ID(cp.Merchant), params) {
 		if rerr != nil {
-			if ctx.Err() != nil && file != nil {
-				return fmt.Errorf("interrupted; %d objects up to %s are saved: run \"ghost export --resume --out %s\" to continue",
-					cp.Objects, cp.Done.Format(time.RFC3339), o.out)
+			if file == nil {
+				return rerr
 			}
-			return rerr
+			if ctx.Err() != nil {
+				return fmt.Errorf("interrupted; %d objects up to %s are saved: run \"ghost export --resume --out %s\" to continue",
+					cp.Objects, cp.doneAt().Format(time.RFC3339), o.out)
+			}
+			return fmt.Errorf("%w\nthe objects up to %s are saved: fix the cause, then run \"ghost export --resume --out %s\"",
+				rerr, cp.doneAt().Format(time.RFC3339), o.out)
 		}
 		if saveErr != nil {
 			return fmt.Errorf("saving the checkpoint: %w", saveErr)
 		}
 		if err := rw.write(obj); err != nil {
-			return fmt.Errorf("writing object %d: %w", cp.Objects+1, err)
+			return fmt.Errorf("writing object %d: %w", objects+1, err)
 		}
-		cp.Objects++
+		objects++
 		ui.object(len(obj))
 	}
 	if saveErr != nil {
