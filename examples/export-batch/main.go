@@ -284,10 +284,8 @@ func run(args []string, log io.Writer) error {
 				fmt.Fprintf(log, "%s: not started: %v; trying again in %s\n", prefix, p.Err, p.Wait.Round(time.Millisecond))
 			case ghost.PhaseCreated:
 				fmt.Fprintf(log, "%s: export %s created\n", prefix, p.Export.ID)
-			case ghost.PhasePolling:
-				fmt.Fprintf(log, "%s: %s %d%%\n", prefix, p.Export.Status, p.Export.PercentComplete)
 			case ghost.PhaseDownloading:
-				fmt.Fprintf(log, "%s: downloading %d file(s)\n", prefix, len(p.Export.ExportURLs))
+				fmt.Fprintf(log, "%s: export DONE; downloading %d file(s)\n", prefix, p.Files)
 			case ghost.PhaseDone:
 				windows++
 				if err := w.Flush(); err != nil {
