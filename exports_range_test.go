@@ -33,8 +33,9 @@ type fakeExports struct {
 	// done decides, at a poll of export k (its window's number), whether
 	// it is DONE; f.mu is held.
 	done func(f *fakeExports, k int) bool
-	// fileGate, when set, makes file 1 of every export wait until file 2
-	// has been served: files must be fetched in parallel.
+	// fileGate, when set, answers file 2 of every export only once file 1
+	// is asked for, and file 1 once file 2 is served: files must be fetched
+	// in parallel.
 	fileGate bool
 
 	mu         sync.Mutex
@@ -53,7 +54,10 @@ type fakeExport struct {
 	done       bool
 	files      int
 	served     map[int]bool
+	file1      chan struct{} // closed once file 1 is asked for
 	file2      chan struct{} // closed once file 2 is served
+	fetching   int           // file requests being answered
+	mostFetch  int           // the most at once
 }
 
 func newFakeExports(t *testing.T, start time.Time, perFile int) *fakeExports {
@@ -118,7 +122,7 @@ func (f *fakeExports) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := int(end.Sub(start) / time.Hour)
-	e := &fakeExport{k: k, start: start, end: end, files: (n + f.perFile - 1) / f.perFile, served: map[int]bool{}, file2: make(chan struct{})}
+	e := &fakeExport{k: k, start: start, end: end, files: (n + f.perFile - 1) / f.perFile, served: map[int]bool{}, file1: make(chan struct{}), file2: make(chan struct{})}
 	f.exports[k] = e
 	f.maxRunning = max(f.maxRunning, f.running())
 	f.writeExport(w, e)
@@ -161,10 +165,24 @@ func (f *fakeExports) file(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.PathValue("n"))
 	f.mu.Lock()
 	e := f.exports[k]
+	e.fetching++
+	e.mostFetch = max(e.mostFetch, e.fetching)
 	f.mu.Unlock()
-	if f.fileGate && n == 1 && e.files > 1 {
+	defer func() {
+		f.mu.Lock()
+		e.fetching--
+		f.mu.Unlock()
+	}()
+	// The gate: file 2 is answered once file 1 is asked for, file 1 once
+	// file 2 is served, so both are fetched at once or never.
+	if f.fileGate && e.files > 1 && (n == 1 || n == 2) {
+		wait := e.file1
+		if n == 1 {
+			close(e.file1)
+			wait = e.file2
+		}
 		select {
-		case <-e.file2:
+		case <-wait:
 		case <-r.Context().Done():
 			return
 		}
@@ -249,13 +267,21 @@ func TestRangeWindowsFinishingInReverseOrder(t *testing.T) {
 	f.fileGate = true // file 1 is served only after file 2: downloads overlap
 	tmp := t.TempDir()
 
-	var onDisk []string // temporary files present when window 1 starts downloading
+	var (
+		onDisk      []string // temporary files present when window 1 starts downloading
+		mostWindows int      // the most windows with files on disk at a report
+	)
 	ids, dones, err := rangeCollect(t, f, ghost.RangeParams{
 		Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, windows),
-		Window: 24 * time.Hour, Concurrency: conc, TempDir: tmp, Wait: fastWait(),
+		Window: 24 * time.Hour, Concurrency: conc, TempDir: tmp, Wait: fastWait(), Downloads: 2,
 		OnProgress: func(p ghost.RangeProgress) {
+			m, _ := filepath.Glob(filepath.Join(tmp, "*", "*"))
+			wins := map[string]bool{}
+			for _, path := range m {
+				wins[filepath.Base(path)[:6]] = true
+			}
+			mostWindows = max(mostWindows, len(wins))
 			if p.Window == 1 && p.Phase == ghost.PhaseDownloading {
-				m, _ := filepath.Glob(filepath.Join(tmp, "*", "*"))
 				for _, path := range m {
 					onDisk = append(onDisk, filepath.Base(path))
 				}
@@ -272,6 +298,11 @@ func TestRangeWindowsFinishingInReverseOrder(t *testing.T) {
 	assert.Equal(t, []string{"w00002-f00001.json", "w00002-f00002.json", "w00002-f00003.json",
 		"w00003-f00001.json", "w00003-f00002.json", "w00003-f00003.json"}, onDisk,
 		"windows 2 and 3 wait on disk while window 1 is not done")
+	for k, e := range f.exports {
+		assert.Equal(t, 2, e.mostFetch, "window %d: two files at once (file 1 waits for file 2), never more", k)
+	}
+	assert.LessOrEqual(t, mostWindows, 2*conc, "at most 2×Concurrency windows wait on disk")
+	assert.GreaterOrEqual(t, mostWindows, conc)
 	left, _ := os.ReadDir(tmp)
 	assert.Empty(t, left, "temporary files removed")
 
