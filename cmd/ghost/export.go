@@ -300,7 +300,7 @@ func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
 	if err != nil {
 		return err
 	}
-	c, err := cfg.client(ghost.ConventionGhost)
+	c, err := cfg.client(exportsPart)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ type config struct {
 	stdout, stderr io.Writer
 
 	mockSrv *ghosttest.Server
-	clients map[ghost.Convention]*ghost.Client
+	clients map[string]*ghost.Client // by part, see resources.go
 }
 
 // env returns the environment variable name's value, or def.
@@ -70,7 +70,7 @@ func env(name, def string) string {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	cfg := &config{stdout: stdout, stderr: stderr, clients: map[ghost.Convention]*ghost.Client{}}
+	cfg := &config{stdout: stdout, stderr: stderr, clients: map[string]*ghost.Client{}}
 	root := &cobra.Command{
 		Use:   "ghost",
 		Short: "Command line for the Ghost API: bulk exports and every resource",
@@ -137,10 +137,11 @@ func (c *config) secrets() {
 	fill(&c.bearerToken, "GHOST_BEARER_TOKEN")
 }
 
-// client returns a client speaking conv (the SDK's Customers and Orders
-// switch part by convention), connected to the mock or the configured API.
-func (c *config) client(conv ghost.Convention) (*ghost.Client, error) {
-	if cl := c.clients[conv]; cl != nil {
+// client returns the client for part (one per part, made once with the
+// part's extra options; see partOptions in resources.go), connected to the
+// mock or the configured API.
+func (c *config) client(part string) (*ghost.Client, error) {
+	if cl := c.clients[part]; cl != nil {
 		return cl, nil
 	}
 	c.secrets()
@@ -170,14 +171,12 @@ func (c *config) client(conv ghost.Convention) (*ghost.Client, error) {
 			AuthToken: c.authToken, BearerToken: c.bearerToken,
 		}))
 	}
-	if conv != ghost.ConventionGhost {
-		opts = append(opts, ghost.WithConvention(conv))
-	}
+	opts = append(opts, partOptions(part)...)
 	cl, err := ghost.NewClient(opts...)
 	if err != nil {
 		return nil, err
 	}
-	c.clients[conv] = cl
+	c.clients[part] = cl
 	return cl, nil
 }
 

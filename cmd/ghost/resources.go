@@ -14,6 +14,26 @@ import (
 	ghost "github.com/ghostanalytics/ghost-go"
 )
 
+// The parts a client is made for.
+const (
+	ghostPart   = "ghost"
+	komojuPart  = "komoju"
+	sparkPart   = "spark"
+	exportsPart = ghostPart // the export command's client
+)
+
+// partOptions are the client options that make a client speak part: the
+// SDK switches Customers and Orders between parts by convention.
+func partOptions(part string) []ghost.Option {
+	switch part {
+	case komojuPart:
+		return []ghost.Option{ghost.WithConvention(ghost.ConventionKomoju)}
+	case sparkPart:
+		return []ghost.Option{ghost.WithConvention(ghost.ConventionSpark)}
+	}
+	return nil
+}
+
 // args is what a verb passes to a resource's call.
 type args struct {
 	id   string                     // the ID argument ("" when none)
@@ -36,10 +56,10 @@ type resource struct {
 
 // resources builds the table for the clients cfg hands out.
 func resources(cfg *config) []resource {
-	cl := func(conv ghost.Convention) func() (*ghost.Client, error) {
-		return func() (*ghost.Client, error) { return cfg.client(conv) }
+	cl := func(part string) func() (*ghost.Client, error) {
+		return func() (*ghost.Client, error) { return cfg.client(part) }
 	}
-	g, k, s := cl(ghost.ConventionGhost), cl(ghost.ConventionKomoju), cl(ghost.ConventionSpark)
+	g, k, s := cl(ghostPart), cl(komojuPart), cl(sparkPart)
 	return []resource{
 		{name: "customers", part: "ghost", idHelp: "customer id",
 			get: withClient(g, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
