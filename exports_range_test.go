@@ -484,3 +484,32 @@ func TestRangeLostCreateIsNotRepeated(t *testing.T) {
 		assert.Equal(t, 1, posts, "one export on the server")
 	})
 }
+
+// BenchmarkRange runs 365 days (13 windows) against the mock with exports
+// of 100 ms (BENCHMARKS.md uses 3 s, through the
+// example job) at concurrency 1, 2 and 3, the mock allowing as many.
+//
+//	go test -run '^$' -bench Range -benchtime 1x -count 3
+func BenchmarkRange(b *testing.B) {
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("C=%d", c), func(b *testing.B) {
+			srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+				ghosttest.WithConfig(ghosttest.Config{ExportDuration: 100 * time.Millisecond, ExportConcurrency: c}))
+			defer srv.Close()
+			n := 0
+			for b.Loop() {
+				for _, err := range srv.Client.Exports.Range(context.Background(), "M1", ghost.RangeParams{
+					Type: ghost.ExportTypeOrders, Start: end.AddDate(0, 0, -365), End: end, Concurrency: c,
+					Wait: ghost.WaitOptions{Interval: 10 * time.Millisecond, MaxInterval: 100 * time.Millisecond},
+				}) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
