@@ -486,10 +486,10 @@ func TestRangeLostCreateIsNotRepeated(t *testing.T) {
 }
 
 // BenchmarkRange runs 365 days (13 windows) against the mock with exports
-// of 100 ms (BENCHMARKS.md uses 3 s, through the
-// example job) at concurrency 1, 2 and 3, the mock allowing as many.
+// of 100 ms (BENCHMARKS.md also times 3 s exports through the example job)
+// at concurrency 1, 2 and 3, the mock allowing as many.
 //
-//	go test -run '^$' -bench Range -benchtime 1x -count 3
+//	go test -run '^$' -bench BenchmarkRange -benchtime 1x -count 3 .
 func BenchmarkRange(b *testing.B) {
 	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for _, c := range []int{1, 2, 3} {
