@@ -30,6 +30,8 @@ type fakeExports struct {
 	start   time.Time // the range's start; windows are one day
 	perFile int
 	limit   int // exports running at once before a concurrency 503 (0: none)
+	// raiseTo, when set, is the limit after the first 503.
+	raiseTo int
 	// done decides, at a poll of export k (its window's number), whether
 	// it is DONE; f.mu is held.
 	done func(f *fakeExports, k int) bool
@@ -44,6 +46,7 @@ type fakeExports struct {
 	creates    int
 	refused    int
 	maxRunning int
+	maxLater   int // maxRunning after the first 503
 	doneOrder  []int
 	srv        *httptest.Server
 }
@@ -117,6 +120,9 @@ func (f *fakeExports) create(w http.ResponseWriter, r *http.Request) {
 	f.creates++
 	if f.limit > 0 && f.running() >= f.limit {
 		f.refused++
+		if f.raiseTo > 0 {
+			f.limit = f.raiseTo
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprint(w, `{"message":"Too many concurrent exports"}`)
 		return
@@ -125,6 +131,9 @@ func (f *fakeExports) create(w http.ResponseWriter, r *http.Request) {
 	e := &fakeExport{k: k, start: start, end: end, files: (n + f.perFile - 1) / f.perFile, served: map[int]bool{}, file1: make(chan struct{}), file2: make(chan struct{})}
 	f.exports[k] = e
 	f.maxRunning = max(f.maxRunning, f.running())
+	if f.refused > 0 {
+		f.maxLater = max(f.maxLater, f.running())
+	}
 	f.writeExport(w, e)
 }
 
@@ -376,6 +385,27 @@ func TestRangeConcurrency503LowersInFlight(t *testing.T) {
 	assert.ErrorIs(t, retrying[0], ghost.ErrUnavailable)
 	assert.Equal(t, 2, f.maxRunning)
 	assert.Equal(t, windows+1, f.creates)
+}
+
+// After a concurrency 503 the number in flight grows back, one every
+// Wait.MaxInterval, when the server allows more again.
+func TestRangeConcurrencyComesBack(t *testing.T) {
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	const windows = 12
+	f := newFakeExports(t, start, 1000)
+	f.limit, f.raiseTo = 2, 3 // refuses the third once, then allows three
+	polls := map[int]int{}
+	f.done = func(f *fakeExports, k int) bool { polls[k]++; return polls[k] >= 20 }
+	ids, _, err := rangeCollect(t, f, ghost.RangeParams{
+		Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, windows),
+		Window: 24 * time.Hour, Concurrency: 3,
+		// The lowered limit holds 1 ms; an export takes 20 polls, 1 ms apart.
+		Wait: ghost.WaitOptions{Interval: time.Millisecond, MaxInterval: time.Millisecond, Backoff: 1},
+	}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, hourIDs(start, 24*windows), ids)
+	assert.Equal(t, 1, f.refused)
+	assert.Equal(t, 3, f.maxLater, "three at once again after the 503")
 }
 
 func TestRangeErrorComesAfterEarlierWindows(t *testing.T) {
