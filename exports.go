@@ -20,7 +20,8 @@ import (
 //
 // Create, Get and Wait drive one export; Objects, Orders and Payments stream
 // a finished export's objects; Range (and ExportRange) run a range of any
-// length as consecutive exports, one at a time, and can resume after a crash.
+// length as exports of at most 30 days, a few at once, yield its objects in
+// time order, and can resume after a crash.
 type ExportsService service
 
 // ExportType is what an export holds.

@@ -188,13 +188,18 @@ func streamFile[T any](ctx context.Context, s *ExportsService, e *Export, i int,
 		}
 		return fail(err)
 	}
-	body := &trackReader{r: r.streamBody, max: cmp.Or(s.client.cfg.maxObject, DefaultMaxExportObjectBytes)}
+	body := &trackReader{r: r.streamBody, max: s.maxObject()}
 	defer r.streamBody.Close()
 	cont, err := decodeElements(json.NewDecoder(body), body, yield)
 	if err != nil {
 		return fail(err)
 	}
 	return cont
+}
+
+// maxObject is the largest export object the client decodes.
+func (s *ExportsService) maxObject() int64 {
+	return cmp.Or(s.client.cfg.maxObject, DefaultMaxExportObjectBytes)
 }
 
 // expiredStatus reports whether a file answering status means the export has

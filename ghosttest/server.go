@@ -252,22 +252,9 @@ func Start(opts ...Option) (*Server, error) {
 	s.hs.Start()
 	s.URL = s.hs.URL
 
-	copts := []ghost.Option{
-		ghost.WithBaseURL(s.URL),
-		ghost.WithCredentials(ghost.Credentials{
-			PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, APIKey: cfg.APIKey,
-			AuthToken: cfg.AuthToken, BearerToken: cfg.BearerToken,
-		}),
+	copts := append(s.ClientOptions(),
 		// Tests should not wait long for retries.
-		ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: 5 * time.Millisecond, MaxWait: 2 * time.Second}),
-	}
-	// Every part the server serves, at its own base URL (under the all
-	// profile Komoju and Spark sit under their own prefixes).
-	for profile, base := range s.BaseURLs() {
-		if part, ok := partOfProfile[profile]; ok {
-			copts = append(copts, ghost.WithEndpoint(part, ghost.Endpoint{BaseURL: base}))
-		}
-	}
+		ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: 5 * time.Millisecond, MaxWait: 2 * time.Second}))
 	copts = append(copts, cfg.clientOptions...)
 	c, err := ghost.NewClient(copts...)
 	if err != nil {
@@ -276,6 +263,30 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.Client = c
 	return s, nil
+}
+
+// ClientOptions are the options that point a ghost.Client at every part
+// the server serves, each at its own base URL, with the credentials the
+// server accepts. Server.Client is built with them (and a fast retry
+// policy); add your own to build another client:
+//
+//	c, err := ghost.NewClient(append(srv.ClientOptions(), ghost.WithTimeout(time.Second))...)
+func (s *Server) ClientOptions() []ghost.Option {
+	cfg := s.Config
+	opts := []ghost.Option{
+		ghost.WithBaseURL(s.URL),
+		ghost.WithCredentials(ghost.Credentials{
+			PublicKey: cfg.PublicKey, SecretKey: cfg.SecretKey, APIKey: cfg.APIKey,
+			AuthToken: cfg.AuthToken, BearerToken: cfg.BearerToken,
+		}),
+	}
+	// Under the all profile Komoju and Spark sit under their own prefixes.
+	for profile, base := range s.BaseURLs() {
+		if part, ok := partOfProfile[profile]; ok {
+			opts = append(opts, ghost.WithEndpoint(part, ghost.Endpoint{BaseURL: base}))
+		}
+	}
+	return opts
 }
 
 // partOfProfile is the SDK part each single-part profile emulates.

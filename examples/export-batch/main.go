@@ -1,7 +1,8 @@
 // Command export-batch exports a merchant's orders (or payments) for a time
 // range of any length into a JSON Lines file, one object per line, using the
-// bulk export API: the range is run as consecutive exports of at most 30
-// days, one at a time, and progress goes to stderr.
+// bulk export API: ghost's Exports.Range runs the range as exports of at most
+// 30 days, -concurrency of them at once, and yields the objects in time
+// order; progress goes to stderr.
 //
 // By default it runs against an in-process mock server (package ghosttest)
 // and exports the last 90 days:
@@ -19,6 +20,8 @@
 // the end of the finished range and the size of the output at that point.
 // Run it again with the same flags and it truncates the output to that size
 // and resumes with the next window, so every object is written exactly once.
+// The checkpoint holds the range: a re-run without -start/-end resumes the
+// same range even when "now" (the default -end) has moved on since.
 // Copy this file as a starting point for your own job.
 package main
 
@@ -39,6 +42,9 @@ import (
 	"github.com/ghostanalytics/ghost-go/ghosttest"
 )
 
+// now is the clock the default range is computed from (tests move it).
+var now = time.Now
+
 func main() {
 	if err := run(os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "export-batch:", err)
@@ -55,6 +61,11 @@ type options struct {
 	poll       time.Duration
 	waitHours  bool
 	mockTime   time.Duration
+	mockConc   int
+	conc       int
+	// rangeSet: -start, -end or -days was given; otherwise a checkpoint's
+	// range is resumed as it is.
+	rangeSet bool
 }
 
 func parseFlags(args []string, now time.Time) (*options, error) {
@@ -74,9 +85,17 @@ func parseFlags(args []string, now time.Time) (*options, error) {
 	fs.DurationVar(&o.poll, "poll", 250*time.Millisecond, "first interval between status polls")
 	fs.BoolVar(&o.waitHours, "wait-for-hours", false, "outside the service's hours, wait for it to open instead of stopping")
 	fs.DurationVar(&o.mockTime, "mock-export-duration", time.Second, "how long each export takes on the in-process mock")
+	fs.IntVar(&o.mockConc, "mock-export-concurrency", 2, "how many exports the in-process mock runs at once")
+	fs.IntVar(&o.conc, "concurrency", ghost.DefaultRangeConcurrency, "how many exports to run at once")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "start", "end", "days":
+			o.rangeSet = true
+		}
+	})
 	o.typ = ghost.ExportType(typ)
 	if o.typ != ghost.ExportTypeOrders && o.typ != ghost.ExportTypePayments {
 		return nil, fmt.Errorf("-type %q: want ORDERS or PAYMENTS", typ)
@@ -125,8 +144,14 @@ type checkpoint struct {
 	Objects  int              `json:"objects"`
 }
 
+// matches reports whether c is a checkpoint of the job o describes. When o's
+// range was not given on the command line (it defaults to the days before
+// now), the checkpoint's own range is the job's: a re-run later resumes it.
 func (c *checkpoint) matches(o *options) bool {
-	return c.Merchant == o.merchant && c.Type == o.typ && c.Start.Equal(o.start) && c.End.Equal(o.end)
+	if c.Merchant != o.merchant || c.Type != o.typ {
+		return false
+	}
+	return !o.rangeSet || (c.Start.Equal(o.start) && c.End.Equal(o.end))
 }
 
 func loadCheckpoint(path string) (*checkpoint, error) {
@@ -181,7 +206,7 @@ func client(o *options, log io.Writer) (*ghost.Client, func(), error) {
 	// The mock's exports take 1s each by default, so 90 days (3 exports) run
 	// in a few seconds.
 	srv, err := ghosttest.Start(
-		ghosttest.WithConfig(ghosttest.Config{ExportDuration: o.mockTime}),
+		ghosttest.WithConfig(ghosttest.Config{ExportDuration: o.mockTime, ExportConcurrency: o.mockConc}),
 		ghosttest.WithProfile(ghosttest.ProfileClover),
 	)
 	if err != nil {
@@ -192,7 +217,7 @@ func client(o *options, log io.Writer) (*ghost.Client, func(), error) {
 }
 
 func run(args []string, log io.Writer) error {
-	o, err := parseFlags(args, time.Now())
+	o, err := parseFlags(args, now())
 	if err != nil {
 		return err
 	}
@@ -213,6 +238,7 @@ func run(args []string, log io.Writer) error {
 	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if saved != nil && saved.matches(o) {
 		cp = saved
+		o.start, o.end = cp.Start, cp.End
 		flags = os.O_CREATE | os.O_WRONLY
 		fmt.Fprintf(log, "resuming from %s (%d objects already in %s)\n", cp.Done.Format(time.RFC3339), cp.Objects, o.out)
 	} else if saved != nil {
@@ -248,6 +274,7 @@ func run(args []string, log io.Writer) error {
 		Start:        o.start,
 		End:          o.end,
 		Checkpoint:   cp.Done,
+		Concurrency:  o.conc,
 		WaitForHours: o.waitHours,
 		Wait:         ghost.WaitOptions{Interval: o.poll, MaxInterval: 10 * time.Second},
 		OnProgress: func(p ghost.RangeProgress) {
@@ -257,10 +284,8 @@ func run(args []string, log io.Writer) error {
 				fmt.Fprintf(log, "%s: not started: %v; trying again in %s\n", prefix, p.Err, p.Wait.Round(time.Millisecond))
 			case ghost.PhaseCreated:
 				fmt.Fprintf(log, "%s: export %s created\n", prefix, p.Export.ID)
-			case ghost.PhasePolling:
-				fmt.Fprintf(log, "%s: %s %d%%\n", prefix, p.Export.Status, p.Export.PercentComplete)
 			case ghost.PhaseDownloading:
-				fmt.Fprintf(log, "%s: downloading %d file(s)\n", prefix, len(p.Export.ExportURLs))
+				fmt.Fprintf(log, "%s: export DONE; downloading %d file(s)\n", prefix, p.Files)
 			case ghost.PhaseDone:
 				windows++
 				if err := w.Flush(); err != nil {

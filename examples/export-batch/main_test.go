@@ -102,3 +102,59 @@ func TestJobFlags(t *testing.T) {
 		assert.Error(t, err, "%v", args)
 	}
 }
+
+// A job run with the default range (the 90 days before now) and interrupted
+// resumes the same range when run again a minute later: the range comes
+// from the checkpoint, not from the new "now".
+func TestJobResumesDefaultRangeLater(t *testing.T) {
+	t.Setenv("GHOST_BASE_URL", "")
+	t.Setenv("GHOST_BEARER_TOKEN", "")
+	defer func(f func() time.Time) { now = f }(now)
+	t0 := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	args := func(out string) []string {
+		return []string{"-out", out, "-mock-export-duration", "30ms", "-poll", "10ms", "-concurrency", "2"}
+	}
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.jsonl")
+	now = func() time.Time { return t0 }
+	var log bytes.Buffer
+	require.NoError(t, run(args(clean), &log), log.String())
+	want, err := os.ReadFile(clean)
+	require.NoError(t, err)
+
+	// Interrupted after the first window (30 days from t0-90d).
+	start := t0.AddDate(0, 0, -90)
+	firstN := len(gridLines(start, start.Add(30*24*time.Hour)))
+	lines := bytes.SplitAfter(want, []byte("\n"))
+	first := bytes.Join(lines[:firstN], nil)
+	out := filepath.Join(dir, "orders.jsonl")
+	require.NoError(t, os.WriteFile(out, first, 0o644))
+	cp := checkpoint{Merchant: "MERCHANT1", Type: "ORDERS", Start: start, End: t0,
+		Done: start.Add(30 * 24 * time.Hour), Offset: int64(len(first)), Objects: firstN}
+	require.NoError(t, cp.save(out+".checkpoint"))
+
+	now = func() time.Time { return t0.Add(time.Minute) }
+	log.Reset()
+	require.NoError(t, run(args(out), &log), log.String())
+	assert.Contains(t, log.String(), "resuming from "+cp.Done.Format(time.RFC3339))
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	// With an explicit range that differs, the checkpoint is another job's.
+	require.NoError(t, cp.save(out+".checkpoint"))
+	log.Reset()
+	require.NoError(t, run(append(args(out), "-days", "89"), &log), log.String())
+	assert.Contains(t, log.String(), "is for another job")
+}
+
+// gridLines is the orders the mock generates in [start, end): one every 37
+// minutes since the epoch.
+func gridLines(start, end time.Time) []int64 {
+	const step = int64(37 * 60 * 1000)
+	var ms []int64
+	for m := (start.UnixMilli() + step - 1) / step * step; m < end.UnixMilli(); m += step {
+		ms = append(ms, m)
+	}
+	return ms
+}

@@ -1,0 +1,430 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	ghost "github.com/ghostanalytics/ghost-go"
+	"github.com/spf13/cobra"
+)
+
+type exportOpts struct {
+	typ, merchant, from, to string
+	days                    int
+	out, format, cpPath     string
+	concurrency, downloads  int
+	resume, waitHours       bool
+	poll                    time.Duration
+	progress                string
+}
+
+func newExportCmd(cfg *config) *cobra.Command {
+	o := &exportOpts{}
+	cmd := &cobra.Command{
+		Use:   "export --type orders|payments --merchant M --from DATE [--to DATE] [--out FILE|-]",
+		Short: "Export a merchant's orders or payments for any time range",
+		Long: `export runs a bulk export of a merchant's orders or payments for a range of any
+length: the range is split into exports of at most 30 days, --concurrency of
+them run on the server at once (the service allows "a few"; a 503 for too
+many lowers the number for a while), and the objects are written in time
+order, each exactly once, as JSON Lines or CSV.
+
+On a terminal, stderr shows one live bar per window in flight and a total
+(objects, bytes, rate, ETA); otherwise it gets one plain line per step.
+
+Writing to a file, export saves a checkpoint next to it (FILE.checkpoint)
+after every window: the range, the format and how much of the file is done.
+After Ctrl-C or a crash, "ghost export --resume --out FILE" continues exactly
+there, however much later: the range is read from the checkpoint, not
+recomputed from the clock. The checkpoint is removed when the export is done.
+
+Dates are YYYY-MM-DD (midnight UTC) or RFC 3339; the range is [from, to).`,
+		Example: `  ghost export --type orders --merchant ABC123 --from 2025-01-01 --to 2026-01-01 --out orders.jsonl
+  ghost export --resume --out orders.jsonl
+  ghost export --type payments --merchant ABC123 --days 90 --format csv --out - > payments.csv
+  ghost --mock export --type orders --days 365 --concurrency 3 --mock-export-concurrency 3 --out orders.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd, cfg, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.typ, "type", "", "what to export: orders or payments (required unless --resume)")
+	f.StringVar(&o.merchant, "merchant", "", "merchant id (default MERCHANT1 with --mock)")
+	f.StringVar(&o.from, "from", "", "start of the range, YYYY-MM-DD or RFC 3339 (default: --days before --to)")
+	f.StringVar(&o.to, "to", "", "end of the range, exclusive (default: now, to the minute)")
+	f.IntVar(&o.days, "days", 30, "length of the range in days when --from is not given")
+	f.StringVarP(&o.out, "out", "o", "-", `output file, or "-" for stdout (no checkpoint then)`)
+	f.StringVar(&o.format, "format", "", "jsonl or csv (default: from the --out extension, else jsonl)")
+	f.StringVar(&o.cpPath, "checkpoint", "", "checkpoint file (default: --out + \".checkpoint\")")
+	f.BoolVar(&o.resume, "resume", false, "continue the export the checkpoint describes")
+	f.IntVar(&o.concurrency, "concurrency", ghost.DefaultRangeConcurrency, "exports to run on the server at once")
+	f.IntVar(&o.downloads, "downloads", ghost.DefaultRangeDownloads, "files of one export to download at once")
+	f.DurationVar(&o.poll, "poll", time.Second, "first interval between status polls")
+	f.BoolVar(&o.waitHours, "wait-for-hours", false, "outside the service's hours, wait for it to open instead of stopping")
+	f.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (bars on a terminal, else lines), bars, lines or none")
+	cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]string{"orders", "payments"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"jsonl", "csv"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "bars", "lines", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// exportCheckpoint is what export saves after each window.
+type exportCheckpoint struct {
+	Version  int              `json:"version"`
+	Merchant string           `json:"merchant"`
+	Type     ghost.ExportType `json:"type"`
+	Format   string           `json:"format"`
+	From     time.Time        `json:"from"`
+	To       time.Time        `json:"to"`
+	Done     time.Time        `json:"done"`   // the range before this is in the output
+	Offset   int64            `json:"offset"` // the output's size at that point
+	Objects  int              `json:"objects"`
+}
+
+// doneAt is where the export stands: Done, or From before any window.
+func (c *exportCheckpoint) doneAt() time.Time {
+	if c.Done.IsZero() {
+		return c.From
+	}
+	return c.Done
+}
+
+func (c *exportCheckpoint) save(path string) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func loadCheckpoint(path string) (*exportCheckpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var c exportCheckpoint
+	if err := json.Unmarshal(b, &c); err != nil || c.Version != 1 || c.From.IsZero() || c.To.IsZero() {
+		return nil, fmt.Errorf("checkpoint %s is not a ghost export checkpoint", path)
+	}
+	return &c, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor RFC 3339", s)
+	}
+	return t.UTC(), nil
+}
+
+func exportType(s string) (ghost.ExportType, error) {
+	switch strings.ToLower(s) {
+	case "orders":
+		return ghost.ExportTypeOrders, nil
+	case "payments":
+		return ghost.ExportTypePayments, nil
+	}
+	return "", fmt.Errorf("--type %q: want orders or payments", s)
+}
+
+// plan builds the checkpoint the run starts from: a new one from the flags,
+// or the saved one with --resume.
+func (o *exportOpts) plan(cmd *cobra.Command, cfg *config) (*exportCheckpoint, error) {
+	if o.out != "-" && o.cpPath == "" {
+		o.cpPath = o.out + ".checkpoint"
+	}
+	if o.resume {
+		if o.out == "-" {
+			return nil, errors.New("--resume needs the --out file the export writes to")
+		}
+		for _, name := range []string{"type", "merchant", "from", "to", "days", "format"} {
+			if cmd.Flags().Changed(name) {
+				return nil, fmt.Errorf("--%s cannot be used with --resume: the checkpoint holds the export's settings", name)
+			}
+		}
+		cp, err := loadCheckpoint(o.cpPath)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no checkpoint %s to resume", o.cpPath)
+		}
+		return cp, err
+	}
+	if o.cpPath != "" {
+		if _, err := os.Stat(o.cpPath); err == nil {
+			return nil, fmt.Errorf("checkpoint %s exists: add --resume to continue that export, or remove it to start afresh", o.cpPath)
+		}
+	}
+	if o.typ == "" {
+		return nil, errors.New("--type is required (orders or payments)")
+	}
+	typ, err := exportType(o.typ)
+	if err != nil {
+		return nil, err
+	}
+	cp := &exportCheckpoint{Version: 1, Type: typ, Merchant: o.merchant}
+	if cp.Merchant == "" {
+		if !cfg.mock {
+			return nil, errors.New("--merchant is required")
+		}
+		cp.Merchant = "MERCHANT1"
+	}
+	cp.To = time.Now().UTC().Truncate(time.Minute)
+	if o.to != "" {
+		if cp.To, err = parseTime(o.to); err != nil {
+			return nil, fmt.Errorf("--to: %w", err)
+		}
+	}
+	if o.from != "" {
+		if cp.From, err = parseTime(o.from); err != nil {
+			return nil, fmt.Errorf("--from: %w", err)
+		}
+	} else {
+		if o.days <= 0 {
+			return nil, errors.New("--days must be positive")
+		}
+		cp.From = cp.To.AddDate(0, 0, -o.days)
+	}
+	if !cp.From.Before(cp.To) {
+		return nil, fmt.Errorf("--from %s is not before --to %s", cp.From.Format(time.RFC3339), cp.To.Format(time.RFC3339))
+	}
+	cp.Format = o.format
+	if cp.Format == "" {
+		cp.Format = "jsonl"
+		if strings.HasSuffix(strings.ToLower(o.out), ".csv") {
+			cp.Format = "csv"
+		}
+	}
+	if cp.Format != "jsonl" && cp.Format != "csv" {
+		return nil, fmt.Errorf("--format %q: want jsonl or csv", cp.Format)
+	}
+	return cp, nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// rowWriter writes objects as JSON Lines or CSV.
+type rowWriter struct {
+	typ    ghost.ExportType
+	format string
+	bw     *bufio.Writer
+	cw     *csv.Writer
+	line   bytes.Buffer
+}
+
+var orderColumns = []string{"id", "currency", "total", "state", "paymentState", "title", "note", "createdTime", "modifiedTime"}
+var paymentColumns = []string{"id", "orderId", "currency", "amount", "tipAmount", "taxAmount", "result", "createdTime", "modifiedTime"}
+
+func (w *rowWriter) header() error {
+	if w.format != "csv" {
+		return nil
+	}
+	if w.typ == ghost.ExportTypePayments {
+		return w.cw.Write(paymentColumns)
+	}
+	return w.cw.Write(orderColumns)
+}
+
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func (w *rowWriter) write(obj json.RawMessage) error {
+	if w.format == "jsonl" {
+		w.line.Reset()
+		if err := json.Compact(&w.line, obj); err != nil {
+			return err
+		}
+		w.line.WriteByte('\n')
+		_, err := w.bw.Write(w.line.Bytes())
+		return err
+	}
+	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+	if w.typ == ghost.ExportTypePayments {
+		var p ghost.ExportedPayment
+		if err := json.Unmarshal(obj, &p); err != nil {
+			return err
+		}
+		return w.cw.Write([]string{string(p.ID), string(p.OrderID), p.Currency, i64(p.Amount), i64(p.TipAmount), i64(p.TaxAmount), p.Result, csvTime(p.CreatedTime), csvTime(p.ModifiedTime)})
+	}
+	var o ghost.ExportedOrder
+	if err := json.Unmarshal(obj, &o); err != nil {
+		return err
+	}
+	return w.cw.Write([]string{string(o.ID), o.Currency, i64(o.Total), o.State, o.PaymentState, o.Title, o.Note, csvTime(o.CreatedTime), csvTime(o.ModifiedTime)})
+}
+
+func (w *rowWriter) flush() error {
+	if w.cw != nil {
+		w.cw.Flush()
+		if err := w.cw.Error(); err != nil {
+			return err
+		}
+	}
+	return w.bw.Flush()
+}
+
+func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
+	ctx := cmd.Context()
+	cp, err := o.plan(cmd, cfg)
+	if err != nil {
+		return err
+	}
+	ui, err := newProgress(o.progress, cfg.stderr)
+	if err != nil {
+		return err
+	}
+	c, err := cfg.client()
+	if err != nil {
+		return err
+	}
+
+	// The output: stdout, or the file truncated to the checkpoint.
+	var (
+		out    io.Writer = cfg.stdout
+		file   *os.File
+		offset = cp.Offset
+	)
+	if o.out != "-" {
+		flags := os.O_CREATE | os.O_WRONLY
+		if !o.resume {
+			flags |= os.O_TRUNC
+		}
+		if file, err = os.OpenFile(o.out, flags, 0o644); err != nil {
+			return err
+		}
+		defer file.Close()
+		st, err := file.Stat()
+		if err != nil {
+			return err
+		}
+		if st.Size() < cp.Offset {
+			return fmt.Errorf("%s is shorter than its checkpoint says (%d < %d bytes): remove %s to start afresh", o.out, st.Size(), cp.Offset, o.cpPath)
+		}
+		if err := file.Truncate(cp.Offset); err != nil {
+			return err
+		}
+		if _, err := file.Seek(cp.Offset, io.SeekStart); err != nil {
+			return err
+		}
+		out = file
+	}
+	counted := &countWriter{w: out}
+	rw := &rowWriter{typ: cp.Type, format: cp.Format, bw: bufio.NewWriterSize(counted, 256<<10)}
+	if cp.Format == "csv" {
+		rw.cw = csv.NewWriter(rw.bw)
+	}
+	if cp.Offset == 0 {
+		if err := rw.header(); err != nil {
+			return err
+		}
+	}
+	if o.resume {
+		ui.note(fmt.Sprintf("resuming %s of %s [%s, %s) from %s: %d objects already in %s",
+			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), cp.doneAt().Format(time.RFC3339), cp.Objects, o.out))
+	}
+
+	// A checkpoint exists from the start, so even a crash before the first
+	// window is done leaves something to resume.
+	if file != nil {
+		if err := rw.flush(); err != nil {
+			return err
+		}
+		cp.Offset = offset + counted.n
+		if err := cp.save(o.cpPath); err != nil {
+			return err
+		}
+	}
+	objects := cp.Objects // written so far, the current window's included
+	var saveErr error
+	params := ghost.RangeParams{
+		Type: cp.Type, Start: cp.From, End: cp.To, Checkpoint: cp.Done,
+		Concurrency: o.concurrency, Downloads: o.downloads, WaitForHours: o.waitHours,
+		Wait: ghost.WaitOptions{Interval: o.poll, MaxInterval: 30 * time.Second},
+		OnProgress: func(p ghost.RangeProgress) {
+			// The checkpoint is saved before the window is reported written.
+			if p.Phase == ghost.PhaseDone && file != nil && saveErr == nil {
+				saveErr = rw.flush()
+				if saveErr == nil {
+					saveErr = file.Sync()
+				}
+				if saveErr == nil {
+					cp.Done, cp.Offset, cp.Objects = p.Checkpoint, offset+counted.n, objects
+					saveErr = cp.save(o.cpPath)
+				}
+			}
+			ui.event(p)
+		},
+	}
+	started := objects
+	defer func() { ui.finish(err, objects-started) }()
+	for obj, rerr := range c.Exports.Range(ctx, ghost.ID(cp.Merchant), params) {
+		if rerr != nil {
+			if file == nil {
+				return rerr
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("interrupted; %d objects up to %s are saved: run \"ghost export --resume --out %s\" to continue",
+					cp.Objects, cp.doneAt().Format(time.RFC3339), o.out)
+			}
+			return fmt.Errorf("%w\nthe objects up to %s are saved: fix the cause, then run \"ghost export --resume --out %s\"",
+				rerr, cp.doneAt().Format(time.RFC3339), o.out)
+		}
+		if saveErr != nil {
+			return fmt.Errorf("saving the checkpoint: %w", saveErr)
+		}
+		if err := rw.write(obj); err != nil {
+			return fmt.Errorf("writing object %d: %w", objects+1, err)
+		}
+		objects++
+		ui.object(len(obj))
+	}
+	if saveErr != nil {
+		return fmt.Errorf("saving the checkpoint: %w", saveErr)
+	}
+	if err := rw.flush(); err != nil {
+		return err
+	}
+	if file != nil {
+		if err := file.Sync(); err != nil {
+			return err
+		}
+		if err := os.Remove(o.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func day(t time.Time) string {
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339)
+}
