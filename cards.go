@@ -125,7 +125,16 @@ func (s *CardsService) Create(ctx context.Context, customerID ID, params CardCre
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Card](ctx, (*service)(s), &request{method: "POST", path: p, body: params}, opts)
+	return getOne[Card](ctx, (*service)(s), &request{method: "POST", path: p, body: cardWire(params)}, opts)
+}
+
+// cardWire is what Create sends: the card in full. (CardCreateParams'
+// MarshalJSON renders it redacted.)
+type cardWire struct {
+	Number   string `json:"number"`
+	ExpMonth string `json:"expMonth"`
+	ExpYear  string `json:"expYear"`
+	CVC      string `json:"cvc,omitempty"`
 }
 
 // Delete removes a card: DELETE /api/v1/customers/{customerId}/cards/{cardId}.

@@ -39,8 +39,8 @@ func (p ChargeCreateParams) validate() error {
 	return nil
 }
 
-// Create charges a card: POST /api/v1/charges. Pass WithIdempotencyKey to
-// make it safe to retry.
+// Create charges a card: POST /api/v1/charges. It carries an idempotency key
+// (generated, or yours with WithIdempotencyKey), so it is retried safely.
 func (s *ChargesService) Create(ctx context.Context, params ChargeCreateParams, opts ...RequestOption) (*Charge, error) {
 	if err := params.validate(); err != nil {
 		return nil, err

@@ -365,7 +365,7 @@ func newEndpoint(part *partSpec, base *url.URL, creds Credentials) *endpoint {
 //     Komoju DefaultKomojuBaseURL (https://komoju.com), Exports
 //     DefaultExportsBaseURL (https://api.clover.com); Checkout and Spark have
 //     none (each deployment has its own host): their calls fail with an
-//     *Error of Code "missing_credentials" until WithEndpoint or WithBaseURL
+//     *Error of Code "missing_endpoint" (CodeMissingEndpoint) until WithEndpoint or WithBaseURL
 //     names one. Plain http:// is refused except on loopback.
 //   - credentials: none; each part asks for its own (WithKeys, WithSecretKey,
 //     WithAPIKey, WithAuthToken, WithBearerToken, or per part WithEndpoint).

@@ -45,9 +45,12 @@ var (
 const (
 	CodeInvalidParams      = "invalid_params"      // refused before sending
 	CodeMissingCredentials = "missing_credentials" // no credentials for the service's scheme
-	CodeBadResponse        = "bad_response"        // a 2xx body that could not be decoded
-	CodeResponseTooLarge   = "response_too_large"
-	CodeForeignURL         = "foreign_url" // a server-supplied URL on another host
+	// CodeMissingEndpoint: the part has no base URL (Checkout and Spark have
+	// no default host): configure one with WithEndpoint or WithBaseURL.
+	CodeMissingEndpoint  = "missing_endpoint"
+	CodeBadResponse      = "bad_response" // a 2xx body that could not be decoded
+	CodeResponseTooLarge = "response_too_large"
+	CodeForeignURL       = "foreign_url" // a server-supplied URL on another host
 	// CodeClientRateLimited: the client-side limiter (WithRateLimit) could
 	// not grant a request before the context's deadline; nothing was sent.
 	// It matches ErrRateLimited and context.DeadlineExceeded.

@@ -203,6 +203,9 @@ type spoolFile struct {
 }
 
 func newRangeRun(ctx context.Context, s *ExportsService, merchantID ID, p *RangeParams, spans [][2]time.Time) (*rangeRun, error) {
+	if ctx == nil {
+		return nil, invalidParams("", "nil context")
+	}
 	c := p.Concurrency
 	if c == 0 {
 		c = DefaultRangeConcurrency

@@ -333,3 +333,19 @@ func TestOversizedBodyCostsAboutTheLimit(t *testing.T) {
 	t.Logf("allocated %.1f MiB for a %d MiB limit", float64(n)/(1<<20), limit>>20)
 	assert.Less(t, n, uint64(limit*3/2), "allocated %d bytes: about the limit, not a multiple", n)
 }
+
+// A nil context is refused with a typed error, never a panic.
+func TestNilContextIsRefused(t *testing.T) {
+	srv := newGhostMock(t)
+	//lint:ignore SA1012 the test is about a nil context
+	_, err := srv.Client.Customers.Get(nil, "1") //nolint:staticcheck
+	requireCode(t, err, ghost.CodeInvalidParams)
+	for _, err := range srv.Client.Customers.All(nil, nil) { //nolint:staticcheck
+		requireCode(t, err, ghost.CodeInvalidParams)
+	}
+	for _, err := range srv.Client.Exports.Range(nil, "M1", ghost.RangeParams{Type: ghost.ExportTypeOrders, //nolint:staticcheck
+		Start: time.Now().Add(-time.Hour), End: time.Now()}) {
+		requireCode(t, err, ghost.CodeInvalidParams)
+	}
+	assert.Empty(t, srv.Requests(), "nothing sent")
+}

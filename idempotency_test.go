@@ -92,6 +92,16 @@ func TestIdempotencyKeyPerPart(t *testing.T) {
 		assert.Equal(t, resp.IdempotencyKey, r.Header.Get("X-KOMOJU-IDEMPOTENCY"))
 		assert.Empty(t, r.Header.Get("Idempotency-Key"))
 	})
+	t.Run("checkout documents none: a caller's key is sent, not retried", func(t *testing.T) {
+		srv := newCheckoutServer(t)
+		srv.InjectFault(ghosttest.Fault{Method: "POST", Status: http.StatusServiceUnavailable})
+		_, err := srv.Client.Carts.Create(t.Context(), ghost.CartCreateParams{CustomerEmail: "c@example.com", CustomerName: "C",
+			Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: cartMoney(t, "1.00")}}}, ghost.WithIdempotencyKey("cart-1"))
+		require.ErrorIs(t, err, ghost.ErrUnavailable)
+		reqs := requestsTo(srv, "POST", "/api/carts")
+		require.Len(t, reqs, 1, "the part documents no key: a second attempt could make a second cart")
+		assert.Equal(t, "cart-1", reqs[0].Header.Get("Idempotency-Key"))
+	})
 	t.Run("checkout documents none: no key, not retried", func(t *testing.T) {
 		srv := newCheckoutServer(t)
 		srv.InjectFault(ghosttest.Fault{Method: "POST", Status: http.StatusServiceUnavailable})

@@ -3,7 +3,6 @@ package ghost
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"iter"
 	"strings"
 	"time"
@@ -74,10 +73,12 @@ func (p KomojuPaymentDetails) validate() *Error {
 	return nil
 }
 
-// MarshalJSON implements json.Marshaler: the token string or the hash.
-func (p KomojuPaymentDetails) MarshalJSON() ([]byte, error) {
+// wire is what the API is sent: the token string or the hash. (MarshalJSON
+// renders the details redacted, so that logging or encoding a value that
+// holds them never prints card data; the SDK sends this form instead.)
+func (p KomojuPaymentDetails) wire() (json.RawMessage, error) {
 	if e := p.validate(); e != nil {
-		return nil, errors.New("ghost: " + e.Message)
+		return nil, e
 	}
 	if p.Token != "" {
 		return json.Marshal(p.Token)
@@ -111,6 +112,15 @@ type KomojuCustomerUpdateParams struct {
 	Currency       Opt[string]               `json:"currency,omitzero"`
 	Metadata       map[string]string         `json:"metadata,omitempty"`
 	PaymentDetails Opt[KomojuPaymentDetails] `json:"payment_details,omitzero"`
+}
+
+// komojuCustomerBody is what create and update send: the caller's fields,
+// with the payment details in their wire form.
+type komojuCustomerBody struct {
+	Email          string            `json:"email,omitempty"`
+	Currency       string            `json:"currency,omitempty"`
+	Metadata       map[string]string `json:"metadata,omitempty"`
+	PaymentDetails json.RawMessage   `json:"payment_details,omitempty"`
 }
 
 // KomojuListParams selects one page of a Komoju list.
@@ -159,7 +169,12 @@ func (s *KomojuCustomersService) Create(ctx context.Context, params KomojuCustom
 		}
 		params.Currency = c
 	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: params}, opts)
+	pd, err := params.PaymentDetails.wire()
+	if err != nil {
+		return nil, err
+	}
+	body := komojuCustomerBody{Email: params.Email, Currency: params.Currency, Metadata: params.Metadata, PaymentDetails: pd}
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: body}, opts)
 }
 
 // Update changes a customer: PATCH /api/v1/customers/{id}, sending only the
@@ -178,12 +193,13 @@ func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, para
 		}
 		params.Currency = Some(c)
 	}
+	body := komojuCustomerBody{Email: params.Email.Or(""), Currency: params.Currency.Or(""), Metadata: params.Metadata}
 	if pd, ok := params.PaymentDetails.Get(); ok {
-		if err := pd.validate(); err != nil {
+		if body.PaymentDetails, err = pd.wire(); err != nil {
 			return nil, err
 		}
 	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "PATCH", path: path, body: params}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "PATCH", path: path, body: body}, opts)
 }
 
 // Delete deletes a customer and returns it as the API last knew it:

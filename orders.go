@@ -150,8 +150,8 @@ func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOpti
 }
 
 // Create creates an order: POST /api/v1/orders. The amount is checked
-// against the items before anything is sent. Pass WithIdempotencyKey to make
-// it safe to retry.
+// against the items before anything is sent. It carries an idempotency key
+// (generated, or yours with WithIdempotencyKey), so it is retried safely.
 func (s *OrdersService) Create(ctx context.Context, params OrderCreateParams, opts ...RequestOption) (*Order, error) {
 	if err := params.validate(); err != nil {
 		return nil, err

@@ -201,6 +201,10 @@ func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, e
 	}
 	return func(yield func(T, error) bool) {
 		var zero T
+		if ctx == nil {
+			yield(zero, invalidParams("", "nil context"))
+			return
+		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		type result struct {

@@ -155,7 +155,7 @@ func TestPartDefaults(t *testing.T) {
 		err := call()
 		var e *ghost.Error
 		require.ErrorAs(t, err, &e, name)
-		assert.Equal(t, ghost.CodeMissingCredentials, e.Code, name)
+		assert.Equal(t, ghost.CodeMissingEndpoint, e.Code, name)
 		assert.Contains(t, e.Message, "no base URL configured for the "+name+" part", name)
 	}
 	assert.Equal(t, 3, f.count(), "nothing sent without a base URL")

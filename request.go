@@ -37,8 +37,11 @@ type callConfig struct {
 
 // WithIdempotencyKey sends key as the call's idempotency key, in the header
 // the part documents (Idempotency-Key for Ghost, X-KOMOJU-IDEMPOTENCY for
-// Komoju; Idempotency-Key on parts that document none). A POST is retried
-// only when it carries a key, with the same key on every attempt.
+// Komoju; Idempotency-Key on parts that document none). A POST to Ghost or
+// Komoju is retried only when it carries a key, with the same key on every
+// attempt. Checkout, Spark and Exports document no idempotency key, so a
+// server of theirs may ignore it: their POSTs are never retried, key or not
+// (a retried create could make a second cart, product or export).
 //
 // Without this option, a POST to a part that documents an idempotency
 // header carries a key the SDK generates (random, the same on every attempt
@@ -190,9 +193,12 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			}
 		}()
 	}
+	if ctx == nil {
+		return nil, invalidParams("", "nil context")
+	}
 	ep := c.endpoints[s.name]
 	if ep.missing != "" {
-		return nil, &Error{Code: CodeMissingCredentials, Message: ep.missing}
+		return nil, &Error{Code: CodeMissingEndpoint, Message: ep.missing}
 	}
 	if r.idemHdr == "" {
 		r.idemHdr = ep.part.idemHeader
@@ -270,7 +276,9 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	}
 	// The idempotency key: the caller's, or for a POST to a part that
 	// documents an idempotency header, one generated for this call (the
-	// same on every attempt, so the POST may be retried).
+	// same on every attempt, so the POST may be retried). A part that
+	// documents none may ignore a caller's key: it is sent as
+	// Idempotency-Key, but does not make the call safe to retry.
 	docHdr := r.idemHdr
 	idemKey := cc.idempotencyKey
 	if idemKey == "" && r.method == http.MethodPost && docHdr != "" && !cc.noIdemKey {
@@ -282,7 +290,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			return nil, fail(err)
 		}
 		h.Set(name, idemKey)
-		st.retryable = true
+		st.retryable = st.retryable || docHdr != ""
 	}
 	if err := ep.applyAuth(h, scheme); err != nil {
 		return nil, fail(err)

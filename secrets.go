@@ -124,3 +124,13 @@ func (p KomojuPaymentDetails) GoString() string { return "ghost.KomojuPaymentDet
 
 // LogValue keeps slog (text and JSON) from printing the card data.
 func (p KomojuPaymentDetails) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
+// MarshalJSON renders the details redacted (as String does), so encoding/json
+// and slog's JSON handler never print card data, alone or inside the params
+// that hold them. The SDK sends the API the full token or hash.
+func (p KomojuPaymentDetails) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+// MarshalJSON renders the card redacted (as String does): encoding/json and
+// slog's JSON handler never print its number or CVC. The SDK sends the API
+// the full card.
+func (p CardCreateParams) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }

@@ -73,24 +73,43 @@ func TestPaymentHashRedacted(t *testing.T) {
 		"verification_value": "CVC_SENTINEL", "name": "Taro Yamada",
 	})
 	token := ghost.KomojuPaymentToken("tok_TOKEN_SENTINEL")
-	for name, v := range map[string]any{"hash": pd, "hash pointer": &pd, "token": token} {
+	card := ghost.CardCreateParams{Number: "4111111111111111", ExpMonth: "12", ExpYear: "2030", CVC: "CVC_SENTINEL"}
+	values := map[string]any{
+		"hash": pd, "hash pointer": &pd, "token": token,
+		"create params":           ghost.KomojuCustomerCreateParams{Email: "a@b.c", PaymentDetails: pd},
+		"update params":           ghost.KomojuCustomerUpdateParams{PaymentDetails: ghost.Some(pd)},
+		"update params, token":    &ghost.KomojuCustomerUpdateParams{PaymentDetails: ghost.Some(token)},
+		"card params":             card,
+		"card params in a struct": struct{ Card ghost.CardCreateParams }{card},
+		"map of params":           map[string]any{"p": ghost.KomojuCustomerCreateParams{PaymentDetails: token}},
+	}
+	for name, v := range values {
 		t.Run(name, func(t *testing.T) {
 			var text, js bytes.Buffer
 			slog.New(slog.NewTextHandler(&text, nil)).Info("pd", "pd", v)
 			slog.New(slog.NewJSONHandler(&js, nil)).Info("pd", "pd", v)
-			out := fmt.Sprintf("%v|%+v|%#v|%s\n%s\n%s", v, v, v, v, text.String(), js.String())
+			enc, err := json.Marshal(v)
+			require.NoError(t, err)
+			out := fmt.Sprintf("%v|%+v|%#v|%s\n%s\n%s\n%s", v, v, v, v, text.String(), js.String(), enc)
 			for _, s := range []string{"4111111111111111", "CVC_SENTINEL", "TOKEN_SENTINEL"} {
 				assert.NotContains(t, out, s)
 			}
-			if name != "token" {
+			if !strings.Contains(name, "token") && name != "map of params" {
 				assert.Contains(t, out, "****1111", "the last four digits are kept")
 			}
 		})
 	}
-	// The wire form is still the full hash: it is what the API needs.
-	b, err := json.Marshal(pd)
+}
+
+// What the API is sent is the full card data: only renderings redact it.
+func TestPaymentDetailsSentInFull(t *testing.T) {
+	srv := newKomoju(t)
+	pd := ghost.KomojuPaymentHash(map[string]any{"type": "credit_card", "number": "4111111111111111",
+		"month": 12, "year": 2030, "verification_value": "123"})
+	_, err := srv.Client.Komoju.Customers.Create(t.Context(), ghost.KomojuCustomerCreateParams{Email: "k@example.com", PaymentDetails: pd})
 	require.NoError(t, err)
-	assert.Contains(t, string(b), "4111111111111111")
+	assert.JSONEq(t, `{"email":"k@example.com","payment_details":{"type":"credit_card","number":"4111111111111111","month":12,"year":2030,"verification_value":"123"}}`,
+		string(lastRequest(t, srv).Body))
 }
 
 // Errors never quote a URL's password or query string.

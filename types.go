@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strconv"
 )
 
@@ -136,6 +137,24 @@ func (o Opt[T]) String() string {
 		return "unset"
 	}
 	return fmt.Sprint(o.v)
+}
+
+// GoString formats %#v as ghost.Some(%#v of the value), or ghost.Opt{}
+// when unset, so a value's own GoString (which may redact it) is used.
+func (o Opt[T]) GoString() string {
+	if !o.ok {
+		return "ghost.Opt{}"
+	}
+	return fmt.Sprintf("ghost.Some(%#v)", o.v)
+}
+
+// LogValue logs the value (through its own LogValue, when it has one), or
+// "unset".
+func (o Opt[T]) LogValue() slog.Value {
+	if !o.ok {
+		return slog.StringValue("unset")
+	}
+	return slog.AnyValue(o.v)
 }
 
 // MarshalJSON implements json.Marshaler: the value, or null when unset.

@@ -221,8 +221,9 @@ func (s *Server) ctlClock(w http.ResponseWriter, r *http.Request) {
 // as they were at start, and the clock follows real time again.
 // SetExportFileBase and the configuration are kept.
 func (s *Server) Reset() {
+	s.ResetRequests()
 	s.mu.Lock()
-	s.log, s.faults, s.ids = nil, nil, make(map[string]int)
+	s.faults, s.ids = nil, make(map[string]int)
 	s.mu.Unlock()
 	s.idem.mu.Lock()
 	s.idem.seen, s.idem.replays = nil, 0

@@ -159,10 +159,14 @@ type Server struct {
 
 	idem idemStore
 
-	mu     sync.Mutex
-	log    []*RecordedRequest
-	faults []*Fault
-	ids    map[string]int
+	mu  sync.Mutex
+	log []*RecordedRequest
+	// forgotten are requests dropped from the log (ResetRequests, Reset,
+	// the control API) that New must still check: answered with an
+	// unexpected status, or not answered yet when dropped.
+	forgotten []*RecordedRequest
+	faults    []*Fault
+	ids       map[string]int
 	// exportFileBase is scheme://host[/prefix] of export file URLs; ""
 	// means the request's host.
 	exportFileBase string
@@ -340,11 +344,32 @@ func (s *Server) LastRequest() (RecordedRequest, bool) {
 	return *s.log[len(s.log)-1], true
 }
 
-// ResetRequests forgets the requests received so far.
+// ResetRequests forgets the requests received so far. (A server started
+// with New still reports, when the test ends, the unexpected answers among
+// them.)
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
+	for _, r := range s.log {
+		if r.Status == 0 || unexpectedStatus(*r) {
+			s.forgotten = append(s.forgotten, r)
+		}
+	}
 	s.log = nil
 	s.mu.Unlock()
+}
+
+// unexpectedAnswers returns the requests answered 501 or with a 5xx nobody
+// asked for, forgotten or still in the log.
+func (s *Server) unexpectedAnswers() []RecordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []RecordedRequest
+	for _, r := range append(slices.Clip(s.forgotten), s.log...) {
+		if unexpectedStatus(*r) {
+			out = append(out, *r)
+		}
+	}
+	return out
 }
 
 // nextID returns the next deterministic id for a prefix: prefix + "_" + a

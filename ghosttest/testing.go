@@ -20,11 +20,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	}
 	t.Cleanup(func() {
 		s.Close() // waits for requests in flight
-		for _, rq := range s.Requests() {
-			if unexpectedStatus(rq) {
-				t.Errorf("ghosttest: %s %s was answered %d: the mock does not model it or failed (inject a Fault for a deliberate error)",
-					rq.Method, rq.Path, rq.Status)
-			}
+		for _, rq := range s.unexpectedAnswers() {
+			t.Errorf("ghosttest: %s %s was answered %d: the mock does not model it or failed (inject a Fault for a deliberate error)",
+				rq.Method, rq.Path, rq.Status)
 		}
 	})
 	return s

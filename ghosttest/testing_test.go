@@ -52,6 +52,26 @@ func TestNewReportsUnmodelledAndServerErrors(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// Clearing the request log (ResetRequests, Reset, DELETE
+// /__ghost/requests) does not hide an unexpected answer from New.
+func TestNewReportsAcrossLogResets(t *testing.T) {
+	for name, clear := range map[string]func(*ghosttest.Server){
+		"ResetRequests": (*ghosttest.Server).ResetRequests,
+		"Reset":         (*ghosttest.Server).Reset,
+	} {
+		t.Run(name, func(t *testing.T) {
+			tb := &recordingTB{}
+			srv := ghosttest.New(tb, ghosttest.WithProfile(ghosttest.ProfileSparkPay))
+			rawCall(t, "GET", srv.URL+"/api/v1/manufacturers", "", sparkAuth...)
+			clear(srv)
+			rawCall(t, "GET", srv.URL+"/api/v1/products", "", sparkAuth...)
+			tb.finish()
+			require.Len(t, tb.errors, 1, tb.errors)
+			assert.Contains(t, tb.errors[0], "GET /api/v1/manufacturers was answered 501")
+		})
+	}
+}
+
 func TestNewAcceptsConfiguredServiceUnavailable(t *testing.T) {
 	tb := &recordingTB{}
 	srv := ghosttest.New(tb, ghosttest.WithConfig(ghosttest.Config{ExportHours: &[2]int{10, 11}}),
