@@ -172,6 +172,8 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			}
 		}()
 	}
+	ctx, end := s.observe(ctx, r)
+	defer func() { end(resp, err) }()
 	ep := c.endpoints[s.name]
 	u, err := s.url(ep, r)
 	if err != nil {
