@@ -165,6 +165,7 @@ type callObs struct {
 	start time.Time
 
 	attempts, retries       int
+	lastStatus              int
 	limiterWait, retryWait  time.Duration
 	retryAfterWait          time.Duration
 	pendingSince            time.Time // when a retry was decided, until its attempt starts
@@ -252,8 +253,8 @@ func (o *callObs) end(resp *Response, err error) {
 	}
 	if resp != nil {
 		res.StatusCode = resp.StatusCode
-	} else if e := (*Error)(nil); errors.As(err, &e) && e.StatusCode != 0 && o.attempts > 0 {
-		res.StatusCode = e.StatusCode
+	} else {
+		res.StatusCode = o.lastStatus
 	}
 	for i := len(o.ends) - 1; i >= 0; i-- {
 		o.ends[i](res)
@@ -270,12 +271,18 @@ func (o *callObs) closePending() {
 	o.pendingSince = time.Time{}
 }
 
-// noteRetry records the retry policy's decision for an attempt: when it
-// retries, the wait until the next attempt counts as retry wait (and as
-// Retry-After wait when the server asked for one).
+// noteRetry records the outcome of an attempt and the retry policy's
+// decision on it: when it retries, the wait until the next attempt counts
+// as retry wait (and as Retry-After wait when the server asked for one).
 func noteRetry(ctx context.Context, resp *http.Response, retry bool, now func() time.Time) {
 	o := obsOf(ctx)
-	if o == nil || !retry {
+	if o == nil {
+		return
+	}
+	if resp != nil {
+		o.lastStatus = resp.StatusCode
+	}
+	if !retry {
 		return
 	}
 	o.pendingSince = time.Now()
