@@ -415,3 +415,18 @@ func TestErrorKind(t *testing.T) {
 		assert.Equal(t, tt.want, ghost.ErrorKind(tt.err), "%v", tt.err)
 	}
 }
+
+func TestRateLimiterDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, err := ghost.NewRateLimiter(rate.Every(time.Hour), 1)
+		require.NoError(t, err)
+		require.NoError(t, l.Wait(t.Context(), ghost.LimitKey{}))
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		start := time.Now()
+		err = l.Wait(ctx, ghost.LimitKey{})
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the wait would outlast the deadline")
+		assert.Zero(t, time.Since(start), "it says so at once")
+		assert.Equal(t, "timeout", ghost.ErrorKind(err))
+	})
+}

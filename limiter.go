@@ -53,9 +53,18 @@ func NewRateLimiter(r rate.Limit, burst int) (*RateLimiter, error) {
 	return &RateLimiter{l: rate.NewLimiter(r, burst)}, nil
 }
 
-// Wait waits for a token, or returns the context's error when it ends first
-// (or would end before a token is due).
-func (l *RateLimiter) Wait(ctx context.Context, _ LimitKey) error { return l.l.Wait(ctx) }
+// Wait waits for a token, or returns the context's error when it ends first.
+// When the context's deadline would pass before a token is due, it returns
+// at once with an error that matches context.DeadlineExceeded.
+func (l *RateLimiter) Wait(ctx context.Context, _ LimitKey) error {
+	err := l.l.Wait(ctx)
+	if err != nil && ctx.Err() == nil {
+		if _, ok := ctx.Deadline(); ok {
+			return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+		}
+	}
+	return err
+}
 
 // WithLimiter makes every attempt wait for l first (see Limiter). It
 // replaces the limiter of WithRateLimit or WithCheckoutRateLimit.
