@@ -430,3 +430,34 @@ func TestRateLimiterDeadline(t *testing.T) {
 		assert.Equal(t, "timeout", ghost.ErrorKind(err))
 	})
 }
+
+// BenchmarkCallHook measures what observing a call costs, against an
+// in-memory transport: nothing without hooks, one operation-name lookup (cached
+// per call site) and the hook's own work with them.
+func BenchmarkCallHook(b *testing.B) {
+	noop := func(ctx context.Context, info ghost.CallInfo) (context.Context, func(ghost.CallResult)) {
+		return ctx, func(ghost.CallResult) {}
+	}
+	for _, bc := range []struct {
+		name string
+		opts []ghost.Option
+	}{
+		{"none", nil},
+		{"hook", []ghost.Option{ghost.WithCallHook(noop)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, `{"doc":{"id":"c1"}}`)}}
+			c, err := ghost.NewClient(append([]ghost.Option{ghost.WithBaseURL("https://api.ghost.test"),
+				ghost.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					return f.replies[0](r)
+				})}), ghost.WithKeys(testPublic, testSecret)}, bc.opts...)...)
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Customers.Get(b.Context(), "c1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
