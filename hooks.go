@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -28,7 +29,10 @@ type CallInfo struct {
 	// "Customers.Get" or "Carts.CreatePaymentLink" (a generic resource's
 	// methods are "Resource.Get", …; exported functions are their own name,
 	// e.g. "ListNested"). A page fetched by an iterator is the method that
-	// fetches it ("Customers.List").
+	// fetches it ("Customers.List"); a request an iterator makes without such
+	// a method is named after the function holding the iterator's body
+	// (export files: "ExportObjects"). The name is read from the call stack,
+	// once per call site, only when a hook or middleware is set.
 	Operation string
 	// Part is the part of the API the call goes to, which decides its
 	// endpoint and credentials: ghost, komoju, checkout, spark or exports.
@@ -420,23 +424,37 @@ var (
 type opFrame struct {
 	inPkg bool   // the frame's function is in package ghost
 	op    string // the operation it names, when it is an exported method of a service
+	// closure is set instead of op for a function literal inside such a
+	// method (an iterator's body): the method's operation.
+	closure bool
+	// inlinedOp, on a frame outside the package, is the operation of an SDK
+	// function literal inlined into it:
+	// "main.run.(*ExportsService).Orders.ExportObjects[...].func5".
+	inlinedOp string
 }
 
+// operationName is the outermost exported method among the SDK frames at
+// the top of the stack, or, when there is none (an iterator the caller
+// ranges over), the outermost method whose function literal is running.
 func operationName() string {
 	var pcs [32]uintptr
 	n := runtime.Callers(3, pcs[:]) // skip Callers, operationName, observe
-	op := ""
+	op, closureOp := "", ""
 	for _, pc := range pcs[:n] {
 		for _, f := range framesOf(pc) {
-			if !f.inPkg {
-				return op
-			}
-			if f.op != "" {
+			switch {
+			case !f.inPkg:
+				// An SDK function literal inlined into the caller (an
+				// iterator's body) runs under the caller's name.
+				return cmp.Or(op, closureOp, f.inlinedOp)
+			case f.op != "" && f.closure:
+				closureOp = f.op
+			case f.op != "":
 				op = f.op
 			}
 		}
 	}
-	return op
+	return cmp.Or(op, closureOp)
 }
 
 func framesOf(pc uintptr) []opFrame {
@@ -463,33 +481,80 @@ func framesOf(pc uintptr) []opFrame {
 func parseFrame(fn string) opFrame {
 	rest, ok := strings.CutPrefix(fn, pkgPrefix)
 	if !ok {
-		return opFrame{}
+		return opFrame{inlinedOp: inlinedOp(fn)}
 	}
 	f := opFrame{inPkg: true}
-	// Drop type arguments: "(*ResourceService[...]).Get", "ListNested[...]".
-	for {
-		i := strings.IndexByte(rest, '[')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(rest[i:], ']')
-		if j < 0 {
-			break
-		}
-		rest = rest[:i] + rest[i+j+1:]
-	}
+	rest = stripTypeArgs(rest)
+	rest, f.closure = cutClosure(rest)
 	if recv, ok := strings.CutPrefix(rest, "(*"); ok {
 		typ, method, ok := strings.Cut(recv, ").")
-		if ok && strings.HasSuffix(typ, "Service") && exported(typ) && exported(method) &&
-			!strings.ContainsAny(method, ".-") {
+		if ok && strings.HasSuffix(typ, "Service") && exported(typ) && exported(method) && !strings.Contains(method, ".") {
 			f.op = strings.TrimSuffix(typ, "Service") + "." + method
 		}
 		return f
 	}
-	if exported(rest) && !strings.ContainsAny(rest, ".-") {
+	if exported(rest) && !strings.Contains(rest, ".") {
 		f.op = rest
 	}
 	return f
+}
+
+// inlinedOp is the operation of an SDK function literal inlined into a
+// caller outside the package, named after the function that holds the
+// literal, as when it is not inlined: in
+// "main.run.(*ExportsService).Orders.ExportObjects[...].func5" that is
+// ExportObjects. Only operationName's last resort uses it, for a frame that
+// called into the SDK's unexported code, which only the SDK's own function
+// literals do.
+func inlinedOp(fn string) string {
+	base, closure := cutClosure(stripTypeArgs(fn))
+	if !closure {
+		return ""
+	}
+	if i := strings.LastIndex(base, ".(*"); i >= 0 {
+		if typ, method, ok := strings.Cut(base[i+3:], ")."); ok && !strings.Contains(method, ".") {
+			if strings.HasSuffix(typ, "Service") && exported(typ) && exported(method) {
+				return strings.TrimSuffix(typ, "Service") + "." + method
+			}
+			return ""
+		}
+	}
+	name := base[strings.LastIndexByte(base, '.')+1:]
+	if exported(name) {
+		return name
+	}
+	return ""
+}
+
+// stripTypeArgs drops type arguments: "(*ResourceService[...]).Get".
+func stripTypeArgs(s string) string {
+	for {
+		i := strings.IndexByte(s, '[')
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], ']')
+		if j < 0 {
+			return s
+		}
+		s = s[:i] + s[i+j+1:]
+	}
+}
+
+// cutClosure cuts a function literal's suffix off its enclosing function's
+// name: "All.func1", "All-range1", "All.func1.2" are literals of All.
+func cutClosure(name string) (string, bool) {
+	cut := len(name)
+	if i := strings.Index(name, "-range"); i >= 0 {
+		cut = i
+	}
+	for i := 0; i+5 < len(name); i++ {
+		if name[i] == '.' && strings.HasPrefix(name[i+1:], "func") && name[i+5] >= '0' && name[i+5] <= '9' {
+			cut = min(cut, i)
+			break
+		}
+	}
+	return name[:cut], cut < len(name)
 }
 
 func exported(name string) bool { return name != "" && name[0] >= 'A' && name[0] <= 'Z' }

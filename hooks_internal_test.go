@@ -72,18 +72,25 @@ func TestParseFrame(t *testing.T) {
 		fn   string
 		want opFrame
 	}{
-		{p + "(*CustomersService).Get", opFrame{true, "Customers.Get"}},
-		{p + "(*ResourceService[...]).Upsert", opFrame{true, "Resource.Upsert"}},
-		{p + "(*CustomersService).All.func1", opFrame{true, ""}},
-		{p + "(*CustomersService).All-range1", opFrame{true, ""}},
-		{p + "(*CustomersService).createKomoju", opFrame{true, ""}},
-		{p + "(*service).do", opFrame{true, ""}},
-		{p + "getOne[...]", opFrame{true, ""}},
-		{p + "ListNested[...]", opFrame{true, "ListNested"}},
-		{p + "CartStatus.valid", opFrame{true, ""}},
+		{p + "(*CustomersService).Get", opFrame{inPkg: true, op: "Customers.Get", closure: false}},
+		{p + "(*ResourceService[...]).Upsert", opFrame{inPkg: true, op: "Resource.Upsert", closure: false}},
+		{p + "(*CustomersService).All.func1", opFrame{inPkg: true, op: "Customers.All", closure: true}},
+		{p + "(*CustomersService).All-range1", opFrame{inPkg: true, op: "Customers.All", closure: true}},
+		{p + "(*CustomersService).All.func1.2", opFrame{inPkg: true, op: "Customers.All", closure: true}},
+		{p + "(*CustomersService).createKomoju", opFrame{inPkg: true, op: "", closure: false}},
+		{p + "(*service).do", opFrame{inPkg: true, op: "", closure: false}},
+		{p + "getOne[...]", opFrame{inPkg: true, op: "", closure: false}},
+		{p + "pager[...].all.func1", opFrame{inPkg: true, op: "", closure: true}},
+		{p + "ListNested[...]", opFrame{inPkg: true, op: "ListNested", closure: false}},
+		{p + "ExportObjects[...].func1", opFrame{inPkg: true, op: "ExportObjects", closure: true}},
+		{p + "CartStatus.valid", opFrame{inPkg: true, op: "", closure: false}},
+		{p + "CartStatus.Valid.func1", opFrame{inPkg: true, op: "", closure: true}},
 		{"github.com/ghostanalytics/ghost-go/ghosttest.(*Server).ServeHTTP", opFrame{}},
 		{"github.com/ghostanalytics/ghost-go_test.TestX", opFrame{}},
 		{"main.main", opFrame{}},
+		{"github.com/you/app.run.(*ExportsService).Orders.ExportObjects[...].func5", opFrame{inlinedOp: "ExportObjects"}},
+		{"github.com/you/app.run.(*CustomersService).All.func1", opFrame{inlinedOp: "Customers.All"}},
+		{"github.com/you/app.(*BillingService).Run", opFrame{}},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, parseFrame(tt.fn), tt.fn)

@@ -461,3 +461,32 @@ func BenchmarkCallHook(b *testing.B) {
 		})
 	}
 }
+
+// TestCallHookNamesExports checks the names of the export calls, streamed
+// files included: an iterator's requests are named after the function that
+// holds the iterator's body (ExportObjects), whether or not the compiler
+// inlined that body into the caller.
+func TestCallHookNamesExports(t *testing.T) {
+	var log callLog
+	srv := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{ExportDuration: 20 * time.Millisecond}),
+		ghosttest.WithProfile(ghosttest.ProfileClover), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
+	defer srv.Close()
+	ctx := t.Context()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e, err := srv.Client.Exports.Create(ctx, "M1", ghost.ExportParams{Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, 2)})
+	require.NoError(t, err)
+	e, err = srv.Client.Exports.Wait(ctx, "M1", e.ID, ghost.WaitOptions{Interval: 10 * time.Millisecond})
+	require.NoError(t, err)
+	for _, err := range srv.Client.Exports.Orders(ctx, e) {
+		require.NoError(t, err)
+	}
+	got := map[string]bool{}
+	for _, in := range log.infos {
+		got[fmt.Sprintf("%s %s %s %s", in.Operation, in.Part, in.Method, in.URLTemplate)] = true
+	}
+	assert.Equal(t, map[string]bool{
+		"Exports.Create exports POST /v3/merchants/{id}/exports":   true,
+		"Exports.Wait exports GET /v3/merchants/{id}/exports/{id}": true,
+		"ExportObjects exports GET /v3/exports/{id}/{id}/{id}":     true,
+	}, got)
+}
