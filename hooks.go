@@ -94,13 +94,13 @@ func WithCallHook(h CallHook) Option {
 // WithTransportMiddleware wraps the http.RoundTripper every attempt goes
 // through: mw receives the transport the client would use (its own pooled
 // transport, or the Transport of a client given with WithHTTPClient) and
-// returns the one to use instead. It fits otelhttp.NewTransport or any other
-// RoundTripper middleware. Several middlewares nest in the order given: the
+// returns the one to use instead (nil keeps it). It fits
+// otelhttp.NewTransport or any other RoundTripper middleware. Several middlewares nest in the order given: the
 // first one is the outermost.
 //
 // The SDK's own rules stay around the middleware, whatever it does: the
-// client's Limiter is waited for, the attempt counted and logged, before the
-// middleware runs; redirects are followed by the client around it (the
+// client's Limiter is waited for and the attempt counted before the
+// middleware runs, and the attempt is logged after it returns; redirects are followed by the client around it (the
 // middleware sees each hop as its own RoundTrip, and a hop to another host
 // arrives with the credentials already removed); retries, timeouts and the
 // response size limit apply to what it returns. The middleware sees the
