@@ -115,7 +115,8 @@ type config struct {
 	userAgent    string
 	timeout      time.Duration
 	retry        RetryPolicy
-	limiter      *rate.Limiter
+	limiter      Limiter
+	hooks        hookConfig
 	logger       *slog.Logger
 	maxBody      int64
 	maxObject    int64 // export stream objects; 0: DefaultMaxExportObjectBytes
@@ -200,9 +201,17 @@ func WithServiceEndpoint(svc Service, e Endpoint) Option {
 }
 
 // WithHTTPClient sets the *http.Client requests go through. The client is
-// copied, not changed: its Transport is wrapped for rate limiting and logging,
-// and its redirect policy is wrapped so credentials never follow a redirect
-// to another host.
+// copied, not changed, and the SDK's safety rules still apply to it: its
+// Transport is wrapped for the Limiter, logging and any transport middleware;
+// its redirect policy runs first and the SDK's after it, so credentials and
+// Referer are removed from a hop to another host, a non-GET redirect to
+// another host is refused and redirects stop after 10, whatever it does;
+// retries, the response size limit and the credential rules are the SDK's.
+// What it drops is the SDK's connection pool (WithConnsPerHost): its
+// Transport's pool, proxy and TLS settings are used as they are; its Timeout,
+// when set, replaces WithTimeout; its Jar, if any, keeps cookies. To observe
+// or change attempts while keeping the SDK's transport, use
+// WithTransportMiddleware instead.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -250,7 +259,7 @@ func WithRateLimit(r rate.Limit, burst int) Option {
 		if r <= 0 || burst <= 0 {
 			return fmt.Errorf("ghost: rate limit must be positive")
 		}
-		c.limiter = rate.NewLimiter(r, burst)
+		c.limiter = &RateLimiter{l: rate.NewLimiter(r, burst)}
 		return nil
 	}
 }

@@ -196,6 +196,8 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	if ctx == nil {
 		return nil, invalidParams("", "nil context")
 	}
+	ctx, end := s.observe(ctx, r)
+	defer func() { end(resp, err) }()
 	ep := c.endpoints[s.name]
 	if ep.missing != "" {
 		return nil, &Error{Code: CodeMissingEndpoint, Message: ep.missing}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ghostanalytics/ghost-go/internal/wire"
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 )
 
 // callState travels in the request context: it tells the retry policy
@@ -111,12 +110,20 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 	if next == nil {
 		next = newTransport(cfg.connsPerHost)
 	}
+	next = wrapTransport(cfg, next)
 	// attemptTransport deliberately has no CloseIdleConnections method:
 	// retryablehttp closes idle connections after every failed call, which
 	// would empty the pool for every other goroutine.
 	hc.Transport = &attemptTransport{next: next, limiter: cfg.limiter, logger: cfg.logger}
 	userRedirect := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		// The caller's policy runs first, so that it cannot put back what
+		// the SDK removes below.
+		if userRedirect != nil {
+			if err := userRedirect(req, via); err != nil {
+				return err
+			}
+		}
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
 		}
@@ -133,9 +140,6 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 				}
 			}
 		}
-		if userRedirect != nil {
-			return userRedirect(req, via)
-		}
 		return nil
 	}
 	p := cfg.retry
@@ -146,7 +150,9 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 		RetryWaitMax: p.MaxWait,
 		RetryMax:     math.MaxInt32, // each call's callState.maxRetries decides
 		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			return checkRetry(ctx, resp, err, p.MaxWait, cfg.now)
+			retry, err := checkRetry(ctx, resp, err, p.MaxWait, cfg.now)
+			noteRetry(ctx, resp, retry, cfg.now)
+			return retry, err
 		},
 		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 			ra := time.Duration(-1)
@@ -259,22 +265,25 @@ func streamClient(hc *retryablehttp.Client) *retryablehttp.Client {
 // logs it.
 type attemptTransport struct {
 	next    http.RoundTripper
-	limiter *rate.Limiter
+	limiter Limiter
 	logger  *slog.Logger
 }
 
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return nil, err
-			}
+	if err := beforeAttempt(ctx, req, t.limiter); err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, err
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
 			// The limiter cannot grant a slot before the deadline (it
 			// says so at once rather than wait in vain).
-			return nil, &Error{Code: CodeClientRateLimited, cause: context.DeadlineExceeded,
+			return nil, &Error{Code: CodeClientRateLimited, cause: err,
 				Message: "the client-side rate limit grants no request before the context's deadline"}
 		}
+		// Any other refusal of the limiter: nothing is sent, nor retried.
+		return nil, &Error{Code: CodeClientRateLimited, cause: err,
+			Message: "the client-side limiter refused the request: " + err.Error()}
 	}
 	st := stateOf(ctx)
 	st.attempts++

@@ -2,6 +2,7 @@ package ghosttest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -231,21 +232,22 @@ func (c *checkout) allow(w http.ResponseWriter, client string) bool {
 	if limit < 0 {
 		return true
 	}
+	window := cmp.Or(c.srv.Config.CheckoutRateWindow, checkoutWindow)
 	now := c.srv.Clock.Now()
 	c.mu.Lock()
 	hits := c.hits[client]
 	kept := hits[:0]
 	for _, t := range hits {
 		// Keep (now-window, now]; a clock set backwards forgets the future.
-		if t.After(now.Add(-checkoutWindow)) && !t.After(now) {
+		if t.After(now.Add(-window)) && !t.After(now) {
 			kept = append(kept, t)
 		}
 	}
 	if len(kept) >= limit {
 		c.hits[client] = kept
-		wait := checkoutWindow
+		wait := window
 		if len(kept) > 0 {
-			wait = kept[0].Add(checkoutWindow).Sub(now)
+			wait = kept[0].Add(window).Sub(now)
 		}
 		c.mu.Unlock()
 		secs := max(int64((wait+time.Second-1)/time.Second), 1)

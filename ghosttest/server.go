@@ -77,6 +77,10 @@ type Config struct {
 	// CheckoutRateLimit is the Checkout API's limit of requests per minute per
 	// client (default 100, as documented; negative turns it off).
 	CheckoutRateLimit int
+	// CheckoutRateWindow is the sliding window CheckoutRateLimit counts over
+	// (default a minute). Shorten both to scale the limit for a test that runs
+	// in real time: 20 per second is 1,200 per minute.
+	CheckoutRateWindow time.Duration
 	// SparkCallLimit is the Spark API's call limit per minute (0, the default,
 	// turns it off; the seed documents the 429, not the number).
 	SparkCallLimit int
