@@ -3,11 +3,13 @@ package ghost_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -348,4 +350,47 @@ func TestNilContextIsRefused(t *testing.T) {
 		requireCode(t, err, ghost.CodeInvalidParams)
 	}
 	assert.Empty(t, srv.Requests(), "nothing sent")
+}
+
+// An attempt that wrote nothing (here net/http's transport fails before it
+// connects) is repeated whatever the method, and does not count as a retry;
+// an attempt that wrote its request and lost the answer is not, for a POST
+// of a part that documents no idempotency key.
+func TestAttemptThatWroteNothingIsRepeated(t *testing.T) {
+	cart := `{"success":true,"data":{"id":"cart_1","status":"abandoned"}}`
+	newCart := func(c *ghost.Client, opts ...ghost.RequestOption) error {
+		_, err := c.Carts.Create(t.Context(), ghost.CartCreateParams{CustomerEmail: "c@example.com", CustomerName: "C",
+			Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: cartMoney(t, "1.00")}}}, opts...)
+		return err
+	}
+	t.Run("failed before writing: repeated, even with MaxRetries 0", func(t *testing.T) {
+		srv := newCountingServer(t, fixed(http.StatusCreated, cart))
+		var proxyCalls atomic.Int64
+		tr := &http.Transport{Proxy: func(*http.Request) (*url.URL, error) {
+			if proxyCalls.Add(1) == 1 {
+				return nil, errors.New("proxy unavailable")
+			}
+			return nil, nil
+		}}
+		t.Cleanup(tr.CloseIdleConnections)
+		c := clientFor(t, srv.URL, ghost.WithHTTPClient(&http.Client{Transport: tr}),
+			ghost.WithRetryPolicy(ghost.RetryPolicy{}))
+		var resp ghost.Response
+		require.NoError(t, newCart(c, ghost.WithResponse(&resp)))
+		assert.EqualValues(t, 1, srv.n.Load(), "sent once")
+		assert.Equal(t, 2, resp.Attempts)
+	})
+	t.Run("written, answer lost: not repeated", func(t *testing.T) {
+		srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		})
+		c := clientFor(t, srv.URL)
+		err := newCart(c)
+		require.Error(t, err)
+		assert.EqualValues(t, 1, srv.n.Load(), "the server saw it: a second cart could follow")
+	})
 }

@@ -9,8 +9,10 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ghostanalytics/ghost-go/internal/wire"
@@ -38,6 +40,38 @@ type callState struct {
 	// lastErr is the API error of the last attempt that is being retried,
 	// returned if the context ends before the next attempt answers.
 	lastErr *Error
+	// traced is set when the attempts go through net/http's Transport,
+	// whose write events tell whether an attempt sent anything: wrote is
+	// then set once the last attempt's request headers were written.
+	// unsentRetries counts the attempts retried because nothing was written
+	// (they never reached the wire, so they do not count against
+	// maxRetries).
+	traced        bool
+	wrote         atomic.Bool
+	unsentRetries int
+	trace         *httptrace.ClientTrace
+}
+
+// maxUnsentRetries bounds the retries of attempts that wrote nothing (a
+// stale keep-alive connection, a failed dial), whatever the method.
+const maxUnsentRetries = 3
+
+// notWritten reports whether the last attempt, which failed with err,
+// provably sent nothing: its connection could not be made, or net/http
+// wrote no request header before failing.
+func (st *callState) notWritten(err error) bool {
+	return unsent(err) || st.traced && !st.wrote.Load()
+}
+
+// withWriteTrace returns req with a context that records, in st.wrote,
+// that its headers were written.
+func (st *callState) withWriteTrace(req *http.Request) *http.Request {
+	if st.trace == nil {
+		st.trace = &httptrace.ClientTrace{WroteHeaders: func() { st.wrote.Store(true) }}
+	}
+	st.traced = true
+	st.wrote.Store(false)
+	return req.WithContext(httptrace.WithClientTrace(req.Context(), st.trace))
 }
 
 type callStateKey struct{}
@@ -110,11 +144,12 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 	if next == nil {
 		next = newTransport(cfg.connsPerHost)
 	}
+	_, netHTTP := next.(*http.Transport)
 	next = wrapTransport(cfg, next)
 	// attemptTransport deliberately has no CloseIdleConnections method:
 	// retryablehttp closes idle connections after every failed call, which
 	// would empty the pool for every other goroutine.
-	hc.Transport = &attemptTransport{next: next, limiter: cfg.limiter, logger: cfg.logger}
+	hc.Transport = &attemptTransport{next: next, netHTTP: netHTTP, limiter: cfg.limiter, logger: cfg.logger}
 	userRedirect := hc.CheckRedirect
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		// The caller's policy runs first, so that it cannot put back what
@@ -179,7 +214,13 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 	st := stateOf(ctx)
 	if err != nil {
 		var ge *Error
-		if errors.As(err, &ge) || errors.Is(err, errRedirectRefused) || !st.retryable {
+		if errors.As(err, &ge) || errors.Is(err, errRedirectRefused) {
+			return false, err
+		}
+		// An attempt that wrote nothing may be repeated whatever the
+		// method: the server cannot have seen it.
+		notWritten := st.notWritten(err)
+		if !st.retryable && !notWritten {
 			return false, err
 		}
 		var ue *url.Error
@@ -193,11 +234,16 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 			return false, err
 		}
-		if resp != nil || !unsent(err) {
-			st.ambiguous = true
-		}
 		st.lastErr = nil
-		if st.attempts > st.maxRetries {
+		if resp == nil && notWritten {
+			if st.unsentRetries >= maxUnsentRetries {
+				return false, err
+			}
+			st.unsentRetries++
+			return true, nil
+		}
+		st.ambiguous = true
+		if st.attempts-st.unsentRetries > st.maxRetries {
 			return false, err
 		}
 		return true, nil
@@ -205,7 +251,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if !st.retryable || st.attempts > st.maxRetries {
+		if !st.retryable || st.attempts-st.unsentRetries > st.maxRetries {
 			return false, nil
 		}
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), now()); ok && d > maxWait {
@@ -264,7 +310,11 @@ func streamClient(hc *retryablehttp.Client) *retryablehttp.Client {
 // attemptTransport applies the client-side rate limit to every attempt and
 // logs it.
 type attemptTransport struct {
-	next    http.RoundTripper
+	next http.RoundTripper
+	// netHTTP: the transport under any middleware is net/http's, so
+	// noReplay applies and its write events say whether an attempt sent
+	// anything.
+	netHTTP bool
 	limiter Limiter
 	logger  *slog.Logger
 }
@@ -289,8 +339,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	st.attempts++
 	start := time.Now()
 	next := req
-	if _, ok := t.next.(*http.Transport); ok {
-		next = noReplay(req)
+	if t.netHTTP {
+		next = st.withWriteTrace(noReplay(req))
 	}
 	var resp *http.Response
 	var err error
