@@ -257,4 +257,3 @@ func (d UnavailableDetails) nextOpen(now time.Time) time.Time {
 	he := ghost.ServiceHoursError{Open: d.Open, Close: d.Close, HasHours: d.HasHours}
 	return he.NextOpen(now)
 }
-

@@ -191,4 +191,3 @@ func (d *dirFile) Abort() error {
 	d.f.Close()
 	return os.Remove(d.f.Name())
 }
-
