@@ -317,7 +317,7 @@ func (r *ranger) poll(ctx workflow.Context, e *ghost.Export) (*ghost.Export, err
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: r.o.GetTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
+			InitialInterval:        min(time.Second, r.o.MaxPollInterval),
 			BackoffCoefficient:     2,
 			MaximumInterval:        r.o.MaxPollInterval,
 			NonRetryableErrorTypes: []string{ErrTypePermanent},
