@@ -213,3 +213,68 @@ func TestExportMerchantsEndToEnd(t *testing.T) {
 	assert.Positive(t, countB.commits.Load(), "worker B finished the rest")
 	t.Logf("sink: %d objects in %d windows of %d merchants, each once, in order", total, len(windows)*len(merchants), len(merchants))
 }
+
+// A create whose answer is lost (the mock creates the export, then cuts the
+// response): the window is created again only once the first export can no
+// longer be running, and its objects still land once.
+func TestLostCreateAnswerEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	quiet := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	const exportDuration = 3 * time.Second
+	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileClover, ExportDuration: exportDuration}))
+	t.Cleanup(mock.Close)
+	mock.InjectFault(ghosttest.Fault{Method: "POST", CutBody: true})
+
+	dir := t.TempDir()
+	const queue = "ghost-exports-lost"
+	c := ts.NewClientWithOptions(client.Options{Logger: quiet})
+	w := worker.New(c, queue, worker.Options{})
+	ghosttemporal.Register(w, &ghosttemporal.Activities{Client: mock.Client, Sink: ghosttemporal.DirSink{Dir: dir}})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	win := ghosttemporal.Window{Start: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "lost-create", TaskQueue: queue},
+		ghosttemporal.ExportRangeWorkflow, ghosttemporal.RangeParams{
+			MerchantID: "m1", Type: ghost.ExportTypeOrders, Start: win.Start, End: win.End,
+			Options: ghosttemporal.RangeOptions{
+				PollInterval: 100 * time.Millisecond, MaxPollInterval: 200 * time.Millisecond,
+				AmbiguousCreateWait: exportDuration + time.Second,
+			},
+		})
+	require.NoError(t, err)
+	var res ghosttemporal.RangeResult
+	require.NoError(t, run.Get(ctx, &res))
+	assert.Equal(t, 1, res.Exports, "one create answered")
+
+	var posts []time.Time
+	for _, r := range mock.Requests() {
+		if r.Method == "POST" {
+			posts = append(posts, r.Time)
+		}
+	}
+	require.Len(t, posts, 2, "the lost create and one more")
+	assert.GreaterOrEqual(t, posts[1].Sub(posts[0]), exportDuration,
+		"the second export was created only after the first one (created by the lost call) had finished")
+	first, err := mock.Client.Exports.Get(ctx, "m1", "EXPORT0000001")
+	require.NoError(t, err, "the lost call did create an export")
+	assert.Equal(t, ghost.ExportStatusDone, first.Status)
+
+	wdir, err := ghosttemporal.DirSink{Dir: dir}.WindowDir("m1", ghost.ExportTypeOrders, win)
+	require.NoError(t, err)
+	entries, err := os.ReadDir(wdir)
+	require.NoError(t, err)
+	var n int
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(wdir, e.Name()))
+		require.NoError(t, err)
+		n += strings.Count(string(b), "\n")
+	}
+	assert.Equal(t, len(expectedIDs(win)), n)
+	assert.Equal(t, int64(n), res.Objects)
+}
