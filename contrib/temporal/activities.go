@@ -26,12 +26,13 @@ const (
 	// service's hours; nothing was created. Details: UnavailableDetails.
 	ErrTypeServiceHours = "GhostExportServiceHours"
 	// ErrTypeAmbiguousCreate: a create whose answer was lost; the export may
-	// or may not exist on the server.
+	// or may not exist on the server. Also a WindowFailure.Kind.
 	ErrTypeAmbiguousCreate = "GhostExportAmbiguousCreate"
-	// ErrTypeExpired: the export's files are no longer available.
+	// ErrTypeExpired: the export's files are no longer available. Also a
+	// WindowFailure.Kind (expired more than MaxReexports times).
 	ErrTypeExpired = "GhostExportExpired"
-	// ErrTypeFailed: a window's export went FAILED twice (it is re-created
-	// once). Details: WindowFailure.
+	// ErrTypeFailed is the WindowFailure.Kind of a window whose export went
+	// FAILED twice (it is re-created once).
 	ErrTypeFailed = "GhostExportFailed"
 	// ErrTypePermanent: the API refused the request for good (400, 401,
 	// 403, 404, bad input); retrying cannot help.
@@ -52,12 +53,15 @@ type UnavailableDetails struct {
 	Message     string
 }
 
-// WindowFailure is the details of ErrTypeFailed and ErrTypeWindowFailed.
+// WindowFailure is the details of an ErrTypeWindowFailed error.
 type WindowFailure struct {
 	MerchantID ghost.ID
 	Window     Window
 	ExportIDs  []ghost.ID // every export created for the window
-	Reason     string
+	// Kind is why: ErrTypeFailed, ErrTypeExpired, ErrTypeAmbiguousCreate,
+	// or the step that failed for good ("create", "poll", "download").
+	Kind   string
+	Reason string
 }
 
 // Activities are the activities of the export workflows: register them

@@ -196,7 +196,7 @@ type ranger struct {
 func (r *ranger) windowError(w Window, ids []ghost.ID, kind, reason string) error {
 	return temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("ghosttemporal: merchant %s window %s: %s", r.p.MerchantID, w, reason), ErrTypeWindowFailed, nil,
-		WindowFailure{MerchantID: r.p.MerchantID, Window: w, ExportIDs: ids, Reason: kind + ": " + reason})
+		WindowFailure{MerchantID: r.p.MerchantID, Window: w, ExportIDs: ids, Kind: kind, Reason: reason})
 }
 
 // window runs one window to the end: create, poll, download; again after

@@ -336,7 +336,7 @@ func TestExportRangeFailedExport(t *testing.T) {
 		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
 		assert.Equal(t, 1, wf.Window.Index)
 		assert.Equal(t, []ghost.ID{"E2", "E3"}, wf.ExportIDs)
-		assert.Contains(t, wf.Reason, ErrTypeFailed)
+		assert.Equal(t, ErrTypeFailed, wf.Kind)
 		assert.Len(t, f.creates, 3, "window 0 once, window 1 twice, window 2 never started")
 		assert.Equal(t, map[int]int{0: 1}, f.downloads)
 	})
@@ -367,7 +367,7 @@ func TestExportRangeExpiredFiles(t *testing.T) {
 		_, err := rangeResult(t, env)
 		ae, wf := appErrType(t, err)
 		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
-		assert.Contains(t, wf.Reason, ErrTypeExpired)
+		assert.Equal(t, ErrTypeExpired, wf.Kind)
 		assert.Len(t, f.creates, 3)
 	})
 }
@@ -405,7 +405,7 @@ func TestExportRangeLostCreateAnswer(t *testing.T) {
 		_, err := rangeResult(t, env)
 		ae, wf := appErrType(t, err)
 		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
-		assert.Contains(t, wf.Reason, ErrTypeAmbiguousCreate)
+		assert.Equal(t, ErrTypeAmbiguousCreate, wf.Kind)
 		assert.Len(t, f.creates, 1, "never created twice")
 	})
 	t.Run("create activity timed out (worker lost): treated as lost", func(t *testing.T) {
