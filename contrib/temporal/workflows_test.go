@@ -501,3 +501,22 @@ func TestExportMerchantsContinuesAsNew(t *testing.T) {
 		assert.Equal(t, 1, seen[m], "merchant %s exported once", m)
 	}
 }
+
+func TestExportRangeDownloadRetriedAfterWorkerLoss(t *testing.T) {
+	env := newEnv(t)
+	f := newFake(env)
+	f.onDownload = func(call int, _ DownloadInput) error {
+		if call == 1 {
+			// What the server reports when the worker running the download
+			// stops heartbeating.
+			return temporal.NewHeartbeatTimeoutError()
+		}
+		return nil
+	}
+	env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{}))
+	res, err := rangeResult(t, env)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Exports, "the same export is downloaded again, not re-created")
+	assert.Equal(t, 2, f.dlCalls)
+	assert.Equal(t, map[int]int{0: 1}, f.downloads)
+}
