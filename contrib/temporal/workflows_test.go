@@ -1,0 +1,522 @@
+package ghosttemporal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	ghost "github.com/ghostanalytics/ghost-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+var day = 24 * time.Hour
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func TestSplitWindows(t *testing.T) {
+	s := date(2025, 1, 1)
+	tests := []struct {
+		name       string
+		start, end time.Time
+		size       time.Duration
+		want       int
+		lastLen    time.Duration
+		err        bool
+	}{
+		{"400 days in 30-day windows", s, s.Add(400 * day), 0, 14, 10 * day, false},
+		{"exactly 30 days", s, s.Add(30 * day), 0, 1, 30 * day, false},
+		{"30 days and a millisecond", s, s.Add(30*day + time.Millisecond), 0, 2, time.Millisecond, false},
+		{"7-day windows", s, s.Add(15 * day), 7 * day, 3, day, false},
+		{"window over 30 days", s, s.Add(90 * day), 31 * day, 0, 0, true},
+		{"window under a second", s, s.Add(day), time.Millisecond, 0, 0, true},
+		{"end before start", s, s.Add(-day), 0, 0, 0, true},
+		{"zero start", time.Time{}, s, 0, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws, err := SplitWindows(tt.start, tt.end, tt.size)
+			if tt.err {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, ws, tt.want)
+			assert.Equal(t, tt.start, ws[0].Start)
+			assert.Equal(t, tt.end, ws[len(ws)-1].End)
+			assert.Equal(t, tt.lastLen, ws[len(ws)-1].End.Sub(ws[len(ws)-1].Start))
+			for i, w := range ws {
+				assert.Equal(t, i, w.Index)
+				assert.LessOrEqual(t, w.End.Sub(w.Start), ghost.MaxExportRange)
+				if i > 0 {
+					assert.Equal(t, ws[i-1].End, w.Start, "windows are contiguous")
+				}
+			}
+		})
+	}
+}
+
+// fakeAPI scripts the activities for workflow tests. Each window's exports
+// become DONE after pollsToDone polls, unless a hook says otherwise.
+type fakeAPI struct {
+	env *testsuite.TestWorkflowEnvironment
+
+	mu          sync.Mutex
+	pollsToDone int
+	n           int
+	polls       map[ghost.ID]int
+	exportOf    map[ghost.ID]Window
+	running     map[int]int // window → exports created and not downloaded
+	inFlight    int         // windows with a live export
+	maxInFlight int
+	creates     []time.Time // when each create was called (env clock)
+	downloads   map[int]int // window → successful downloads
+
+	// hooks: return a non-nil error to fail the call.
+	onCreate   func(call int, in CreateInput) error
+	status     func(id ghost.ID, w Window) ghost.ExportStatus // final status (default DONE)
+	onDownload func(call int, in DownloadInput) error
+	dlCalls    int
+}
+
+func newFake(env *testsuite.TestWorkflowEnvironment) *fakeAPI {
+	f := &fakeAPI{env: env, pollsToDone: 2, polls: map[ghost.ID]int{}, exportOf: map[ghost.ID]Window{},
+		running: map[int]int{}, downloads: map[int]int{}}
+	var a *Activities
+	env.RegisterActivity(a)
+	env.OnActivity(a.CreateExport, mock.Anything, mock.Anything).Return(f.create)
+	env.OnActivity(a.GetExport, mock.Anything, mock.Anything).Return(f.get)
+	env.OnActivity(a.DownloadExport, mock.Anything, mock.Anything).Return(f.download)
+	return f
+}
+
+func (f *fakeAPI) create(_ context.Context, in CreateInput) (*ghost.Export, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.creates = append(f.creates, f.env.Now())
+	if f.onCreate != nil {
+		if err := f.onCreate(len(f.creates), in); err != nil {
+			return nil, err
+		}
+	}
+	f.n++
+	id := ghost.ID(fmt.Sprintf("E%d", f.n))
+	f.exportOf[id] = in.Window
+	if f.running[in.Window.Index] == 0 {
+		f.inFlight++
+		f.maxInFlight = max(f.maxInFlight, f.inFlight)
+	}
+	f.running[in.Window.Index]++
+	return &ghost.Export{ID: id, Status: ghost.ExportStatusPending, MerchantID: in.MerchantID}, nil
+}
+
+func (f *fakeAPI) get(_ context.Context, in GetInput) (*ghost.Export, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.polls[in.ExportID]++
+	e := &ghost.Export{ID: in.ExportID, Status: ghost.ExportStatusInProgress}
+	if f.polls[in.ExportID] >= f.pollsToDone {
+		e.Status = ghost.ExportStatusDone
+		if f.status != nil {
+			e.Status = f.status(in.ExportID, f.exportOf[in.ExportID])
+		}
+		if e.Status == ghost.ExportStatusDone {
+			e.ExportURLs = []ghost.ExportURL{{URL: "https://files.test/1", ExportID: in.ExportID}}
+		} else {
+			f.finish(f.exportOf[in.ExportID])
+		}
+	}
+	return e, nil
+}
+
+// finish marks one export of w as no longer running; mu is held.
+func (f *fakeAPI) finish(w Window) {
+	f.running[w.Index]--
+	if f.running[w.Index] == 0 {
+		f.inFlight--
+	}
+}
+
+func (f *fakeAPI) download(_ context.Context, in DownloadInput) (DownloadResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dlCalls++
+	if f.onDownload != nil {
+		if err := f.onDownload(f.dlCalls, in); err != nil {
+			f.finish(in.Window)
+			return DownloadResult{}, err
+		}
+	}
+	f.finish(in.Window)
+	f.downloads[in.Window.Index]++
+	return DownloadResult{Files: 1, Objects: 10}, nil
+}
+
+func rangeParams(days int, o RangeOptions) RangeParams {
+	s := date(2025, 1, 1)
+	return RangeParams{MerchantID: "m1", Type: ghost.ExportTypeOrders, Start: s, End: s.Add(time.Duration(days) * day), Options: o}
+}
+
+// quietSuite is a test suite that logs nothing (the workflows log every
+// retry).
+func quietSuite() *testsuite.WorkflowTestSuite {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	return &s
+}
+
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	env := quietSuite().NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(ExportRange, workflow.RegisterOptions{Name: ExportRangeWorkflow})
+	env.SetStartTime(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	return env
+}
+
+func rangeResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) (RangeResult, error) {
+	t.Helper()
+	require.True(t, env.IsWorkflowCompleted())
+	err := env.GetWorkflowError()
+	var res RangeResult
+	if err == nil {
+		require.NoError(t, env.GetWorkflowResult(&res))
+	}
+	return res, err
+}
+
+func TestExportRangeInFlightBound(t *testing.T) {
+	for _, n := range []int{1, 2, 5} {
+		t.Run(fmt.Sprintf("MaxInFlight=%d", n), func(t *testing.T) {
+			env := newEnv(t)
+			f := newFake(env)
+			f.pollsToDone = 3
+			var mid []RangeProgress
+			for _, at := range []time.Duration{5 * time.Second, 15 * time.Second, 40 * time.Second} {
+				env.RegisterDelayedCallback(func() {
+					v, err := env.QueryWorkflow(ProgressQuery)
+					require.NoError(t, err)
+					var p RangeProgress
+					require.NoError(t, v.Get(&p))
+					mid = append(mid, p)
+				}, at)
+			}
+			env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(400, RangeOptions{MaxInFlight: n}))
+			res, err := rangeResult(t, env)
+			require.NoError(t, err)
+			assert.Equal(t, RangeResult{MerchantID: "m1", Windows: 14, Files: 14, Objects: 140, Exports: 14}, res)
+			assert.Equal(t, n, f.maxInFlight, "windows in flight at once")
+			for i := range 14 {
+				assert.Equal(t, 1, f.downloads[i], "window %d downloaded once", i)
+			}
+			require.Len(t, mid, 3)
+			for _, p := range mid {
+				assert.Equal(t, 14, p.Windows)
+				assert.Equal(t, 14, p.Done+p.InFlight+p.Waiting+p.Failed, "%+v", p)
+				assert.LessOrEqual(t, p.InFlight, n)
+				assert.Equal(t, int64(10*p.Done), p.Objects)
+			}
+			assert.Equal(t, min(n, 14), mid[0].InFlight, "first query: %+v", mid[0])
+
+			v, err := env.QueryWorkflow(ProgressQuery)
+			require.NoError(t, err)
+			var p RangeProgress
+			require.NoError(t, v.Get(&p))
+			assert.Equal(t, RangeProgress{Windows: 14, Done: 14, Objects: 140, Files: 14}, p)
+		})
+	}
+}
+
+func unavailableErr(typ string, d UnavailableDetails) error {
+	return temporal.NewNonRetryableApplicationError("503", typ, nil, d)
+}
+
+func TestExportRangeWaitsThrough503(t *testing.T) {
+	o := RangeOptions{RetryInterval: 30 * time.Second, MaxRetryInterval: 10 * time.Minute}
+	hours := UnavailableDetails{Open: 10 * time.Hour, Close: 15 * time.Hour, HasHours: true}
+	tests := []struct {
+		name  string
+		start time.Time
+		errs  []error
+		// gaps between create calls
+		want  []time.Duration
+		hours bool // the successful create must fall in 10:00–15:00
+	}{
+		{"too many exports: backoff", time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC),
+			[]error{unavailableErr(ErrTypeUnavailable, UnavailableDetails{}), unavailableErr(ErrTypeUnavailable, UnavailableDetails{})},
+			[]time.Duration{30 * time.Second, 45 * time.Second}, false},
+		{"Retry-After longer than the backoff", time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC),
+			[]error{unavailableErr(ErrTypeUnavailable, UnavailableDetails{RetryAfter: 5 * time.Minute})},
+			[]time.Duration{5 * time.Minute}, false},
+		{"before opening hours: wait until 10:00", time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC),
+			[]error{unavailableErr(ErrTypeServiceHours, hours)},
+			[]time.Duration{2*time.Hour + 30*time.Minute}, true},
+		{"after closing: wait until 10:00 tomorrow", time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC),
+			[]error{unavailableErr(ErrTypeServiceHours, hours)},
+			[]time.Duration{18 * time.Hour}, true},
+		{"hours not named: MaxRetryInterval", time.Date(2026, 3, 2, 16, 0, 0, 0, time.UTC),
+			[]error{unavailableErr(ErrTypeServiceHours, UnavailableDetails{})},
+			[]time.Duration{10 * time.Minute}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t)
+			env.SetStartTime(tt.start)
+			f := newFake(env)
+			f.onCreate = func(call int, _ CreateInput) error {
+				if call <= len(tt.errs) {
+					return tt.errs[call-1]
+				}
+				return nil
+			}
+			env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, o))
+			res, err := rangeResult(t, env)
+			require.NoError(t, err)
+			assert.Equal(t, 1, res.Exports)
+			require.Len(t, f.creates, len(tt.errs)+1)
+			for i, want := range tt.want {
+				assert.Equal(t, want, f.creates[i+1].Sub(f.creates[i]), "gap before create %d", i+2)
+			}
+			if tt.hours {
+				last := f.creates[len(f.creates)-1]
+				assert.True(t, last.Hour() >= 10 && last.Hour() < 15, "created at %s, outside 10:00–15:00", last)
+			}
+		})
+	}
+}
+
+func appErrType(t *testing.T, err error) (*temporal.ApplicationError, WindowFailure) {
+	t.Helper()
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(err, &ae), "error %v is not an application error", err)
+	var wf WindowFailure
+	if ae.HasDetails() {
+		require.NoError(t, ae.Details(&wf))
+	}
+	return ae, wf
+}
+
+func TestExportRangeFailedExport(t *testing.T) {
+	t.Run("re-created once", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.status = func(id ghost.ID, _ Window) ghost.ExportStatus {
+			if id == "E1" {
+				return ghost.ExportStatusFailed
+			}
+			return ghost.ExportStatusDone
+		}
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{}))
+		res, err := rangeResult(t, env)
+		require.NoError(t, err)
+		assert.Equal(t, 2, res.Exports)
+		assert.Equal(t, 1, f.downloads[0])
+	})
+	t.Run("FAILED twice fails the window", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.status = func(_ ghost.ID, w Window) ghost.ExportStatus {
+			if w.Index == 1 {
+				return ghost.ExportStatusFailed
+			}
+			return ghost.ExportStatusDone
+		}
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(90, RangeOptions{MaxInFlight: 1}))
+		_, err := rangeResult(t, env)
+		require.Error(t, err)
+		ae, wf := appErrType(t, err)
+		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
+		assert.Equal(t, 1, wf.Window.Index)
+		assert.Equal(t, []ghost.ID{"E2", "E3"}, wf.ExportIDs)
+		assert.Equal(t, ErrTypeFailed, wf.Kind)
+		assert.Len(t, f.creates, 3, "window 0 once, window 1 twice, window 2 never started")
+		assert.Equal(t, map[int]int{0: 1}, f.downloads)
+	})
+}
+
+func TestExportRangeExpiredFiles(t *testing.T) {
+	expired := temporal.NewNonRetryableApplicationError("gone", ErrTypeExpired, nil)
+	t.Run("window exported again", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.onDownload = func(call int, _ DownloadInput) error {
+			if call == 1 {
+				return expired
+			}
+			return nil
+		}
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{}))
+		res, err := rangeResult(t, env)
+		require.NoError(t, err)
+		assert.Equal(t, RangeResult{MerchantID: "m1", Windows: 1, Files: 1, Objects: 10, Exports: 2}, res)
+		assert.Equal(t, 2, f.dlCalls)
+	})
+	t.Run("gives up after MaxReexports", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.onDownload = func(int, DownloadInput) error { return expired }
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{MaxReexports: 2}))
+		_, err := rangeResult(t, env)
+		ae, wf := appErrType(t, err)
+		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
+		assert.Equal(t, ErrTypeExpired, wf.Kind)
+		assert.Len(t, f.creates, 3)
+	})
+}
+
+func TestExportRangeLostCreateAnswer(t *testing.T) {
+	lost := temporal.NewNonRetryableApplicationError("connection reset", ErrTypeAmbiguousCreate, nil)
+	t.Run("waits AmbiguousCreateWait before creating again", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.onCreate = func(call int, _ CreateInput) error {
+			if call == 1 {
+				return lost
+			}
+			return nil
+		}
+		var during RangeProgress
+		env.RegisterDelayedCallback(func() {
+			v, err := env.QueryWorkflow(ProgressQuery)
+			require.NoError(t, err)
+			require.NoError(t, v.Get(&during))
+		}, time.Hour)
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{AmbiguousCreateWait: 3 * time.Hour}))
+		res, err := rangeResult(t, env)
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Exports)
+		require.Len(t, f.creates, 2)
+		assert.Equal(t, 3*time.Hour, f.creates[1].Sub(f.creates[0]))
+		assert.Equal(t, RangeProgress{Windows: 1, InFlight: 1, Blocked: 1, AmbiguousCreates: 1}, during)
+	})
+	t.Run("FailOnAmbiguousCreate", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.onCreate = func(int, CreateInput) error { return lost }
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{FailOnAmbiguousCreate: true}))
+		_, err := rangeResult(t, env)
+		ae, wf := appErrType(t, err)
+		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
+		assert.Equal(t, ErrTypeAmbiguousCreate, wf.Kind)
+		assert.Len(t, f.creates, 1, "never created twice")
+	})
+	t.Run("create activity timed out (worker lost): treated as lost", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.onCreate = func(call int, _ CreateInput) error {
+			if call == 1 {
+				return temporal.NewTimeoutError(0, nil)
+			}
+			return nil
+		}
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{AmbiguousCreateWait: time.Hour}))
+		res, err := rangeResult(t, env)
+		require.NoError(t, err)
+		assert.Equal(t, 1, res.Exports)
+		require.Len(t, f.creates, 2)
+		assert.Equal(t, time.Hour, f.creates[1].Sub(f.creates[0]))
+	})
+	t.Run("permanent create error fails at once", func(t *testing.T) {
+		env := newEnv(t)
+		f := newFake(env)
+		f.onCreate = func(int, CreateInput) error {
+			return temporal.NewNonRetryableApplicationError("401", ErrTypePermanent, nil)
+		}
+		env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{}))
+		_, err := rangeResult(t, env)
+		ae, _ := appErrType(t, err)
+		assert.Equal(t, ErrTypeWindowFailed, ae.Type())
+		assert.Len(t, f.creates, 1)
+	})
+}
+
+func TestExportMerchantsContinuesAsNew(t *testing.T) {
+	merchants := make([]ghost.ID, 7)
+	for i := range merchants {
+		merchants[i] = ghost.ID(fmt.Sprintf("m%d", i))
+	}
+	p := MerchantsParams{Merchants: merchants, Type: ghost.ExportTypeOrders, Start: date(2025, 1, 1), End: date(2025, 3, 1),
+		MaxConcurrent: 2, MerchantsPerRun: 3}
+	seen := map[ghost.ID]int{}
+	var runs []int
+	for run := 1; ; run++ {
+		require.LessOrEqual(t, run, 5)
+		env := quietSuite().NewTestWorkflowEnvironment()
+		env.RegisterWorkflowWithOptions(ExportMerchants, workflow.RegisterOptions{Name: ExportMerchantsWorkflow})
+		env.RegisterWorkflowWithOptions(ExportRange, workflow.RegisterOptions{Name: ExportRangeWorkflow})
+		var mu sync.Mutex
+		running, maxRunning, children := 0, 0, 0
+		env.OnWorkflow(ExportRangeWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, rp RangeParams) (RangeResult, error) {
+			mu.Lock()
+			running++
+			children++
+			maxRunning = max(maxRunning, running)
+			seen[rp.MerchantID]++
+			mu.Unlock()
+			// Children take a while, so that the bound matters.
+			_ = workflow.Sleep(ctx, time.Minute)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			if rp.MerchantID == "m4" {
+				return RangeResult{}, errors.New("boom")
+			}
+			return RangeResult{MerchantID: rp.MerchantID, Windows: 2, Files: 2, Objects: 100}, nil
+		})
+		env.ExecuteWorkflow(ExportMerchantsWorkflow, p)
+		require.True(t, env.IsWorkflowCompleted())
+		assert.LessOrEqual(t, maxRunning, 2)
+		runs = append(runs, children)
+		err := env.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if errors.As(err, &can) {
+			require.Equal(t, ExportMerchantsWorkflow, can.WorkflowType.Name)
+			var next MerchantsParams
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+			assert.Equal(t, p.Next+3, next.Next)
+			p = next
+			continue
+		}
+		require.NoError(t, err)
+		var res MerchantsResult
+		require.NoError(t, env.GetWorkflowResult(&res))
+		assert.Equal(t, 7, res.Merchants)
+		assert.Equal(t, 3, res.Runs)
+		assert.Equal(t, int64(600), res.Objects)
+		assert.Equal(t, 12, res.Windows)
+		require.Len(t, res.Failed, 1)
+		assert.Equal(t, ghost.ID("m4"), res.Failed[0].MerchantID)
+		break
+	}
+	assert.Equal(t, []int{3, 3, 1}, runs, "children per run")
+	for _, m := range merchants {
+		assert.Equal(t, 1, seen[m], "merchant %s exported once", m)
+	}
+}
+
+func TestExportRangeDownloadRetriedAfterWorkerLoss(t *testing.T) {
+	env := newEnv(t)
+	f := newFake(env)
+	f.onDownload = func(call int, _ DownloadInput) error {
+		if call == 1 {
+			// What the server reports when the worker running the download
+			// stops heartbeating.
+			return temporal.NewHeartbeatTimeoutError()
+		}
+		return nil
+	}
+	env.ExecuteWorkflow(ExportRangeWorkflow, rangeParams(10, RangeOptions{}))
+	res, err := rangeResult(t, env)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Exports, "the same export is downloaded again, not re-created")
+	assert.Equal(t, 2, f.dlCalls)
+	assert.Equal(t, map[int]int{0: 1}, f.downloads)
+}
