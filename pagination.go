@@ -119,6 +119,11 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	v := new(T)
 	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
+			var t T
+			if decodeDocFast(data, &t) {
+				*v = t
+				return true
+			}
 			var env struct {
 				Doc *T `json:"doc"`
 			}
@@ -145,6 +150,10 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 	)
 	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
+			if d, ok := decodeDocsFast[T](data); ok {
+				items, fp, fast = d, wire.Hash(data), true
+				return true
+			}
 			var env struct {
 				Docs *[]T `json:"docs"`
 			}
