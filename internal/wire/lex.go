@@ -176,28 +176,47 @@ func (l *Lexer) Object(field func(key []byte) bool) bool {
 	}
 }
 
-// Count reads an array and returns its number of elements, leaving the
-// lexer where it was: a decoder sizes its slice once with it.
+// Count returns the number of elements of the array that follows, leaving
+// the lexer where it was: a decoder sizes its slice once with it. It only
+// counts the commas at the array's own level (skipping strings and nested
+// values) and does not check the JSON: the count is exact for a valid
+// array, and a decoder reading the elements strictly fails on an invalid
+// one whatever the count said.
 func (l *Lexer) Count() (int, bool) {
-	save := l.pos
-	defer func() { l.pos = save }()
-	if !l.Byte('[') {
+	l.ws()
+	d := l.data
+	if l.pos >= len(d) || d[l.pos] != '[' {
 		return 0, false
 	}
-	if l.Byte(']') {
-		return 0, true
-	}
-	n := 0
-	for {
-		if !l.Skip() {
-			return 0, false
-		}
-		n++
-		if l.Byte(',') {
+	depth, n, empty := 0, 0, true
+	for i := l.pos + 1; i < len(d); i++ {
+		switch c := d[i]; c {
+		case ' ', '\t', '\n', '\r':
 			continue
+		case '"':
+			for i++; i < len(d) && d[i] != '"'; i++ {
+				if d[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth == 0 {
+				if empty {
+					return 0, true
+				}
+				return n + 1, true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				n++
+			}
 		}
-		return n, l.Byte(']')
+		empty = false
 	}
+	return 0, false
 }
 
 func (l *Lexer) skip(depth int) bool {
