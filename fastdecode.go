@@ -43,6 +43,7 @@ func decodeDocsFast[T any](data []byte) ([]T, bool) {
 	}
 	var items []T
 	l := wire.NewLexer(data)
+	l.CacheStrings()
 	ok := envelopeFast(l, "docs", func() bool {
 		if l.Null() {
 			return false

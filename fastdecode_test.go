@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/ghostanalytics/ghost-go/internal/wire"
 	"github.com/stretchr/testify/assert"
@@ -101,4 +102,13 @@ func TestFastDecodeTakesAndLeaves(t *testing.T) {
 	assert.Equal(t, IntID(1), items[0].ID)
 	assert.Equal(t, Order{}, items[1])
 	assert.Equal(t, 3, cap(items[0].OrderItems), "items are allocated at their size")
+
+	// A page shares equal short strings (a status, an item type) instead of
+	// allocating each.
+	items, ok = decodeDocsFast[Order]([]byte(`{"docs":[` + fastSeeds[0] + `,` + fastSeeds[0] + `]}`))
+	require.True(t, ok)
+	require.Len(t, items, 2)
+	assert.Equal(t, "pending", items[1].Status)
+	assert.Same(t, unsafe.StringData(items[0].Status), unsafe.StringData(items[1].Status))
+	assert.Same(t, unsafe.StringData(string(items[0].OrderItems[0].Type)), unsafe.StringData(string(items[1].OrderItems[1].Type)))
 }

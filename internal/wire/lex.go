@@ -19,6 +19,33 @@ import (
 type Lexer struct {
 	data []byte
 	pos  int
+	strs *[64]string // recent short strings, when CacheStrings was called
+}
+
+// CacheStrings makes String return the same string for equal short values
+// (a status, an item type) instead of allocating each one: worth it for a
+// page of many items, not for one.
+func (l *Lexer) CacheStrings() {
+	if l.strs == nil {
+		l.strs = new([64]string)
+	}
+}
+
+// short returns b as a string, from the cache when it holds it.
+func (l *Lexer) short(b []byte) string {
+	if l.strs == nil || len(b) == 0 || len(b) > 16 {
+		return string(b)
+	}
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &l.strs[h%uint32(len(l.strs))]
+	if *slot == string(b) {
+		return *slot
+	}
+	*slot = string(b)
+	return *slot
 }
 
 // maxDepth bounds the nesting the skipper follows; deeper values make the
@@ -103,7 +130,7 @@ func (l *Lexer) String() (string, bool) {
 		c := l.data[i]
 		if c == '"' {
 			l.pos = i + 1
-			return string(l.data[start:i]), true
+			return l.short(l.data[start:i]), true
 		}
 		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
 			lit, ok := l.Raw()
