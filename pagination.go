@@ -119,11 +119,10 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	v := new(T)
 	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
-			var t T
-			if decodeDocFast(data, &t) {
-				*v = t
+			if decodeDocFast(data, v) {
 				return true
 			}
+			*v = *new(T) // undo a partial decode before the fallback
 			var env struct {
 				Doc *T `json:"doc"`
 			}
