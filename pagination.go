@@ -119,6 +119,10 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	v := new(T)
 	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
+			if decodeDocFast(data, v) {
+				return true
+			}
+			*v = *new(T) // undo a partial decode before the fallback
 			var env struct {
 				Doc *T `json:"doc"`
 			}
@@ -145,6 +149,10 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 	)
 	if s.envelope() == envDoc {
 		r.fast = func(data []byte) bool {
+			if d, ok := decodeDocsFast[T](data); ok {
+				items, fp, fast = d, wire.Hash(data), true
+				return true
+			}
 			var env struct {
 				Docs *[]T `json:"docs"`
 			}

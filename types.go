@@ -35,6 +35,13 @@ func (id ID) MarshalJSON() ([]byte, error) {
 	if _, ok := id.Int(); ok {
 		return []byte(id), nil
 	}
+	if plainHTMLSafe(string(id)) {
+		// What json.Marshal writes for such a string, in one allocation.
+		b := make([]byte, 0, len(id)+2)
+		b = append(b, '"')
+		b = append(b, id...)
+		return append(b, '"'), nil
+	}
 	return json.Marshal(string(id))
 }
 
@@ -80,6 +87,19 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 func plainString(b []byte) bool {
 	for _, c := range b {
 		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainHTMLSafe reports whether json.Marshal writes s as it is between
+// quotes: printable ASCII without quote, backslash or the characters it
+// escapes for HTML (<, >, &).
+func plainHTMLSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
 			return false
 		}
 	}

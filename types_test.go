@@ -74,3 +74,22 @@ func FuzzIDUnmarshal(f *testing.F) {
 		require.Equal(t, id, back, "round trip of %q", b)
 	})
 }
+
+// FuzzIDMarshal: an ID that is not an integer encodes exactly as json.Marshal
+// encodes its text.
+func FuzzIDMarshal(f *testing.F) {
+	for _, s := range []string{"cus_x", "1", "01", "a<b", "a&b", "é", "\xff", `q"uote`, `back\slash`, "tab\t", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id := ghost.ID(s)
+		if _, ok := id.Int(); ok {
+			return
+		}
+		got, err := id.MarshalJSON()
+		require.NoError(t, err)
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "ID(%q)", s)
+	})
+}
