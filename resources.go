@@ -185,10 +185,7 @@ func (r *SparkResourceService[T]) List(ctx context.Context, params *SparkListPar
 
 // linkNext gives page its Next: the page its next_page link names.
 func (r *SparkResourceService[T]) linkNext(page *Page[T], opts []RequestOption) *Page[T] {
-	withNext(r.s, page, 0, func(ctx context.Context) (*Page[T], error) {
-		return r.NextPage(ctx, page, opts...)
-	})
-	return page
+	return sparkLinkNext(r.s, r.name, page, opts)
 }
 
 // All walks every item from params' page on, following each response's
@@ -299,11 +296,17 @@ func (r *SparkResourceService[T]) NextPage(ctx context.Context, page *Page[T], o
 	if _, err := r.root(); err != nil {
 		return nil, err
 	}
-	u, err := sparkNextURL(r.s, page.Meta.NextURL)
+	return sparkNextPage(ctx, r.s, r.name, page, opts)
+}
+
+// sparkNextPage fetches the page page's next_page names, of a list whose
+// items sit under listKey, and gives it its own Next.
+func sparkNextPage[V any](ctx context.Context, s *service, listKey string, page *Page[V], opts []RequestOption) (*Page[V], error) {
+	u, err := sparkNextURL(s, page.Meta.NextURL)
 	if err != nil {
 		return nil, err
 	}
-	next, err := listPage[T](ctx, r.s, &request{method: "GET", url: u, listKey: r.name}, opts)
+	next, err := listPage[V](ctx, s, &request{method: "GET", url: u, listKey: listKey}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +318,15 @@ func (r *SparkResourceService[T]) NextPage(ctx context.Context, page *Page[T], o
 	if n, err := strconv.Atoi(q.Get("count")); err == nil && n > 0 {
 		next.Meta.PerPage = Some(n)
 	}
-	return r.linkNext(next, opts), nil
+	return sparkLinkNext(s, listKey, next, opts), nil
+}
+
+// sparkLinkNext gives page its Next: the page its next_page link names.
+func sparkLinkNext[V any](s *service, listKey string, page *Page[V], opts []RequestOption) *Page[V] {
+	withNext(s, page, 0, func(ctx context.Context) (*Page[V], error) {
+		return sparkNextPage(ctx, s, listKey, page, opts)
+	})
+	return page
 }
 
 // Get returns one resource: GET /api/v1/{name}/{id}?expand=&fields=.
@@ -370,7 +381,11 @@ func SparkListNested[V, T any](ctx context.Context, r *SparkResourceService[T], 
 	if err != nil {
 		return nil, err
 	}
-	return listPage[V](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: nested}, opts)
+	page, err := listPage[V](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: nested}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return sparkLinkNext(r.s, nested, page, opts), nil
 }
 
 // SelectMany returns the resources with the given ids:
@@ -401,7 +416,11 @@ func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, para
 		return nil, err
 	}
 	path += "/select_many"
-	return listPage[T](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: r.name}, opts)
+	page, err := listPage[T](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: r.name}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.linkNext(page, opts), nil
 }
 
 // Upsert creates or updates a resource: POST /api/v1/{name}. When body holds

@@ -1291,3 +1291,45 @@ func FuzzSparkNested(f *testing.F) {
 		}
 	})
 }
+
+// Nested lists and select_many pages say whether more follow and fetch the
+// next page by its next_page link, like root lists.
+func TestSparkNestedAndSelectManyPaging(t *testing.T) {
+	st := newSparkStub(t, map[string]stubReply{
+		"GET /api/v1/products/1/variants": reply200(
+			`{"total_count":3,"next_page":"{{url}}/api/v1/products/1/variants?page=2","previous_page":null,"variants":[{"id":1},{"id":2}]}`),
+		"GET /api/v1/products/1/variants?page=2": reply200(
+			`{"total_count":3,"next_page":null,"previous_page":"{{url}}/api/v1/products/1/variants","variants":[{"id":3}]}`),
+		"GET /api/v1/products/select_many?ids=1%2C2%2C3": reply200(
+			`{"total_count":3,"next_page":"{{url}}/api/v1/products/select_many?ids=1%2C2%2C3&page=2","products":[{"id":1},{"id":2}]}`),
+		"GET /api/v1/products/select_many?ids=1%2C2%2C3&page=2": reply200(
+			`{"total_count":3,"next_page":null,"products":[{"id":3}]}`),
+	})
+	c, err := ghost.NewClient(ghost.WithBaseURL(st.URL), ghost.WithAuthToken("t"))
+	require.NoError(t, err)
+	ctx := t.Context()
+
+	vs, err := c.Spark.Products.ListVariants(ctx, ghost.IntID(1), nil)
+	require.NoError(t, err)
+	require.True(t, vs.HasMore())
+	vs2, err := vs.Next(ctx)
+	require.NoError(t, err)
+	require.Len(t, vs2.Items, 1)
+	assert.Equal(t, ghost.IntID(3), vs2.Items[0].ID)
+	assert.False(t, vs2.HasMore())
+
+	ps, err := c.Spark.Products.SelectMany(ctx, []ghost.ID{ghost.IntID(1), ghost.IntID(2), ghost.IntID(3)}, nil)
+	require.NoError(t, err)
+	require.True(t, ps.HasMore())
+	ps2, err := ps.Next(ctx)
+	require.NoError(t, err)
+	require.Len(t, ps2.Items, 1)
+	assert.False(t, ps2.HasMore())
+	_, err = ps2.Next(ctx)
+	assert.ErrorIs(t, err, ghost.ErrNoMorePages)
+
+	calls := st.requests()
+	require.Len(t, calls, 4)
+	assert.Equal(t, "page=2", calls[1].RawQuery)
+	assert.Equal(t, "ids=1%2C2%2C3&page=2", calls[3].RawQuery)
+}
