@@ -265,6 +265,12 @@ func (r *rangeRun) dispatch() {
 		}
 		if err == nil {
 			err = r.slots.acquire(r.ctx, w.n)
+			if err == nil && r.failed.Load() {
+				// A window failed while this one waited for its slot: start
+				// no further export on the server.
+				r.slots.release()
+				err = errors.New("an earlier window failed")
+			}
 		}
 		if err != nil {
 			for _, w := range r.wins[i:] {
@@ -284,9 +290,13 @@ func (r *rangeRun) runWindow(w *rangeWindow) {
 	defer r.wg.Done()
 	p := RangeProgress{Window: w.n, Windows: len(r.wins), Start: w.start, End: w.end}
 	e, err := r.createAndWait(w, &p)
+	if err != nil {
+		// Mark the failure before freeing the slot, so that the dispatcher
+		// waiting for it creates no further export.
+		r.failed.Store(true)
+	}
 	r.slots.release()
 	if err != nil {
-		r.failed.Store(true)
 		w.err = err
 		close(w.ready)
 		return
@@ -595,6 +605,11 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 			return fail(f.err)
 		}
 		cont, err := emitFile(f, r.s.maxObject(), func(v T, err error) bool {
+			if r.ctx.Err() != nil {
+				// The caller's context ended: no further object.
+				yield(zero, r.ctx.Err())
+				return false
+			}
 			p.Objects++
 			return yield(v, err)
 		})

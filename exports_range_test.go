@@ -43,6 +43,9 @@ type fakeExports struct {
 	pad int
 	// opts are added to the client's options.
 	opts []ghost.Option
+	// refuse, when set, makes the create of window k fail with a 400.
+	refuse   func(k int) bool
+	rejected int // creates refused by refuse
 
 	mu         sync.Mutex
 	onDisk     map[int]bool        // windows whose files the client has on disk (its PhaseFile reports)
@@ -123,6 +126,12 @@ func (f *fakeExports) create(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.creates++
+	if f.refuse != nil && f.refuse(k) {
+		f.rejected++
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"message":"refused"}`)
+		return
+	}
 	if f.limit > 0 && f.running() >= f.limit {
 		f.refused++
 		if f.raiseTo > 0 {
@@ -435,6 +444,27 @@ func TestRangeErrorComesAfterEarlierWindows(t *testing.T) {
 	assert.Equal(t, hourIDs(start, 48), ids, "windows 1 and 2 first")
 	require.Len(t, dones, 2)
 	assert.Equal(t, start.AddDate(0, 0, 2), dones[1].Checkpoint)
+}
+
+// Once a window has failed, Range starts no further export on the server,
+// even for a window that was waiting for a slot.
+func TestRangeStartsNothingAfterAFailure(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 5 {
+		f := newFakeExports(t, start, 24)
+		// Window 2 is refused while window 1 still runs and window 3 waits
+		// for a slot; window 1 finishes only after that.
+		f.refuse = func(k int) bool { return k == 2 }
+		f.done = func(f *fakeExports, k int) bool { return k != 1 || f.rejected > 0 }
+		ids, _, err := rangeCollect(t, f, ghost.RangeParams{Type: ghost.ExportTypeOrders, Start: start,
+			End: start.AddDate(0, 0, 4), Window: 24 * time.Hour, Concurrency: 2, Wait: fastWait()}, nil)
+		require.ErrorIs(t, err, ghost.ErrValidation)
+		assert.Len(t, ids, 24, "window 1's objects come first")
+		f.mu.Lock()
+		creates := f.creates
+		f.mu.Unlock()
+		require.Equal(t, 2, creates, "no export created after window 2 failed")
+	}
 }
 
 // The per-object cap holds for files Range spools to disk too.
