@@ -26,14 +26,13 @@ import (
 // query string, so every field is fit for a low-cardinality metric attribute.
 type CallInfo struct {
 	// Operation is the service and method the caller called, as
-	// "Customers.Get" or "Carts.CreatePaymentLink" (a generic resource's
-	// methods are "SparkResource.Get", …, a typed Spark service's own
-	// "SparkProducts.Upsert"; exported functions are their own name,
-	// e.g. "SparkListNested"). A page fetched by an iterator is the method that
-	// fetches it ("Customers.List"); a request an iterator makes without such
-	// a method is named after the function holding the iterator's body
-	// (export files: "ExportObjects"). The name is read from the call stack,
-	// once per call site, only when a hook or middleware is set.
+	// "Customers.Get", "KomojuCustomers.List" or "Carts.CreatePaymentLink".
+	// A Spark call is named by its resource, "Spark.products.Get", whether
+	// client.Spark.Products or SparkResource made it (a nested list:
+	// "Spark.products.ListVariants"); an export file download is
+	// "Exports.DownloadFile". A page fetched by an iterator is the method
+	// that fetches it ("Customers.List"). The name is read from the call
+	// stack, once per call site, only when a hook or middleware is set.
 	Operation string
 	// Part is the part of the API the call goes to, which decides its
 	// endpoint and credentials: PartGhost, PartKomoju, PartCheckout,
@@ -216,7 +215,19 @@ func (s *service) observe(ctx context.Context, r *request) (context.Context, fun
 		o.info.URLTemplate = urlTemplate(ep.base.EscapedPath(), r.path)
 	}
 	if len(hk.call) > 0 || len(hk.middleware) > 0 {
-		o.info.Operation = operationName()
+		switch {
+		case r.auth == authNone:
+			// An export file, whichever iterator or Range fetches it.
+			o.info.Operation = "Exports.DownloadFile"
+		case ep.part.part == PartSpark:
+			path := r.path
+			if r.url != nil {
+				path = r.url.EscapedPath()
+			}
+			o.info.Operation = sparkOperation(operationName(), path)
+		default:
+			o.info.Operation = operationName()
+		}
 		if o.info.Operation == "" {
 			o.info.Operation = string(s.name) + "." + r.method
 		}
@@ -232,6 +243,20 @@ func (s *service) observe(ctx context.Context, r *request) (context.Context, fun
 	}
 	o.Context = ctx
 	return o, o.end
+}
+
+// sparkOperation names a Spark call by its resource and method,
+// "Spark.products.Get", whether a typed service (client.Spark.Products) or
+// the generic accessor (SparkResource) made it: the resource is the first
+// segment after /api/v1/ (a resource name, never an id).
+func sparkOperation(op, path string) string {
+	method := op[strings.LastIndexByte(op, '.')+1:]
+	_, rest, ok := strings.Cut(path, "/api/v1/")
+	if !ok || method == "" {
+		return op
+	}
+	res, _, _ := strings.Cut(rest, "/")
+	return "Spark." + res + "." + method
 }
 
 // end reports the call's result to the hooks.

@@ -224,8 +224,8 @@ func TestCallHookNamesEveryService(t *testing.T) {
 		"Carts.Get checkout GET /api/carts/{id}",
 		"Carts.CreatePaymentLink checkout POST /api/carts/{id}/payment-link",
 		"Analytics.Get checkout GET /api/analytics",
-		"SparkProducts.Upsert spark POST /spark/api/v1/products",
-		"SparkResource.List spark GET /spark/api/v1/products",
+		"Spark.products.Upsert spark POST /spark/api/v1/products",
+		"Spark.products.List spark GET /spark/api/v1/products",
 		"Exports.Create exports POST /v3/merchants/{id}/exports",
 		"Exports.Get exports GET /v3/merchants/{id}/exports/{id}",
 	}
@@ -489,8 +489,38 @@ func TestCallHookNamesExports(t *testing.T) {
 		got[fmt.Sprintf("%s %s %s %s", in.Operation, in.Part, in.Method, in.URLTemplate)] = true
 	}
 	assert.Equal(t, map[string]bool{
-		"Exports.Create exports POST /v3/merchants/{id}/exports":   true,
-		"Exports.Wait exports GET /v3/merchants/{id}/exports/{id}": true,
-		"ExportObjects exports GET /v3/exports/{id}/{id}/{id}":     true,
+		"Exports.Create exports POST /v3/merchants/{id}/exports":      true,
+		"Exports.Wait exports GET /v3/merchants/{id}/exports/{id}":    true,
+		"Exports.DownloadFile exports GET /v3/exports/{id}/{id}/{id}": true,
+	}, got)
+}
+
+// Komoju and Spark calls are named by their namespace: a Spark call by its
+// resource, whichever typed service or generic accessor made it.
+func TestCallHookNamesKomojuAndSpark(t *testing.T) {
+	var log callLog
+	srv := ghosttest.NewServer(ghosttest.WithSeed(2), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
+	defer srv.Close()
+	ctx := t.Context()
+	c := srv.Client
+	_, err := c.Komoju.Customers.List(ctx, nil)
+	require.NoError(t, err)
+	_, err = c.Spark.Products.Get(ctx, ghost.IntID(1), nil)
+	require.NoError(t, err)
+	_, err = c.Spark.Products.ListVariants(ctx, ghost.IntID(1), nil)
+	require.NoError(t, err)
+	_, err = ghost.SparkResource[map[string]any](c.Spark, "categories").List(ctx, nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Spark.Products.Delete(ctx, ghost.IntID(2)))
+	var got []string
+	for _, in := range log.infos {
+		got = append(got, in.Operation+" "+string(in.Part)+" "+in.URLTemplate)
+	}
+	assert.Equal(t, []string{
+		"KomojuCustomers.List komoju /komoju/api/v1/customers",
+		"Spark.products.Get spark /spark/api/v1/products/{id}",
+		"Spark.products.ListVariants spark /spark/api/v1/products/{id}/variants",
+		"Spark.categories.List spark /spark/api/v1/categories",
+		"Spark.products.Delete spark /spark/api/v1/products/{id}",
 	}, got)
 }
