@@ -229,7 +229,9 @@ func run(args []string, log io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	// Resume from a checkpoint of the same job, or start afresh.
+	// Resume from a checkpoint of the same job, or start afresh when there is
+	// none. Another job's checkpoint is refused: starting afresh would
+	// truncate the output it describes.
 	cp := &checkpoint{Merchant: o.merchant, Type: o.typ, Start: o.start, End: o.end}
 	saved, err := loadCheckpoint(o.checkpoint)
 	if err != nil {
@@ -242,7 +244,9 @@ func run(args []string, log io.Writer) error {
 		flags = os.O_CREATE | os.O_WRONLY
 		fmt.Fprintf(log, "resuming from %s (%d objects already in %s)\n", cp.Done.Format(time.RFC3339), cp.Objects, o.out)
 	} else if saved != nil {
-		fmt.Fprintf(log, "checkpoint %s is for another job; starting afresh\n", o.checkpoint)
+		return fmt.Errorf("checkpoint %s is for another job (%s %s, %s to %s), and %s may hold its output; "+
+			"resume it with the same flags, or remove the checkpoint to start afresh",
+			o.checkpoint, saved.Merchant, saved.Type, saved.Start.Format(time.RFC3339), saved.End.Format(time.RFC3339), o.out)
 	}
 	f, err := os.OpenFile(o.out, flags, 0o644)
 	if err != nil {

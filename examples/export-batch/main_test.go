@@ -141,11 +141,16 @@ func TestJobResumesDefaultRangeLater(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got))
 
-	// With an explicit range that differs, the checkpoint is another job's.
+	// With an explicit range that differs, the checkpoint is another job's:
+	// refused, and the output it describes is left as it is.
 	require.NoError(t, cp.save(out+".checkpoint"))
 	log.Reset()
-	require.NoError(t, run(append(args(out), "-days", "89"), &log), log.String())
-	assert.Contains(t, log.String(), "is for another job")
+	err = run(append(args(out), "-days", "89"), &log)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is for another job")
+	got, err = os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got), "output untouched")
 }
 
 // gridLines is the orders the mock generates in [start, end): one every 37
