@@ -52,6 +52,7 @@ type Limiter struct {
 	logger   *slog.Logger
 	timeout  time.Duration
 	probe    time.Duration
+	share    int // processes sharing the budget, for the default fallback
 
 	fallbacks atomic.Uint64
 	mu        sync.Mutex
@@ -96,6 +97,21 @@ func WithFallback(f ghost.Limiter) Option {
 			return errors.New("redislimit: WithFallback(nil)")
 		}
 		l.fallback = f
+		return nil
+	}
+}
+
+// WithFallbackShare makes the default fallback limiter allow 1/n of the
+// budget, for n processes sharing it: while Redis is down they then stay
+// within the budget together instead of each spending all of it (the
+// default, n = 1, keeps every process at the full rate). It has no effect
+// with WithFallback.
+func WithFallbackShare(n int) Option {
+	return func(l *Limiter) error {
+		if n <= 0 {
+			return fmt.Errorf("redislimit: fallback share must be positive, got %d", n)
+		}
+		l.share = n
 		return nil
 	}
 }
@@ -159,7 +175,7 @@ func New(rdb redis.UniversalClient, limit Limit, opts ...Option) (*Limiter, erro
 		}
 	}
 	if l.fallback == nil {
-		perSec := rate.Limit(float64(limit.Rate) / limit.Period.Seconds())
+		perSec := rate.Limit(float64(limit.Rate) / limit.Period.Seconds() / float64(max(l.share, 1)))
 		fb, err := ghost.NewRateLimiter(perSec, limit.Burst)
 		if err != nil {
 			return nil, err

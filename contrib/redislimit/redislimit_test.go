@@ -187,6 +187,39 @@ func TestRedisDownDegradesToLocal(t *testing.T) {
 	assert.Contains(t, logs.String(), "level=WARN")
 }
 
+// With WithFallbackShare(n) the fallback allows 1/n of the budget, so n
+// processes stay within it together while Redis is down.
+func TestFallbackShare(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	deadAddr := ln.Addr().String()
+	ln.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: deadAddr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer rdb.Close()
+	key := ghost.LimitKey{Part: ghost.PartCheckout, Host: "h"}
+	limit := redislimit.Limit{Rate: 4, Burst: 1, Period: time.Second} // 4/s: a token every 250ms
+	for _, tt := range []struct {
+		share int
+		ok    bool // whether the second token comes within 600ms
+	}{{1, true}, {4, false}} { // 4 processes: 1/s each, a token every second
+		opts := []redislimit.Option{redislimit.WithLogger(slog.New(slog.DiscardHandler))}
+		if tt.share > 1 {
+			opts = append(opts, redislimit.WithFallbackShare(tt.share))
+		}
+		l, err := redislimit.New(rdb, limit, opts...)
+		require.NoError(t, err)
+		require.NoError(t, l.Wait(t.Context(), key), "the burst")
+		ctx, cancel := context.WithTimeout(t.Context(), 600*time.Millisecond)
+		err = l.Wait(ctx, key)
+		cancel()
+		if tt.ok {
+			assert.NoError(t, err, "share %d", tt.share)
+		} else {
+			assert.ErrorIs(t, err, context.DeadlineExceeded, "share %d", tt.share)
+		}
+	}
+}
+
 // TestRedisRecovers checks that the limiter asks Redis again after the
 // probe interval and says so.
 func TestRedisRecovers(t *testing.T) {
@@ -254,6 +287,7 @@ func TestNewRefusesBadInput(t *testing.T) {
 		"nil key":          {limit: redislimit.Checkout(), opts: []redislimit.Option{redislimit.WithKey(nil)}},
 		"nil fallback":     {limit: redislimit.Checkout(), opts: []redislimit.Option{redislimit.WithFallback(nil)}},
 		"negative timeout": {limit: redislimit.Checkout(), opts: []redislimit.Option{redislimit.WithTimeout(-1)}},
+		"zero share":       {limit: redislimit.Checkout(), opts: []redislimit.Option{redislimit.WithFallbackShare(0)}},
 	} {
 		_, err := redislimit.New(rdb, tt.limit, tt.opts...)
 		assert.Error(t, err, name)
