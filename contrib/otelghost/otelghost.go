@@ -23,9 +23,11 @@ package otelghost
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -253,7 +255,6 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx, span := t.in.tracer.Start(req.Context(), name,
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	defer span.End()
 
 	// A RoundTripper must not change the request it is given: the trace
 	// context goes on a copy.
@@ -267,6 +268,7 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		span.SetAttributes(keyErrorType.String(kind))
 		span.SetStatus(codes.Error, kind)
+		span.End()
 		return resp, err
 	}
 	span.SetAttributes(keyStatus.Int(resp.StatusCode))
@@ -275,8 +277,39 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.SetAttributes(keyErrorType.String(kind))
 		span.SetStatus(codes.Error, kind)
 	}
+	// The attempt lasts until its body is read (an export file streams for
+	// minutes): the span ends at the body's end, its error, or Close.
+	resp.Body = &spanBody{ReadCloser: resp.Body, span: span}
 	return resp, nil
 }
+
+// spanBody ends an attempt's span when its body ends.
+type spanBody struct {
+	io.ReadCloser
+	span trace.Span
+	once sync.Once
+}
+
+func (b *spanBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		if err != io.EOF {
+			kind := ghost.ErrorKind(err)
+			b.span.SetAttributes(keyErrorType.String(kind))
+			b.span.SetStatus(codes.Error, kind)
+		}
+		b.end()
+	}
+	return n, err
+}
+
+func (b *spanBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.end()
+	return err
+}
+
+func (b *spanBody) end() { b.once.Do(func() { b.span.End() }) }
 
 // hostPort splits host[:port]; without a port it is the scheme's default
 // (0 when the scheme is unknown too).

@@ -278,3 +278,38 @@ func (m metrics) histCount(name string, set attribute.Set) uint64 {
 	}
 	return 0
 }
+
+// An attempt's span lasts until its body is read: an export file streamed
+// object by object is inside its attempt span, which ends at the body's end.
+func TestAttemptSpanCoversTheBody(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+		ghosttest.WithConfig(ghosttest.Config{ExportDuration: 10 * time.Millisecond}),
+		ghosttest.WithClientOptions(otelghost.Instrument(otelghost.WithTracerProvider(tp))))
+	t.Cleanup(srv.Close)
+	ctx := t.Context()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e, err := srv.Client.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.AddDate(0, 0, 1)})
+	require.NoError(t, err)
+	e, err = srv.Client.Exports.Wait(ctx, "M1", e.ID, ghost.WaitOptions{Interval: 5 * time.Millisecond})
+	require.NoError(t, err)
+	fileSpanEnded := func() bool {
+		for _, s := range spans.Ended() {
+			if strings.HasPrefix(s.Name(), "GET /v3/exports/") {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for _, err := range srv.Client.Exports.Orders(ctx, e) {
+		require.NoError(t, err)
+		if n == 0 {
+			assert.False(t, fileSpanEnded(), "the file's attempt span is still open while its body is read")
+		}
+		n++
+	}
+	require.Positive(t, n)
+	assert.True(t, fileSpanEnded(), "ended with the body")
+}
