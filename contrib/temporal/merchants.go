@@ -40,9 +40,16 @@ type MerchantsResult struct {
 	Windows   int
 	Files     int
 	Objects   int64
-	Failed    []MerchantFailure
-	Runs      int // runs of the workflow (1 + continue-as-new count)
+	// FailedCount is how many merchants failed; Failed lists the first
+	// MaxListedFailures of them (errors cut to 500 bytes), so that the
+	// state carried across continue-as-new stays small however many fail.
+	FailedCount int
+	Failed      []MerchantFailure
+	Runs        int // runs of the workflow (1 + continue-as-new count)
 }
+
+// MaxListedFailures bounds MerchantsResult.Failed.
+const MaxListedFailures = 100
 
 // MerchantsProgress is ExportMerchants' answer to ProgressQuery.
 type MerchantsProgress struct {
@@ -73,7 +80,7 @@ func ExportMerchants(ctx workflow.Context, p MerchantsParams) (MerchantsResult, 
 	tot.Runs++
 	stop := min(p.Next+p.MerchantsPerRun, len(p.Merchants))
 	prog := MerchantsProgress{Merchants: len(p.Merchants), Done: p.Next, Waiting: len(p.Merchants) - p.Next,
-		Failed: len(tot.Failed), Objects: tot.Objects, Run: tot.Runs}
+		Failed: tot.FailedCount, Objects: tot.Objects, Run: tot.Runs}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (MerchantsProgress, error) { return prog, nil }); err != nil {
 		return tot, err
 	}
@@ -116,7 +123,14 @@ func ExportMerchants(ctx workflow.Context, p MerchantsParams) (MerchantsResult, 
 		prog.Objects = tot.Objects
 		if r.err != nil {
 			prog.Failed++
-			tot.Failed = append(tot.Failed, MerchantFailure{MerchantID: r.merchant, Error: r.err.Error()})
+			tot.FailedCount++
+			if len(tot.Failed) < MaxListedFailures {
+				msg := r.err.Error()
+				if len(msg) > 500 {
+					msg = msg[:500]
+				}
+				tot.Failed = append(tot.Failed, MerchantFailure{MerchantID: r.merchant, Error: msg})
+			}
 		}
 	}
 	if stop < len(p.Merchants) {

@@ -493,6 +493,7 @@ func TestExportMerchantsContinuesAsNew(t *testing.T) {
 		assert.Equal(t, int64(600), res.Objects)
 		assert.Equal(t, 12, res.Windows)
 		require.Len(t, res.Failed, 1)
+		assert.Equal(t, 1, res.FailedCount, "counted across continue-as-new")
 		assert.Equal(t, ghost.ID("m4"), res.Failed[0].MerchantID)
 		break
 	}

@@ -193,7 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return 1
 	}
 	enc.Encode(res)
-	if len(res.Failed) > 0 {
+	if res.FailedCount > 0 {
 		return 1
 	}
 	return 0
