@@ -150,6 +150,9 @@ func (a *Activities) DownloadExport(ctx context.Context, in DownloadInput) (Down
 	}
 	prog.ExportID = in.Export.ID
 	activity.RecordHeartbeat(ctx, prog)
+	if err := a.Sink.Claim(ctx, in.MerchantID, in.Type, in.Window, in.Export.ID); err != nil {
+		return DownloadResult{}, err
+	}
 	for i := prog.NextFile; i < len(in.Export.ExportURLs); i++ {
 		n, err := a.downloadFile(ctx, in, i, func() { activity.RecordHeartbeat(ctx, prog) }, every)
 		if err != nil {
@@ -158,14 +161,14 @@ func (a *Activities) DownloadExport(ctx context.Context, in DownloadInput) (Down
 		prog.NextFile, prog.Objects = i+1, prog.Objects+n
 		activity.RecordHeartbeat(ctx, prog)
 	}
-	if err := a.Sink.Trim(ctx, in.MerchantID, in.Type, in.Window, len(in.Export.ExportURLs)); err != nil {
-		return DownloadResult{}, err
+	if err := a.Sink.Trim(ctx, in.MerchantID, in.Type, in.Window, in.Export.ID, len(in.Export.ExportURLs)); err != nil {
+		return DownloadResult{}, stale(err)
 	}
 	return DownloadResult{Files: len(in.Export.ExportURLs), Objects: prog.Objects}, nil
 }
 
 func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, beat func(), every int) (n int64, err error) {
-	f, err := a.Sink.Create(ctx, FileKey{MerchantID: in.MerchantID, Type: in.Type, Window: in.Window, File: i + 1})
+	f, err := a.Sink.Create(ctx, FileKey{MerchantID: in.MerchantID, Type: in.Type, Window: in.Window, File: i + 1, ExportID: in.Export.ID})
 	if err != nil {
 		return 0, err
 	}
@@ -191,7 +194,16 @@ func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, 
 			beat()
 		}
 	}
-	return n, f.Commit()
+	return n, stale(f.Commit())
+}
+
+// stale makes ErrStaleExport final: the download belongs to an export the
+// workflow has replaced, and retrying it would only be refused again.
+func stale(err error) error {
+	if errors.Is(err, ErrStaleExport) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
+	}
+	return err
 }
 
 // hoursRE finds "10:00 to 15:00", "10:00-15:00" in a 503's message.

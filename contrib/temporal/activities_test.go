@@ -175,6 +175,9 @@ func sinkIDs(t *testing.T, s DirSink, merchant ghost.ID, typ ghost.ExportType, w
 	require.NoError(t, err)
 	var ids, names []string
 	for _, e := range entries {
+		if e.Name() == ".export" {
+			continue // the window's current export id
+		}
 		names = append(names, e.Name())
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		require.NoError(t, err)
@@ -317,4 +320,42 @@ func sameIDs(t *testing.T, want, got []string) {
 			return
 		}
 	}
+}
+
+// Once a window is claimed by a newer export, a download of the older one
+// that outlived its activity cannot replace the newer export's files.
+func TestDirSinkRefusesStaleExport(t *testing.T) {
+	ctx := context.Background()
+	s := DirSink{Dir: t.TempDir()}
+	key := func(export ghost.ID) FileKey {
+		return FileKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, File: 1, ExportID: export}
+	}
+	require.NoError(t, s.Claim(ctx, "m1", ghost.ExportTypeOrders, win, "E1"))
+	old, err := s.Create(ctx, key("E1"))
+	require.NoError(t, err)
+	require.NoError(t, old.Write(json.RawMessage(`{"id":"old"}`)))
+
+	// The window is exported again (E1 expired); E2's download commits.
+	require.NoError(t, s.Claim(ctx, "m1", ghost.ExportTypeOrders, win, "E2"))
+	cur, err := s.Create(ctx, key("E2"))
+	require.NoError(t, err)
+	require.NoError(t, cur.Write(json.RawMessage(`{"id":"new"}`)))
+	require.NoError(t, cur.Commit())
+
+	// The stale E1 download finishes late: refused, nothing replaced.
+	require.ErrorIs(t, old.Commit(), ErrStaleExport)
+	require.ErrorIs(t, s.Trim(ctx, "m1", ghost.ExportTypeOrders, win, "E1", 0), ErrStaleExport)
+	dir, err := s.WindowDir("m1", ghost.ExportTypeOrders, win)
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "00001.jsonl"))
+	require.NoError(t, err)
+	assert.Equal(t, "{\"id\":\"new\"}\n", string(b))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{".export", "00001.jsonl"}, names, "no temporary file left")
+	require.NoError(t, s.Trim(ctx, "m1", ghost.ExportTypeOrders, win, "E2", 1))
 }

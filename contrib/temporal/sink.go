@@ -21,7 +21,15 @@ type FileKey struct {
 	Type       ghost.ExportType
 	Window     Window
 	File       int // the file's number in the export, from 1
+	// ExportID is the export the file comes from: its commit is refused
+	// (ErrStaleExport) when Claim has since given the window to another.
+	ExportID ghost.ID
 }
+
+// ErrStaleExport is returned by a Sink for a file or trim of an export that
+// is no longer its window's current one: a download of an older export
+// that outlived its activity must not replace the newer export's files.
+var ErrStaleExport = errors.New("ghosttemporal: the window's files belong to a newer export")
 
 // Sink is where exported objects go. A download writes each file of a
 // window through Create, and calls Commit once every object of it is
@@ -29,12 +37,17 @@ type FileKey struct {
 // commit must replace the old file whole (never append to it), so each
 // object is stored once however often a download is retried.
 type Sink interface {
+	// Claim makes exportID the window's current export, before its files
+	// are written: from then on files and trims of any other export of the
+	// window are refused with ErrStaleExport.
+	Claim(ctx context.Context, merchantID ghost.ID, typ ghost.ExportType, w Window, exportID ghost.ID) error
 	// Create begins the file for key.
 	Create(ctx context.Context, key FileKey) (SinkFile, error)
 	// Trim removes the files of the window numbered above files (left by an
 	// earlier export of the window that had more files) and any unfinished
-	// file; it is called once a window's files are all committed.
-	Trim(ctx context.Context, merchantID ghost.ID, typ ghost.ExportType, w Window, files int) error
+	// file; it is called once a window's files of exportID are all
+	// committed (ErrStaleExport when another export holds the window).
+	Trim(ctx context.Context, merchantID ghost.ID, typ ghost.ExportType, w Window, exportID ghost.ID, files int) error
 }
 
 // SinkFile is one file being written to a Sink.
@@ -54,7 +67,9 @@ type SinkFile interface {
 // with times as 20060102T150405Z and the file number on five digits, one
 // object per line. A file is written under a temporary name and renamed
 // when committed, so a reader never sees half a file and a rewrite
-// replaces the old one.
+// replaces the old one. Each window directory also holds .export, the id
+// of the export its files come from (see Claim); readers take the *.jsonl
+// files.
 type DirSink struct {
 	Dir string
 }
@@ -81,6 +96,58 @@ func (s DirSink) WindowDir(merchantID ghost.ID, typ ghost.ExportType, w Window) 
 	return filepath.Join(s.Dir, string(merchantID), string(typ), name), nil
 }
 
+// claimFile holds the id of the window's current export.
+const claimFile = ".export"
+
+// Claim records exportID as the window's current export (written to a
+// temporary name and renamed, like the files).
+func (s DirSink) Claim(_ context.Context, merchantID ghost.ID, typ ghost.ExportType, w Window, exportID ghost.ID) error {
+	dir, err := s.WindowDir(merchantID, typ, w)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, claimFile+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(string(exportID))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, claimFile))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// checkClaim returns ErrStaleExport when the window in dir is claimed by an
+// export other than exportID (no claim, or no export id, passes).
+func checkClaim(dir string, exportID ghost.ID) error {
+	if exportID == "" {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(dir, claimFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if cur := ghost.ID(b); cur != exportID {
+		return fmt.Errorf("%w (export %s, the window now holds %s)", ErrStaleExport, exportID, cur)
+	}
+	return nil
+}
+
 // Create begins the file for key under a temporary name.
 func (s DirSink) Create(_ context.Context, key FileKey) (SinkFile, error) {
 	if key.File < 1 {
@@ -98,16 +165,19 @@ func (s DirSink) Create(_ context.Context, key FileKey) (SinkFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dirFile{f: f, w: bufio.NewWriterSize(f, 64<<10), final: final}, nil
+	return &dirFile{f: f, w: bufio.NewWriterSize(f, 64<<10), final: final, dir: dir, exportID: key.ExportID}, nil
 }
 
 func fileName(n int) string { return fmt.Sprintf("%05d.jsonl", n) }
 
 // Trim removes the window's files numbered above files and unfinished
 // temporary files.
-func (s DirSink) Trim(_ context.Context, merchantID ghost.ID, typ ghost.ExportType, w Window, files int) error {
+func (s DirSink) Trim(_ context.Context, merchantID ghost.ID, typ ghost.ExportType, w Window, exportID ghost.ID, files int) error {
 	dir, err := s.WindowDir(merchantID, typ, w)
 	if err != nil {
+		return err
+	}
+	if err := checkClaim(dir, exportID); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(dir)
@@ -135,10 +205,12 @@ func (s DirSink) Trim(_ context.Context, merchantID ghost.ID, typ ghost.ExportTy
 }
 
 type dirFile struct {
-	f     *os.File
-	w     *bufio.Writer
-	final string
-	done  bool
+	f        *os.File
+	w        *bufio.Writer
+	final    string
+	dir      string
+	exportID ghost.ID
+	done     bool
 }
 
 func (d *dirFile) Write(obj json.RawMessage) error {
@@ -173,6 +245,9 @@ func (d *dirFile) Commit() error {
 	}
 	if cerr := d.f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = checkClaim(d.dir, d.exportID)
 	}
 	if err == nil {
 		err = os.Rename(d.f.Name(), d.final)

@@ -183,6 +183,9 @@ func TestExportMerchantsEndToEnd(t *testing.T) {
 			require.NoError(t, err, "merchant %s window %s", m, w)
 			var ids []string
 			for _, e := range entries {
+				if e.Name() == ".export" {
+					continue // the window's current export id
+				}
 				require.True(t, strings.HasSuffix(e.Name(), ".jsonl"), "leftover %s", e.Name())
 				b, err := os.ReadFile(filepath.Join(wdir, e.Name()))
 				require.NoError(t, err)
@@ -271,6 +274,9 @@ func TestLostCreateAnswerEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	var n int
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".jsonl") {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(wdir, e.Name()))
 		require.NoError(t, err)
 		n += strings.Count(string(b), "\n")
