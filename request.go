@@ -1,7 +1,6 @@
 package ghost
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -410,7 +409,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	if out == nil {
 		return resp, nil
 	}
-	if len(env.Payload) == 0 || isNull(env.Payload) || env.Kind == wire.KindBare && nullEnvelope(env.Payload) {
+	if len(env.Payload) == 0 || env.Null {
 		// A call that returns an object gets that object or an error,
 		// never a zero value standing for {"doc": null}.
 		return resp, undecodable("response has no %s", payloadWord(out))
@@ -428,26 +427,6 @@ func mutates(method string) bool {
 		return true
 	}
 	return false
-}
-
-// isNull reports whether b is the JSON literal null.
-func isNull(b []byte) bool {
-	return string(bytes.TrimSpace(b)) == "null"
-}
-
-// nullEnvelope reports whether the object b has an envelope key (doc, docs,
-// data) whose value is null: an envelope that holds nothing.
-func nullEnvelope(b []byte) bool {
-	if len(b) == 0 || b[0] != '{' {
-		return false
-	}
-	var keys struct {
-		Doc, Docs, Data json.RawMessage
-	}
-	if json.Unmarshal(b, &keys) != nil {
-		return false
-	}
-	return isNull(keys.Doc) || isNull(keys.Docs) || isNull(keys.Data)
 }
 
 // newIdempotencyKey returns a random key for one logical call (26

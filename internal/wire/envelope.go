@@ -48,7 +48,11 @@ type Envelope struct {
 	Payload json.RawMessage // the item (object) or the items (array); nil when there is none
 	Success bool            // {"success": true} seen
 	Failed  bool            // {"success": false} seen: the body is an error
-	Meta    Meta
+	// Null reports an envelope key (doc, docs, data) present with the
+	// value null: an envelope that holds nothing, though the object around
+	// it is otherwise bare.
+	Null bool
+	Meta Meta
 }
 
 // Fingerprint hashes the payload, so a pager can tell one page from the next
@@ -151,8 +155,11 @@ func Parse(body []byte, listKey string) (Envelope, error) {
 	case hasSuccess && onlySuccess(t):
 		return Envelope{Kind: KindSuccess, Success: success}, nil
 	}
-	return Envelope{Kind: KindBare, Payload: body}, nil
+	null := isNull(t.Doc) || isNull(t.Docs) || isNull(t.Data)
+	return Envelope{Kind: KindBare, Payload: body, Null: null}, nil
 }
+
+func isNull(r json.RawMessage) bool { return string(r) == "null" }
 
 func parseInner(env *Envelope, listKey string) error {
 	items, err := lookup(env.Payload, listKey)
@@ -191,7 +198,7 @@ func onlySuccess(t top) bool {
 }
 
 func present(r json.RawMessage) bool {
-	return len(r) > 0 && string(r) != "null"
+	return len(r) > 0 && !isNull(r)
 }
 
 func boolean(r json.RawMessage) (v, ok bool) {

@@ -107,3 +107,21 @@ func TestPath(t *testing.T) {
 		assert.Equal(t, tt.want, got)
 	}
 }
+
+// An envelope key holding null leaves a bare object marked Null, so the
+// executor can refuse it rather than decode a zero value.
+func TestParseNullEnvelope(t *testing.T) {
+	for body, null := range map[string]bool{
+		`{"doc":null}`:            true,
+		`{"docs":null}`:           true,
+		`{"data":null}`:           true,
+		`{"id":1,"data":null}`:    true,
+		`{"id":1}`:                false,
+		`{"id":1,"resource":"x"}`: false,
+	} {
+		env, err := Parse([]byte(body), "")
+		require.NoError(t, err, body)
+		assert.Equal(t, KindBare, env.Kind, body)
+		assert.Equal(t, null, env.Null, body)
+	}
+}
