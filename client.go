@@ -337,6 +337,7 @@ type Client struct {
 	cfg          config
 	endpoints    map[Service]*endpoint
 	http         *retryablehttp.Client
+	httpStream   *retryablehttp.Client // http without the per-attempt timeout, for streamed bodies
 	userAgent    string
 	userAgentHdr []string
 }
@@ -434,6 +435,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	c.userAgentHdr = []string{c.userAgent}
 	c.http = newHTTP(&c.cfg)
+	c.httpStream = streamClient(c.http)
 
 	c.Accounts = &AccountsService{c, ServiceAccounts}
 	c.Cards = &CardsService{c, ServiceCards}

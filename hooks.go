@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/ghostanalytics/ghost-go/internal/wire"
 )
 
 // This file holds the client's instrumentation points: a middleware around
@@ -315,7 +313,7 @@ func noteRetry(ctx context.Context, resp *http.Response, retry bool, now func() 
 	o.pendingSince = time.Now()
 	o.pendingIsRetryAfter = false
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := wire.RetryAfter(resp.Header.Get("Retry-After"), now()); ok {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), now()); ok {
 			// Jitter may add to the server's wait; count what it asked for.
 			o.pendingIsRetryAfter, o.pendingRetryAfterLength = true, d
 		}

@@ -317,7 +317,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 
 	hc := c.http
 	if r.stream {
-		hc = streamClient(hc)
+		hc = c.httpStream
 	}
 	hresp, err := hc.Do(hreq)
 	if err != nil {

@@ -114,11 +114,6 @@ func credentialLike(name string) bool {
 	return false
 }
 
-// crossOriginStripped are removed from a request redirected to another host:
-// the credentials, and the Referer net/http adds (it holds our URL, query
-// string included).
-var crossOriginStripped = append([]string{"Referer"}, authHeaders...)
-
 func newTransport(perHost int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	// Size the idle pool for concurrent use: net/http keeps 2 per host,
@@ -166,9 +161,10 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 			if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
 				return errRedirectRefused
 			}
-			for _, h := range crossOriginStripped {
-				req.Header.Del(h)
-			}
+			// The credentials (every header named like one, the SDK's
+			// authHeaders included), and the Referer net/http adds (it
+			// holds our URL, query string included).
+			req.Header.Del("Referer")
 			for k := range req.Header {
 				if credentialLike(k) {
 					delete(req.Header, k)
