@@ -538,12 +538,15 @@ func (s *ExportsService) spool(ctx context.Context, e *Export, i int, path strin
 	if err != nil {
 		return fail(&Error{Code: CodeBadResponse, Message: "export file URL does not parse"})
 	}
+	// The executor already retries the request itself; this loop repeats
+	// only a body cut while it was being copied, which the executor hands
+	// over and no longer sees.
 	for attempt := 1; ; attempt++ {
-		n, err := s.spoolOnce(ctx, e, u, path)
+		n, cut, err := s.spoolOnce(ctx, e, u, path)
 		if err == nil {
 			return n, nil
 		}
-		if ctx.Err() != nil || attempt == 3 || !temporary(err) {
+		if ctx.Err() != nil || attempt == 3 || !cut || !temporary(err) {
 			return fail(err)
 		}
 		if err := sleepCtx(ctx, backoff*time.Duration(attempt)); err != nil {
@@ -552,28 +555,30 @@ func (s *ExportsService) spool(ctx context.Context, e *Export, i int, path strin
 	}
 }
 
-func (s *ExportsService) spoolOnce(ctx context.Context, e *Export, u *url.URL, path string) (int64, error) {
+// spoolOnce downloads one file to path; cut reports that the error came
+// while copying its body (the request itself succeeded).
+func (s *ExportsService) spoolOnce(ctx context.Context, e *Export, u *url.URL, path string) (n int64, cut bool, err error) {
 	r := &request{method: http.MethodGet, url: u, auth: authNone, stream: true}
 	if _, err := (*service)(s).do(ctx, r, nil, nil); err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && s.expiredStatus(e, ge.StatusCode) {
-			return 0, fmt.Errorf("%w: the file answered %d (%w)", ErrExportExpired, ge.StatusCode, err)
+			return 0, false, fmt.Errorf("%w: the file answered %d (%w)", ErrExportExpired, ge.StatusCode, err)
 		}
-		return 0, err
+		return 0, false, err
 	}
 	defer r.streamBody.Close()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	n, err := io.Copy(f, r.streamBody)
+	n, err = io.Copy(f, r.streamBody)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return n, fmt.Errorf("reading export file: %w", err)
+		return n, true, fmt.Errorf("reading export file: %w", err)
 	}
-	return n, nil
+	return n, false, nil
 }
 
 // emitWindow yields the objects of window w in file order as its files

@@ -522,6 +522,36 @@ func (rt *refuseFirstPost) RoundTrip(req *http.Request) (*http.Response, error) 
 	return http.DefaultTransport.RoundTrip(req)
 }
 
+// A file whose body is cut while it is copied to disk is downloaded again
+// (the executor hands the body over, so Range repeats it); each object still
+// comes once. A file answering 503 is retried by the executor alone.
+func TestRangeFileRetries(t *testing.T) {
+	start := exportT0.Add(-24 * time.Hour)
+	for _, tc := range []struct {
+		name  string
+		fault ghosttest.Fault
+		gets  int // GETs of file 1
+	}{
+		{"cut body", ghosttest.Fault{Method: "GET", PathPrefix: "/v3/exports/files/", CutBody: true}, 2},
+		{"503 twice", ghosttest.Fault{Method: "GET", PathPrefix: "/v3/exports/files/", Status: http.StatusServiceUnavailable, Times: 2}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newExportServer(t)
+			srv.InjectFault(tc.fault)
+			run := runRange(t, srv, "M1", ghost.RangeParams{Type: ghost.ExportTypeOrders, Start: start, End: exportT0}, 0)
+			require.NoError(t, run.err)
+			assert.Equal(t, gridIDs("O", start, exportT0, 37*time.Minute), run.ids)
+			gets := 0
+			for _, r := range srv.Requests() {
+				if r.Method == "GET" && strings.HasPrefix(r.Path, "/v3/exports/files/") && strings.HasSuffix(r.Path, "/1.json") {
+					gets++
+				}
+			}
+			assert.Equal(t, tc.gets, gets)
+		})
+	}
+}
+
 func TestRangeLostCreateIsNotRepeated(t *testing.T) {
 	start := exportT0.Add(-24 * time.Hour)
 	for _, tc := range []struct {
