@@ -322,8 +322,11 @@ func (p *ExportCreateParams) validate() (exportBody, error) {
 //
 // Outside the service's hours, or when too many exports are running, the
 // server answers 503: the error matches ErrUnavailable (Range waits through
-// both). A POST is not retried by the client unless it carries an
-// idempotency key.
+// both); outside the hours it is a *ServiceHoursError naming them. Exports
+// document no idempotency key, so a create is never repeated once it may
+// have reached the server: when it did and no answer refused it (its answer
+// was lost, a gateway timed out, a 2xx could not be decoded), the error
+// matches ErrExportCreateUnknown — an export may be running.
 func (s *ExportsService) Create(ctx context.Context, merchantID ID, params ExportCreateParams, opts ...RequestOption) (*Export, error) {
 	p, err := pathf("/v3/merchants/%s/exports", idArg{"merchantID", merchantID})
 	if err != nil {
@@ -333,7 +336,31 @@ func (s *ExportsService) Create(ctx context.Context, merchantID ID, params Expor
 	if err != nil {
 		return nil, err
 	}
-	return getOne[Export](ctx, (*service)(s), &request{method: http.MethodPost, path: p, body: body}, opts)
+	r := &request{method: http.MethodPost, path: p, body: body}
+	e, err := getOne[Export](ctx, (*service)(s), r, opts)
+	if err != nil {
+		return nil, createError(err, r)
+	}
+	return e, nil
+}
+
+// createError says what a failed create means for the export: outside
+// service hours it is a *ServiceHoursError; when the request may have
+// reached the server and no answer refused it (its answer was lost, a
+// gateway timed out, or a 2xx could not be decoded) it wraps
+// ErrExportCreateUnknown; otherwise it is err.
+func createError(err error, r *request) error {
+	var ge *Error
+	answered := errors.As(err, &ge) && ge.StatusCode != 0
+	if answered && ge.StatusCode == http.StatusServiceUnavailable {
+		if kind, he := classify503(ge); kind == unavailableHours {
+			return he
+		}
+	}
+	if !refused(err) && (r.maybeSent || answered) {
+		return fmt.Errorf("%w: %w", ErrExportCreateUnknown, err)
+	}
+	return err
 }
 
 // Get returns an export's current state: GET /v3/merchants/{mId}/exports/{exportId}.

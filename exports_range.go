@@ -8,7 +8,6 @@ import (
 	"io"
 	"iter"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -395,23 +394,15 @@ func (r *rangeRun) create(w *rangeWindow, p *RangeProgress) (*Export, error) {
 	delay := o.Interval
 	ctx := r.ctx
 	for {
-		var wrote atomic.Bool
-		tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-			WroteRequest: func(i httptrace.WroteRequestInfo) {
-				if i.Err == nil {
-					wrote.Store(true)
-				}
-			},
-		})
-		e, err := r.s.Create(tctx, r.merchant, ExportCreateParams{Type: r.p.Type, Start: w.start, End: w.end})
+		e, err := r.s.Create(ctx, r.merchant, ExportCreateParams{Type: r.p.Type, Start: w.start, End: w.end})
 		if err == nil {
 			return e, nil
 		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ghost: creating export: %w", ctx.Err())
 		}
-		if wrote.Load() && !refused(err) {
-			return nil, fmt.Errorf("%w: %w", ErrExportCreateUnknown, err)
+		if errors.Is(err, ErrExportCreateUnknown) {
+			return nil, err
 		}
 		if !temporary(err) {
 			return nil, err

@@ -3,6 +3,7 @@ package ghost_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -627,6 +628,55 @@ func BenchmarkRange(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+		})
+	}
+}
+
+// Create says what a failure means for the export: a lost answer may have
+// created one (ErrExportCreateUnknown), closed hours name the hours, a
+// refusal is a plain API error.
+func TestExportCreateErrors(t *testing.T) {
+	params := ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: exportT0.Add(-time.Hour), End: exportT0}
+	for _, tc := range []struct {
+		name    string
+		opts    []ghosttest.Option
+		fault   *ghosttest.Fault
+		unknown bool
+		hours   bool
+	}{
+		{name: "answer cut after creating", fault: &ghosttest.Fault{Method: "POST", CutBody: true}, unknown: true},
+		{name: "connection closed without an answer", fault: &ghosttest.Fault{Method: "POST", Drop: true}, unknown: true},
+		{name: "gateway timeout", fault: &ghosttest.Fault{Method: "POST", Status: http.StatusGatewayTimeout}, unknown: true},
+		{name: "refused with 500", fault: &ghosttest.Fault{Method: "POST", Status: http.StatusInternalServerError}},
+		{name: "too many exports", fault: &ghosttest.Fault{Method: "POST", Status: http.StatusServiceUnavailable,
+			Body: `{"message":"Too many concurrent exports"}`}},
+		{name: "outside the hours", opts: []ghosttest.Option{ghosttest.WithConfig(ghosttest.Config{ExportHours: &[2]int{10, 15}})}, hours: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c := newExportServer(t, tc.opts...)
+			if tc.hours {
+				srv.Clock.Set(exportT0.Truncate(24 * time.Hour).Add(20 * time.Hour))
+			}
+			if tc.fault != nil {
+				srv.InjectFault(*tc.fault)
+			}
+			_, err := c.Exports.Create(t.Context(), "M1", params)
+			require.Error(t, err)
+			assert.Equal(t, tc.unknown, errors.Is(err, ghost.ErrExportCreateUnknown), "%v", err)
+			var he *ghost.ServiceHoursError
+			require.Equal(t, tc.hours, errors.As(err, &he), "%v", err)
+			if tc.hours {
+				assert.True(t, he.HasHours)
+				assert.Equal(t, 10*time.Hour, he.Open)
+				assert.ErrorIs(t, err, ghost.ErrUnavailable)
+			}
+			posts := 0
+			for _, r := range srv.Requests() {
+				if r.Method == "POST" {
+					posts++
+				}
+			}
+			assert.Equal(t, 1, posts, "a create is sent once")
 		})
 	}
 }

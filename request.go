@@ -171,6 +171,9 @@ type request struct {
 	// Filled by do.
 	env        wire.Envelope
 	streamBody io.ReadCloser
+	// maybeSent: an attempt failed after it may have reached the server
+	// (written, no complete answer), so what it did is unknown.
+	maybeSent bool
 }
 
 // do is the one executor every service method calls: it builds the request,
@@ -320,6 +323,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		hc = c.httpStream
 	}
 	hresp, err := hc.Do(hreq)
+	r.maybeSent = st.ambiguous
 	if err != nil {
 		if hresp != nil && !read {
 			hresp.Body.Close()

@@ -216,6 +216,10 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 		// An attempt that wrote nothing may be repeated whatever the
 		// method: the server cannot have seen it.
 		notWritten := st.notWritten(err)
+		if resp != nil || !notWritten {
+			// The server may have seen it: its effect is unknown.
+			st.ambiguous = true
+		}
 		if !st.retryable && !notWritten {
 			return false, err
 		}
@@ -238,7 +242,6 @@ func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait tim
 			st.unsentRetries++
 			return true, nil
 		}
-		st.ambiguous = true
 		if st.attempts-st.unsentRetries > st.maxRetries {
 			return false, err
 		}

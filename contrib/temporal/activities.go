@@ -3,11 +3,7 @@ package ghosttemporal
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -206,63 +202,42 @@ func stale(err error) error {
 	return err
 }
 
-// hoursRE finds "10:00 to 15:00", "10:00-15:00" in a 503's message.
-var hoursRE = regexp.MustCompile(`(\d{1,2}):(\d{2})\s*(?:-|–|—|to|until)\s*(\d{1,2}):(\d{2})`)
-
-// classifyCreate sorts a create's error: refused (nothing created),
-// permanent, or ambiguous (it may have been created).
+// classifyCreate sorts a create's error by what the SDK says it means:
+// ambiguous (ghost.ErrExportCreateUnknown, or the call was cut off by its
+// context mid-request: an export may be running), service hours and
+// unavailable (a 503 or 429: refused, nothing created; or a refused
+// connection) or permanent (4xx, bad input, missing configuration).
 func classifyCreate(err error) error {
+	var he *ghost.ServiceHoursError
 	var ge *ghost.Error
-	if errors.As(err, &ge) && ge.StatusCode != 0 {
-		switch {
-		case ge.StatusCode == http.StatusServiceUnavailable || ge.StatusCode == http.StatusTooManyRequests:
-			return unavailable(ge)
-		case ge.StatusCode >= 400 && ge.StatusCode < 500:
-			return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
-		}
-		// 500, 502, 504, or a 2xx body that does not decode: the server
-		// (or a proxy in front of it) may have created the export.
+	switch {
+	case errors.Is(err, ghost.ErrExportCreateUnknown),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		// Stricter than Range, which repeats a create answered 500: a
+		// window here must never have two exports at once, and a server
+		// error may come after the export was made.
+		errors.As(err, &ge) && ge.StatusCode == http.StatusInternalServerError:
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeAmbiguousCreate, nil)
-	}
-	if errors.As(err, &ge) && ge.StatusCode == 0 && ge.Code == "invalid_params" {
+	case errors.As(err, &he):
+		d := UnavailableDetails{Message: he.Message, Open: he.Open, Close: he.Close, HasHours: he.HasHours}
+		if he.Err != nil {
+			d.RetryAfter = he.Err.RetryAfter
+		}
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeServiceHours, nil, d)
+	case errors.As(err, &ge) && (ge.StatusCode == http.StatusServiceUnavailable || ge.StatusCode == http.StatusTooManyRequests):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil,
+			UnavailableDetails{RetryAfter: ge.RetryAfter, Message: ge.Message})
+	case errors.As(err, &ge) && !ge.Temporary():
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
 	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		// Never connected: nothing was sent.
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil, UnavailableDetails{Message: "connection failed"})
-	}
-	// A connection cut, a timeout, a context that ended mid-request: the
-	// request may have been written and acted on.
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeAmbiguousCreate, nil)
-}
-
-// unavailable builds the error of a 503 or 429 answer.
-func unavailable(ge *ghost.Error) error {
-	d := UnavailableDetails{RetryAfter: ge.RetryAfter, Message: ge.Message}
-	text := ge.Message + " " + ge.Details + " " + string(ge.Body)
-	low := strings.ToLower(text)
-	if ge.StatusCode == http.StatusServiceUnavailable && !strings.Contains(low, "concurren") && !strings.Contains(low, "too many") &&
-		(strings.Contains(low, "hour") || hoursRE.MatchString(text)) {
-		if m := hoursRE.FindStringSubmatch(text); m != nil {
-			n := func(s string) int { v, _ := strconv.Atoi(s); return v }
-			oh, om, ch, cm := n(m[1]), n(m[2]), n(m[3]), n(m[4])
-			if oh <= 24 && ch <= 24 && om < 60 && cm < 60 {
-				d.Open = time.Duration(oh)*time.Hour + time.Duration(om)*time.Minute
-				d.Close = time.Duration(ch)*time.Hour + time.Duration(cm)*time.Minute
-				d.HasHours = true
-			}
-		}
-		return temporal.NewNonRetryableApplicationError(ge.Error(), ErrTypeServiceHours, nil, d)
-	}
-	return temporal.NewNonRetryableApplicationError(ge.Error(), ErrTypeUnavailable, nil, d)
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil, UnavailableDetails{Message: err.Error()})
 }
 
 // classifyOther marks permanent API errors non-retryable; everything else
 // is retried by Temporal's retry policy.
 func classifyOther(err error) error {
 	var ge *ghost.Error
-	if errors.As(err, &ge) && !ge.Temporary() && (ge.StatusCode >= 400 || ge.Code == "invalid_params") {
+	if errors.As(err, &ge) && !ge.Temporary() && (ge.StatusCode >= 400 || errors.Is(err, ghost.ErrValidation)) {
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
 	}
 	return err

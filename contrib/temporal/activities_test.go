@@ -92,6 +92,11 @@ func TestCreateExportClassifiesErrors(t *testing.T) {
 			CreateInput{MerchantID: "m1", Type: "REFUNDS", Window: win}, ErrTypePermanent, nil, false},
 		{"401", ghosttest.Config{BearerToken: "other"}, nil,
 			CreateInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win}, ErrTypePermanent, nil, false},
+		{"no credentials configured, never sent", ghosttest.Config{}, func(srv *ghosttest.Server, a *Activities) {
+			c, err := ghost.NewClient(ghost.WithBaseURL(srv.URL))
+			require.NoError(t, err)
+			a.Client = c
+		}, CreateInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win}, ErrTypePermanent, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

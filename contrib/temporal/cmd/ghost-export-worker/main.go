@@ -80,7 +80,11 @@ func run(args []string, stderr io.Writer, getenv func(string) string, stop <-cha
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	opts := []ghost.Option{ghost.WithBaseURL(c.baseURL), ghost.WithBearerToken(c.token), ghost.WithLogger(logger)}
+	opts := []ghost.Option{ghost.WithBaseURL(c.baseURL), ghost.WithBearerToken(c.token), ghost.WithLogger(logger),
+		// Temporal retries the activities (with their timeouts in view);
+		// retries inside an activity as well would multiply the attempts
+		// and could outlast its timeout.
+		ghost.WithRetryPolicy(ghost.RetryPolicy{})}
 	if c.insecure {
 		opts = append(opts, ghost.WithInsecureHTTP())
 	}
