@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ghostanalytics/ghost-go/ghosttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -94,7 +95,7 @@ func readJSONL(t *testing.T, path string) []exported {
 
 // ordersIn counts the mock's orders in [from, to): one every 37 minutes.
 func ordersIn(from, to time.Time) int {
-	const step = int64(37 * 60 * 1000)
+	step := ghosttest.ExportOrderInterval.Milliseconds()
 	first := (from.UnixMilli() + step - 1) / step * step
 	return int((to.UnixMilli()-1-first)/step) + 1
 }

@@ -43,10 +43,22 @@ func newProgress(mode string, w io.Writer) (progress, error) {
 
 // totals are the run's counters, shared by both displays.
 type totals struct {
-	began            time.Time
-	objects, bytes   atomic.Int64
-	windows, done    atomic.Int64
-	firstDone, doneT atomic.Int64 // unix nanos: first window emitted (unused when 0), last
+	began          time.Time
+	objects, bytes atomic.Int64
+	windows, done  atomic.Int64
+}
+
+// object counts one object of n bytes written.
+func (t *totals) object(n int) {
+	t.objects.Add(1)
+	t.bytes.Add(int64(n))
+}
+
+// finish writes the closing line of a run that succeeded.
+func (t *totals) finish(w io.Writer, err error, objects int) {
+	if err == nil {
+		fmt.Fprintf(w, "done: %d objects this run (%s) in %s\n", objects, t.summary(), time.Since(t.began).Round(10*time.Millisecond))
+	}
 }
 
 func (t *totals) rate() float64 {
@@ -118,16 +130,9 @@ func (l *lines) event(p ghost.RangeProgress) {
 	}
 }
 
-func (l *lines) object(n int) {
-	l.t.objects.Add(1)
-	l.t.bytes.Add(int64(n))
-}
+func (l *lines) object(n int) { l.t.object(n) }
 
-func (l *lines) finish(err error, objects int) {
-	if err == nil {
-		fmt.Fprintf(l.w, "done: %d objects this run (%s) in %s\n", objects, l.t.summary(), time.Since(l.t.began).Round(10*time.Millisecond))
-	}
-}
+func (l *lines) finish(err error, objects int) { l.t.finish(l.w, err, objects) }
 
 // bars shows one live bar per window in flight and a total bar.
 type bars struct {
@@ -216,10 +221,7 @@ func short(err error) string {
 	return s
 }
 
-func (b *bars) object(n int) {
-	b.t.objects.Add(1)
-	b.t.bytes.Add(int64(n))
-}
+func (b *bars) object(n int) { b.t.object(n) }
 
 func (b *bars) finish(err error, objects int) {
 	b.mu.Lock()
@@ -233,7 +235,5 @@ func (b *bars) finish(err error, objects int) {
 	}
 	b.mu.Unlock()
 	b.p.Wait()
-	if err == nil {
-		fmt.Fprintf(b.w, "done: %d objects this run (%s) in %s\n", objects, b.t.summary(), time.Since(b.t.began).Round(10*time.Millisecond))
-	}
+	b.t.finish(b.w, err, objects)
 }

@@ -201,7 +201,7 @@ func sparkResource(s func() (*ghost.Client, error), name string) resource {
 			if err != nil {
 				return nil, err
 			}
-			p, err := decodeParams[ghost.SparkListParams]("", a)
+			p, err := decodeParams[ghost.SparkListParams](a)
 			if err != nil {
 				return nil, err
 			}
@@ -261,7 +261,7 @@ func withClient(cl func() (*ghost.Client, error), f func(ctx context.Context, c 
 // withParams decodes --data/--param into the call's params type P.
 func withParams[P any](cl func() (*ghost.Client, error), f func(ctx context.Context, c *ghost.Client, id string, p P) (any, error)) call {
 	return func(ctx context.Context, a args) (any, error) {
-		p, err := decodeParams[P]("", a)
+		p, err := decodeParams[P](a)
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +281,7 @@ type pageFuncs[P, T any] struct {
 
 func pages[P, T any](cl func() (*ghost.Client, error), fs func(c *ghost.Client) pageFuncs[P, T]) lister {
 	return func(ctx context.Context, a args, all bool) (iter.Seq2[any, error], error) {
-		p, err := decodeParams[P]("", a)
+		p, err := decodeParams[P](a)
 		if err != nil {
 			return nil, err
 		}

@@ -194,7 +194,7 @@ func isNil(v any) bool {
 // decodeParams fills a P from the merged --data/--param object: each key
 // names a field by its Go name, or its json or url tag, case-insensitively;
 // the value is decoded into the field as JSON (times also as YYYY-MM-DD).
-func decodeParams[P any](_ string, a args) (P, error) {
+func decodeParams[P any](a args) (P, error) {
 	var p P
 	rv := reflect.ValueOf(&p).Elem()
 	if rv.Kind() != reflect.Struct {

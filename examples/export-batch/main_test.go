@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ghostanalytics/ghost-go/ghosttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -156,7 +157,7 @@ func TestJobResumesDefaultRangeLater(t *testing.T) {
 // gridLines is the orders the mock generates in [start, end): one every 37
 // minutes since the epoch.
 func gridLines(start, end time.Time) []int64 {
-	const step = int64(37 * 60 * 1000)
+	step := ghosttest.ExportOrderInterval.Milliseconds()
 	var ms []int64
 	for m := (start.UnixMilli() + step - 1) / step * step; m < end.UnixMilli(); m += step {
 		ms = append(ms, m)
