@@ -68,11 +68,7 @@ type CardCreateParams struct {
 
 // String shows the card with only the last four digits and no CVC.
 func (p CardCreateParams) String() string {
-	last4 := p.Number
-	if len(last4) > 4 {
-		last4 = last4[len(last4)-4:]
-	}
-	return fmt.Sprintf("{Number:****%s ExpMonth:%s ExpYear:%s CVC:[redacted]}", last4, p.ExpMonth, p.ExpYear)
+	return fmt.Sprintf("{Number:%s ExpMonth:%s ExpYear:%s CVC:[redacted]}", maskNumber(p.Number), p.ExpMonth, p.ExpYear)
 }
 
 // GoString keeps %#v from printing the number and CVC.

@@ -62,16 +62,7 @@ type Credentials struct {
 }
 
 // String shows which credentials are set, never their values.
-func (c Credentials) String() string {
-	f := func(s string) string {
-		if s == "" {
-			return "unset"
-		}
-		return "[redacted]"
-	}
-	return fmt.Sprintf("{PublicKey:%s SecretKey:%s APIKey:%s AuthToken:%s BearerToken:%s}",
-		f(c.PublicKey), f(c.SecretKey), f(c.APIKey), f(c.AuthToken), f(c.BearerToken))
-}
+func (c Credentials) String() string { return fmt.Sprintf("%+v", c.redacted()) }
 
 // GoString keeps %#v from printing the secrets.
 func (c Credentials) GoString() string { return "ghost.Credentials" + c.String() }

@@ -142,13 +142,9 @@ func komojuCurrency(c string) (string, error) {
 	return strings.ToUpper(c), nil
 }
 
-func komojuCustomerPath(id ID) (string, error) {
-	return pathf("/api/v1/customers/%s", idArg{"customerID", id})
-}
-
 // Get returns a customer: GET /api/v1/customers/{id}.
 func (s *KomojuCustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
-	p, err := komojuCustomerPath(customerID)
+	p, err := customerPath(customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,9 +155,6 @@ func (s *KomojuCustomersService) Get(ctx context.Context, customerID ID, opts ..
 // metadata and payment_details. WithIdempotencyKey sends
 // X-KOMOJU-IDEMPOTENCY (at most 100 characters).
 func (s *KomojuCustomersService) Create(ctx context.Context, params KomojuCustomerCreateParams, opts ...RequestOption) (*KomojuCustomer, error) {
-	if err := params.PaymentDetails.validate(); err != nil {
-		return nil, err
-	}
 	if params.Currency != "" {
 		c, err := komojuCurrency(params.Currency)
 		if err != nil {
@@ -180,7 +173,7 @@ func (s *KomojuCustomersService) Create(ctx context.Context, params KomojuCustom
 // Update changes a customer: PATCH /api/v1/customers/{id}, sending only the
 // fields set. WithIdempotencyKey sends X-KOMOJU-IDEMPOTENCY.
 func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, params KomojuCustomerUpdateParams, opts ...RequestOption) (*KomojuCustomer, error) {
-	path, err := komojuCustomerPath(customerID)
+	path, err := customerPath(customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +198,7 @@ func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, para
 // Delete deletes a customer and returns it as the API last knew it:
 // DELETE /api/v1/customers/{id}.
 func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
-	path, err := komojuCustomerPath(customerID)
+	path, err := customerPath(customerID)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func metaOf(m wire.Meta) PageMeta {
 // getOne runs r and decodes its single item.
 func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
 	v := new(T)
-	if s.envelope() == envDoc {
+	if s.spec().envelope == envDoc {
 		r.fast = func(data []byte) bool {
 			if decodeDocFast(data, v) {
 				return true
@@ -147,7 +147,7 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 		fp    uint64
 		fast  bool
 	)
-	if s.envelope() == envDoc {
+	if s.spec().envelope == envDoc {
 		r.fast = func(data []byte) bool {
 			if d, ok := decodeDocsFast[T](data); ok {
 				items, fp, fast = d, wire.Hash(data), true
@@ -175,18 +175,10 @@ func listPage[T any](ctx context.Context, s *service, r *request, opts []Request
 	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: fp}, nil
 }
 
-// envelope is the envelope the service's part declares for its responses,
-// which picks the one-pass decoder. Any other shape still decodes, through
-// the tolerant path.
-func (s *service) envelope() envelope { return s.spec().envelope }
-
-// spec is the part the service belongs to.
-func (s *service) spec() *partSpec {
-	if ep := s.client.endpoints[s.name]; ep != nil {
-		return ep.part
-	}
-	return &partSpec{}
-}
+// spec is the part the service belongs to: its envelope picks the one-pass
+// decoder (any other shape still decodes, through the tolerant path), its
+// paging style the next page.
+func (s *service) spec() *partSpec { return s.client.endpoints[s.name].part }
 
 // pager walks a list: fetch gets the page at the cursor, advance moves the
 // cursor past a page and reports whether another page should exist.

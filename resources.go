@@ -449,9 +449,6 @@ func (r *SparkResourceService[T]) Upsert(ctx context.Context, body any, opts ...
 // Update applies the fields in body to an existing resource (a partial
 // update): PUT /api/v1/{name}/{id}. A missing resource is ErrNotFound.
 func (r *SparkResourceService[T]) Update(ctx context.Context, id ID, body any, opts ...RequestOption) (*T, error) {
-	if id == "" {
-		return nil, invalidParams("id", "id is required")
-	}
 	path, err := r.item(id)
 	if err != nil {
 		return nil, err
@@ -465,9 +462,6 @@ func (r *SparkResourceService[T]) Update(ctx context.Context, id ID, body any, o
 // Delete deletes a resource: DELETE /api/v1/{name}/{id} (204, no body). A
 // missing resource is ErrNotFound.
 func (r *SparkResourceService[T]) Delete(ctx context.Context, id ID, opts ...RequestOption) error {
-	if id == "" {
-		return invalidParams("id", "id is required")
-	}
 	path, err := r.item(id)
 	if err != nil {
 		return err

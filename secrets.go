@@ -33,7 +33,7 @@ func (c Credentials) redacted() redactedCreds {
 // any struct or map holding Credentials) prints a secret.
 func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.redacted()) }
 
-// redactedURL is raw with its password and query string removed; a URL
+// redactedURL is raw as scheme, host and path only (see quoteURL); a URL
 // that does not parse is not shown at all.
 func redactedURL(raw string) string {
 	if raw == "" {
@@ -43,8 +43,7 @@ func redactedURL(raw string) string {
 	if err != nil {
 		return "[unparsable URL]"
 	}
-	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
-	return u.Redacted()
+	return quoteURL(u)
 }
 
 // quoteURL renders u as scheme://host/path only: no user info, query or
@@ -78,6 +77,15 @@ func (e Endpoint) MarshalJSON() ([]byte, error) {
 // shows its last four digits; every other value is redacted.
 var paymentHashShown = []string{"type", "month", "year", "currency", "last_four_digits", "name", "family_name", "given_name"}
 
+// maskNumber shows a card number by its last four digits only ("****4242";
+// a number of four characters or fewer not at all).
+func maskNumber(n string) string {
+	if len(n) <= 4 {
+		return "****"
+	}
+	return "****" + n[len(n)-4:]
+}
+
 // String shows payment details like CardCreateParams: the token and CVC never,
 // a card number only by its last four digits.
 func (p KomojuPaymentDetails) String() string {
@@ -105,11 +113,7 @@ func (p KomojuPaymentDetails) String() string {
 			case slices.Contains(paymentHashShown, k):
 				v = fmt.Sprint(p.Hash[k])
 			case k == "number":
-				n := fmt.Sprint(p.Hash[k])
-				v = "****"
-				if len(n) > 4 {
-					v += n[len(n)-4:]
-				}
+				v = maskNumber(fmt.Sprint(p.Hash[k]))
 			}
 			fmt.Fprintf(&b, "%s:%s", k, v)
 		}

@@ -318,32 +318,16 @@ func (g *ghostPart) routes(mux *http.ServeMux) {
 		{"/api/v1/orders", []route{{"GET", g.listOrders}, {"POST", g.createOrder}}},
 		{"/api/v1/orders/{orderId}", []route{{"GET", g.getOrder}, {"DELETE", g.deleteOrder}}},
 	}
+	// A known path called with another method is answered 405 (with Allow)
+	// by the router, as for every part.
 	for _, p := range paths {
-		var allowed []string
 		for _, rt := range p.routes {
 			h := g.serve(rt.h)
 			if rt.method == http.MethodPost {
 				h = g.s.idempotent("Idempotency-Key", g.idempotencyConflict, h)
 			}
 			mux.HandleFunc(rt.method+" "+p.path, g.auth(h))
-			allowed = append(allowed, rt.method)
-			if rt.method == http.MethodGet {
-				allowed = append(allowed, http.MethodHead)
-			}
 		}
-		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-			if !slices.Contains(allowed, m) {
-				mux.HandleFunc(m+" "+p.path, methodNotAllowed(allowed))
-			}
-		}
-	}
-}
-
-func methodNotAllowed(allowed []string) http.HandlerFunc {
-	allow := strings.Join(allowed, ", ")
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		writeGhostError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
 	}
 }
 

@@ -79,7 +79,7 @@ func TestUnknownPathAndWrongMethodPerPart(t *testing.T) {
 		{ghosttest.ProfileGhost, "GET", "/api/v1/charges/ch_1", ghostAuth, 404, "",
 			`{"error":"Not Found","message":"/api/v1/charges/ch_1 does not exist","status":404}`},
 		{ghosttest.ProfileGhost, "DELETE", "/api/v1/charges", ghostAuth, 405, "POST",
-			`{"error":"Method Not Allowed","message":"Method DELETE is not allowed on /api/v1/charges (allowed: POST)","status":405}`},
+			`{"error":"Method Not Allowed","message":"DELETE is not allowed on /api/v1/charges (allowed: POST)","status":405}`},
 		{ghosttest.ProfileKomoju, "GET", "/api/v1/payments", komojuAuth, 404, "",
 			`{"error":{"code":"not_found","message":"/api/v1/payments does not exist","param":null}}`},
 		{ghosttest.ProfileKomoju, "PUT", "/api/v1/customers/abc", komojuAuth, 405, "DELETE, GET, HEAD, PATCH",

@@ -19,7 +19,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -377,16 +376,12 @@ func (s *Server) unexpectedAnswers() []RecordedRequest {
 }
 
 // nextID returns the next deterministic id for a prefix: prefix + "_" + a
-// counter padded to 6 digits ("cus_000001"), or the bare counter when prefix
-// is empty (integer ids).
+// counter padded to 6 digits ("cus_000001"). (Integer ids: nextInt.)
 func (s *Server) nextID(prefix string) string {
 	s.mu.Lock()
 	s.ids[prefix]++
 	n := s.ids[prefix]
 	s.mu.Unlock()
-	if prefix == "" {
-		return strconv.Itoa(n)
-	}
 	return fmt.Sprintf("%s_%06d", prefix, n)
 }
 

@@ -1,6 +1,7 @@
-// Code generated from the Spark (AmeriCommerce) API's public OpenAPI description, acapi.yaml in
-// github.com/AmeriCommerce/rest-api: the field names and JSON types of each
-// schema the mock models. DO NOT EDIT by hand.
+// The field names and JSON types of each schema the Spark mock models, taken
+// from the Spark (AmeriCommerce) API's public OpenAPI description, acapi.yaml
+// in github.com/AmeriCommerce/rest-api. There is no generator in this
+// repository: when the description changes, update the table by hand.
 
 package ghosttest
 

@@ -64,10 +64,16 @@ type stripeObject struct {
 // "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + payload)>".
 func StripeSignature(secret string, t time.Time, payload []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(stripeMAC(secret, ts, payload))
+}
+
+// stripeMAC is Stripe's webhook signature: HMAC-SHA256(secret, ts + "." +
+// payload).
+func stripeMAC(secret, ts string, payload []byte) []byte {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(ts + "."))
 	mac.Write(payload)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+	return mac.Sum(nil)
 }
 
 // verifyStripeSignature checks header against payload; the error says why
@@ -97,10 +103,7 @@ func verifyStripeSignature(secret, header string, payload []byte, now time.Time)
 	if d := now.Sub(time.Unix(sec, 0)); d > StripeSignatureTolerance || d < -StripeSignatureTolerance {
 		return fmt.Errorf("Stripe-Signature timestamp is outside the tolerance of %v", StripeSignatureTolerance)
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "."))
-	mac.Write(payload)
-	want := mac.Sum(nil)
+	want := stripeMAC(secret, ts, payload)
 	for _, s := range sigs {
 		got, err := hex.DecodeString(s)
 		if err == nil && hmac.Equal(got, want) {

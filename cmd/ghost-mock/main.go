@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		}
 	}
 	if cfg.Control {
-		fmt.Fprintf(stdout, "  control API %s/__ghost/ (requests, faults, reset, clock)\n", srv.URL)
+		fmt.Fprintf(stdout, "  control API %s%s (requests, faults, reset, clock)\n", srv.URL, ghosttest.ControlPrefix)
 	}
 	fmt.Fprintf(stdout, "  public key %s, secret key %s\n", srv.Config.PublicKey, srv.Config.SecretKey)
 	fmt.Fprintf(stdout, "  x-api-key %s, X-AC-Auth-Token %s, bearer %s\n", srv.Config.APIKey, srv.Config.AuthToken, srv.Config.BearerToken)
