@@ -345,8 +345,8 @@ type endpoint struct {
 	base    *url.URL // never nil; empty when missing is set
 	missing string   // why the service cannot be called (no base URL), or ""
 	creds   Credentials
-	// Authorization header values, computed once.
-	ghostBasic, komojuBasic, bearer []string
+	// Credential header values, computed once (shared, never mutated).
+	ghostBasic, komojuBasic, bearer, apiKey, authToken []string
 }
 
 func newEndpoint(part *partSpec, base *url.URL, creds Credentials) *endpoint {
@@ -357,6 +357,8 @@ func newEndpoint(part *partSpec, base *url.URL, creds Credentials) *endpoint {
 		ghostBasic:  []string{"Basic " + basic(creds.PublicKey, creds.SecretKey)},
 		komojuBasic: []string{"Basic " + basic(creds.SecretKey, "")},
 		bearer:      []string{"Bearer " + creds.BearerToken},
+		apiKey:      []string{creds.APIKey},
+		authToken:   []string{creds.AuthToken},
 	}
 }
 

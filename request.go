@@ -566,12 +566,12 @@ func (ep *endpoint) applyAuth(h http.Header, scheme authScheme) *Error {
 		if cr.APIKey == "" {
 			return missing("API key (WithAPIKey)")
 		}
-		h["X-Api-Key"] = []string{cr.APIKey}
+		h["X-Api-Key"] = ep.apiKey
 	case authToken:
 		if cr.AuthToken == "" {
 			return missing("auth token (WithAuthToken)")
 		}
-		h["X-Ac-Auth-Token"] = []string{cr.AuthToken}
+		h["X-Ac-Auth-Token"] = ep.authToken
 	case authBearer:
 		if cr.BearerToken == "" {
 			return missing("bearer token (WithBearerToken)")

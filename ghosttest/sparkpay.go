@@ -367,10 +367,7 @@ func (p *sparkPay) wrap(name string, h func(http.ResponseWriter, *http.Request, 
 			w.Header().Set("Retry-After", strconv.Itoa(int((reset+time.Second-1)/time.Second)))
 			sparkError(w, http.StatusTooManyRequests, fmt.Sprintf("Call limit of %d calls per minute exceeded", limit))
 		default:
-			p.mu.Lock()
-			st := p.stores[name]
-			p.mu.Unlock()
-			h(w, r, st)
+			h(w, r, p.stores[name]) // stores is built once, before any route
 		}
 	}
 }
@@ -902,9 +899,7 @@ func (p *sparkPay) nestedList(w http.ResponseWriter, r *http.Request, st *sparkS
 		sparkError(w, http.StatusNotFound, fmt.Sprintf("%s has no nested resource %q", st.schema.name, nested))
 		return
 	}
-	p.mu.Lock()
 	childSt := p.stores[st.schema.children[nested].store]
-	p.mu.Unlock()
 	q := r.URL.Query()
 	view, ok := parseView(w, q, childSt.schema, false)
 	if !ok {
