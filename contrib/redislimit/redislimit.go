@@ -56,8 +56,7 @@ type Limiter struct {
 
 	fallbacks atomic.Uint64
 	mu        sync.Mutex
-	downUntil time.Time // decide locally until then
-	down      bool
+	downUntil time.Time // decide locally until then; zero while Redis answers
 }
 
 // Option configures a Limiter.
@@ -84,9 +83,12 @@ func OnlyPart(part ghost.Part) func(ghost.LimitKey) string {
 		if k.Part != part {
 			return ""
 		}
-		return "ghost:" + string(k.Part) + ":" + k.Host
+		return defaultKey(k)
 	}
 }
+
+// defaultKey is the budget key of an attempt: one per part and host.
+func defaultKey(k ghost.LimitKey) string { return "ghost:" + string(k.Part) + ":" + k.Host }
 
 // WithFallback sets the limiter used while Redis is unreachable (default a
 // process-local ghost.RateLimiter of the budget's rate and burst; divide the
@@ -164,7 +166,7 @@ func New(rdb redis.UniversalClient, limit Limit, opts ...Option) (*Limiter, erro
 	l := &Limiter{
 		rl:      redis_rate.NewLimiter(rdb),
 		limit:   limit,
-		key:     func(k ghost.LimitKey) string { return "ghost:" + string(k.Part) + ":" + k.Host },
+		key:     defaultKey,
 		logger:  slog.Default(),
 		timeout: 250 * time.Millisecond,
 		probe:   time.Second,
@@ -235,13 +237,13 @@ func (l *Limiter) local(ctx context.Context, key ghost.LimitKey) error {
 func (l *Limiter) isDown() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.down && time.Now().Before(l.downUntil)
+	return time.Now().Before(l.downUntil)
 }
 
 func (l *Limiter) markDown(err error) {
 	l.mu.Lock()
-	was := l.down
-	l.down, l.downUntil = true, time.Now().Add(l.probe)
+	was := !l.downUntil.IsZero()
+	l.downUntil = time.Now().Add(l.probe)
 	l.mu.Unlock()
 	if !was {
 		l.logger.Warn("redislimit: Redis unreachable; deciding locally until it answers",
@@ -251,8 +253,8 @@ func (l *Limiter) markDown(err error) {
 
 func (l *Limiter) markUp() {
 	l.mu.Lock()
-	was := l.down
-	l.down = false
+	was := !l.downUntil.IsZero()
+	l.downUntil = time.Time{}
 	l.mu.Unlock()
 	if was {
 		l.logger.Info("redislimit: Redis reachable again; budget shared")
