@@ -3,6 +3,7 @@ package ghost
 import (
 	"context"
 	"iter"
+	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -178,9 +179,14 @@ type PaymentLink struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-func cartPath(id ID) (string, error) {
-	return pathf("/api/carts/%s", idArg{"cartID", id})
-}
+var (
+	opCartsList              = declare(PartCheckout, "Carts.List", http.MethodGet, "/api/carts").listing("carts")
+	opCartsGet               = declare(PartCheckout, "Carts.Get", http.MethodGet, "/api/carts/{cartID}")
+	opCartsCreate            = declare(PartCheckout, "Carts.Create", http.MethodPost, "/api/carts")
+	opCartsUpdate            = declare(PartCheckout, "Carts.Update", http.MethodPatch, "/api/carts/{cartID}")
+	opCartsDelete            = declare(PartCheckout, "Carts.Delete", http.MethodDelete, "/api/carts/{cartID}")
+	opCartsCreatePaymentLink = declare(PartCheckout, "Carts.CreatePaymentLink", http.MethodPost, "/api/carts/{cartID}/payment-link")
+)
 
 // List returns one page of carts: GET /api/carts. Meta carries the page,
 // limit, total and last page (totalPages) the API reported. Parameters the
@@ -195,7 +201,7 @@ func (s *CartsService) List(ctx context.Context, params *CartListParams, opts ..
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	page, err := listPage[Cart](ctx, (*service)(s), &request{method: "GET", path: "/api/carts", query: &q, listKey: "carts"}, opts)
+	page, err := listPage[Cart](ctx, (*service)(s), &request{op: opCartsList, query: &q}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +233,7 @@ func (s *CartsService) All(ctx context.Context, params *CartListParams, opts ...
 
 // Get returns a cart: GET /api/carts/{id}.
 func (s *CartsService) Get(ctx context.Context, cartID ID, opts ...RequestOption) (*Cart, error) {
-	p, err := cartPath(cartID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Cart](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Cart](ctx, (*service)(s), &request{op: opCartsGet, ids: []ID{cartID}}, opts)
 }
 
 // Create creates a cart, abandoned: POST /api/carts. The parameters are
@@ -240,29 +242,21 @@ func (s *CartsService) Create(ctx context.Context, params CartCreateParams, opts
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Cart](ctx, (*service)(s), &request{method: "POST", path: "/api/carts", body: params}, opts)
+	return getOne[Cart](ctx, (*service)(s), &request{op: opCartsCreate, body: params}, opts)
 }
 
 // Update changes a cart: PATCH /api/carts/{id}, sending only the fields set
 // in params.
 func (s *CartsService) Update(ctx context.Context, cartID ID, params CartUpdateParams, opts ...RequestOption) (*Cart, error) {
-	p, err := cartPath(cartID)
-	if err != nil {
-		return nil, err
-	}
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Cart](ctx, (*service)(s), &request{method: "PATCH", path: p, body: params}, opts)
+	return getOne[Cart](ctx, (*service)(s), &request{op: opCartsUpdate, ids: []ID{cartID}, body: params}, opts)
 }
 
 // Delete deletes a cart: DELETE /api/carts/{id}.
 func (s *CartsService) Delete(ctx context.Context, cartID ID, opts ...RequestOption) error {
-	p, err := cartPath(cartID)
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opCartsDelete, ids: []ID{cartID}}, nil, opts)
 	return err
 }
 
@@ -270,9 +264,5 @@ func (s *CartsService) Delete(ctx context.Context, cartID ID, opts ...RequestOpt
 // POST /api/carts/{id}/payment-link. The link replaces any earlier one and
 // expires at ExpiresAt (a week later on the reference server).
 func (s *CartsService) CreatePaymentLink(ctx context.Context, cartID ID, opts ...RequestOption) (*PaymentLink, error) {
-	p, err := pathf("/api/carts/%s/payment-link", idArg{"cartID", cartID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[PaymentLink](ctx, (*service)(s), &request{method: "POST", path: p}, opts)
+	return getOne[PaymentLink](ctx, (*service)(s), &request{op: opCartsCreatePaymentLink, ids: []ID{cartID}}, opts)
 }

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 )
 
 // Version is the SDK's version, sent in the User-Agent.
@@ -239,18 +238,6 @@ func WithRetryPolicy(p RetryPolicy) Option {
 			return fmt.Errorf("ghost: invalid retry policy %+v", p)
 		}
 		c.retry = p
-		return nil
-	}
-}
-
-// WithRateLimit turns on a client-side limit of r requests per second with
-// the given burst, shared by all services; every attempt waits for it.
-func WithRateLimit(r rate.Limit, burst int) Option {
-	return func(c *config) error {
-		if r <= 0 || burst <= 0 {
-			return fmt.Errorf("ghost: rate limit must be positive")
-		}
-		c.limiter = &RateLimiter{l: rate.NewLimiter(r, burst)}
 		return nil
 	}
 }

@@ -3,6 +3,7 @@ package ghost
 import (
 	"context"
 	"iter"
+	"net/http"
 	"time"
 )
 
@@ -48,40 +49,32 @@ func (p *CustomerListParams) validate() error {
 	return nil
 }
 
-func customerPath(id ID) (string, error) {
-	return pathf("/api/v1/customers/%s", idArg{"customerID", id})
-}
+var (
+	opCustomersGet    = declare(PartGhost, "Customers.Get", http.MethodGet, "/api/v1/customers/{customerID}")
+	opCustomersCreate = declare(PartGhost, "Customers.Create", http.MethodPost, "/api/v1/customers")
+	opCustomersUpdate = declare(PartGhost, "Customers.Update", http.MethodPut, "/api/v1/customers/{customerID}")
+	opCustomersDelete = declare(PartGhost, "Customers.Delete", http.MethodDelete, "/api/v1/customers/{customerID}")
+	opCustomersList   = declare(PartGhost, "Customers.List", http.MethodGet, "/api/v1/customers").listing("")
+)
 
 // Get returns a customer: GET /api/v1/customers/{customerId}.
 func (s *CustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*Customer, error) {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Customer](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Customer](ctx, (*service)(s), &request{op: opCustomersGet, ids: []ID{customerID}}, opts)
 }
 
 // Create creates a customer: POST /api/v1/customers.
 func (s *CustomersService) Create(ctx context.Context, params CustomerCreateParams, opts ...RequestOption) (*Customer, error) {
-	return getOne[Customer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: params}, opts)
+	return getOne[Customer](ctx, (*service)(s), &request{op: opCustomersCreate, body: params}, opts)
 }
 
 // Update changes a customer: PUT /api/v1/customers/{customerId}.
 func (s *CustomersService) Update(ctx context.Context, customerID ID, params CustomerUpdateParams, opts ...RequestOption) (*Customer, error) {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Customer](ctx, (*service)(s), &request{method: "PUT", path: p, body: params}, opts)
+	return getOne[Customer](ctx, (*service)(s), &request{op: opCustomersUpdate, ids: []ID{customerID}, body: params}, opts)
 }
 
 // Delete deletes a customer: DELETE /api/v1/customers/{customerId}.
 func (s *CustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) error {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opCustomersDelete, ids: []ID{customerID}}, nil, opts)
 	return err
 }
 
@@ -96,7 +89,7 @@ func (s *CustomersService) List(ctx context.Context, params *CustomerListParams,
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	page, err := listPage[Customer](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/customers", query: &q}, opts)
+	page, err := listPage[Customer](ctx, (*service)(s), &request{op: opCustomersList, query: &q}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func ExampleWithCallHook() {
 	// call Customers.Create POST /api/v1/customers: 1 attempts, 0 retries, status 201, error ""
 	//   attempt 1 of Customers.Get
 	//   attempt 2 of Customers.Get
-	// call Customers.Get GET /api/v1/customers/{id}: 2 attempts, 1 retries, status 200, error ""
+	// call Customers.Get GET /api/v1/customers/{customerID}: 2 attempts, 1 retries, status 200, error ""
 	//   attempt 1 of Customers.Get
-	// call Customers.Get GET /api/v1/customers/{id}: 1 attempts, 0 retries, status 404, error "404"
+	// call Customers.Get GET /api/v1/customers/{customerID}: 1 attempts, 0 retries, status 404, error "404"
 }

@@ -106,8 +106,14 @@ var faultCases = []faultCase{
 	{name: "100 MB body", doc: "200 with a 100 MB body; client limit 1 MiB",
 		options: []ghost.Option{ghost.WithMaxResponseBytes(1 << 20)},
 		inject:  armed(ghosttest.Fault{Status: 200, BodyBytes: 100 << 20})},
-	{name: "null envelope", doc: "200 with `{\"doc\":null}`, once",
-		inject: armed(ghosttest.Fault{Status: 200, Body: `{"doc":null}`})},
+	{name: "null envelope", doc: "200 with the part's envelope holding null, once: `{\"doc\":null}` (Ghost), `null` (Exports, whose objects are bare)",
+		inject: func(e *matrixEnv, method, path string) {
+			body := `{"doc":null}`
+			if strings.HasPrefix(path, "/v3/") {
+				body = `null`
+			}
+			armed(ghosttest.Fault{Status: 200, Body: body})(e, method, path)
+		}},
 	{name: "Retry-After overflow", doc: "503 with Retry-After: 99999999999999999999 (too large for an integer), once",
 		inject: armed(ghosttest.Fault{Status: 503, RetryAfter: "99999999999999999999"})},
 	{name: "redirect to another host", doc: "307 to another host, once",

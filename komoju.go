@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -142,13 +143,17 @@ func komojuCurrency(c string) (string, error) {
 	return strings.ToUpper(c), nil
 }
 
+var (
+	opKomojuCustomersGet    = declare(PartKomoju, "Komoju.Customers.Get", http.MethodGet, "/api/v1/customers/{customerID}")
+	opKomojuCustomersCreate = declare(PartKomoju, "Komoju.Customers.Create", http.MethodPost, "/api/v1/customers")
+	opKomojuCustomersUpdate = declare(PartKomoju, "Komoju.Customers.Update", http.MethodPatch, "/api/v1/customers/{customerID}")
+	opKomojuCustomersDelete = declare(PartKomoju, "Komoju.Customers.Delete", http.MethodDelete, "/api/v1/customers/{customerID}")
+	opKomojuCustomersList   = declare(PartKomoju, "Komoju.Customers.List", http.MethodGet, "/api/v1/customers").listing("")
+)
+
 // Get returns a customer: GET /api/v1/customers/{id}.
 func (s *KomojuCustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersGet, ids: []ID{customerID}}, opts)
 }
 
 // Create creates a customer: POST /api/v1/customers with email, currency,
@@ -167,42 +172,36 @@ func (s *KomojuCustomersService) Create(ctx context.Context, params KomojuCustom
 		return nil, err
 	}
 	body := komojuCustomerBody{Email: params.Email, Currency: params.Currency, Metadata: params.Metadata, PaymentDetails: pd}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: body}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersCreate, body: body}, opts)
 }
 
 // Update changes a customer: PATCH /api/v1/customers/{id}, sending only the
 // fields set. WithIdempotencyKey sends X-KOMOJU-IDEMPOTENCY.
 func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, params KomojuCustomerUpdateParams, opts ...RequestOption) (*KomojuCustomer, error) {
-	path, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
 	if e, ok := params.Email.Get(); ok && e == "" {
 		return nil, invalidParams("email", "Komoju cannot clear an email; leave it unset")
 	}
 	if c, ok := params.Currency.Get(); ok {
-		if c, err = komojuCurrency(c); err != nil {
+		c, err := komojuCurrency(c)
+		if err != nil {
 			return nil, err
 		}
 		params.Currency = Some(c)
 	}
 	body := komojuCustomerBody{Email: params.Email.Or(""), Currency: params.Currency.Or(""), Metadata: params.Metadata}
 	if pd, ok := params.PaymentDetails.Get(); ok {
+		var err error
 		if body.PaymentDetails, err = pd.wire(); err != nil {
 			return nil, err
 		}
 	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "PATCH", path: path, body: body}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersUpdate, ids: []ID{customerID}, body: body}, opts)
 }
 
 // Delete deletes a customer and returns it as the API last knew it:
 // DELETE /api/v1/customers/{id}.
 func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
-	path, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "DELETE", path: path}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersDelete, ids: []ID{customerID}}, opts)
 }
 
 func (p *KomojuListParams) validate() error {
@@ -223,7 +222,7 @@ func (s *KomojuCustomersService) List(ctx context.Context, params *KomojuListPar
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	page, err := listPage[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/customers", query: &q}, opts)
+	page, err := listPage[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersList, query: &q}, opts)
 	if err != nil {
 		return nil, err
 	}

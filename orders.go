@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -140,13 +141,16 @@ func (p *OrderListParams) validate() error {
 	return nil
 }
 
+var (
+	opOrdersGet    = declare(PartGhost, "Orders.Get", http.MethodGet, "/api/v1/orders/{orderID}")
+	opOrdersCreate = declare(PartGhost, "Orders.Create", http.MethodPost, "/api/v1/orders")
+	opOrdersDelete = declare(PartGhost, "Orders.Delete", http.MethodDelete, "/api/v1/orders/{orderID}")
+	opOrdersList   = declare(PartGhost, "Orders.List", http.MethodGet, "/api/v1/orders").listing("")
+)
+
 // Get returns an order: GET /api/v1/orders/{orderId}.
 func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOption) (*Order, error) {
-	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Order](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Order](ctx, (*service)(s), &request{op: opOrdersGet, ids: []ID{orderID}}, opts)
 }
 
 // Create creates an order: POST /api/v1/orders. The amount is checked
@@ -156,16 +160,12 @@ func (s *OrdersService) Create(ctx context.Context, params OrderCreateParams, op
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Order](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/orders", body: params}, opts)
+	return getOne[Order](ctx, (*service)(s), &request{op: opOrdersCreate, body: params}, opts)
 }
 
 // Delete deletes an order: DELETE /api/v1/orders/{orderId}.
 func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestOption) error {
-	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opOrdersDelete, ids: []ID{orderID}}, nil, opts)
 	return err
 }
 
@@ -179,7 +179,7 @@ func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts 
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	page, err := listPage[Order](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/orders", query: &q}, opts)
+	page, err := listPage[Order](ctx, (*service)(s), &request{op: opOrdersList, query: &q}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package ghost
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -114,72 +113,6 @@ func metaOf(m wire.Meta) PageMeta {
 	}
 }
 
-// getOne runs r and decodes its single item.
-func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
-	v := new(T)
-	if s.spec().envelope == envDoc {
-		r.fast = func(data []byte) bool {
-			if decodeDocFast(data, v) {
-				return true
-			}
-			*v = *new(T) // undo a partial decode before the fallback
-			var env struct {
-				Doc *T `json:"doc"`
-			}
-			if json.Unmarshal(data, &env) != nil || env.Doc == nil {
-				return false
-			}
-			*v = *env.Doc
-			return true
-		}
-	}
-	if _, err := s.do(ctx, r, v, opts); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// listPage runs r and decodes one page of items with its metadata and a
-// fingerprint of its payload (for the pager's repeated-page check).
-func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
-	var (
-		items []T
-		fp    uint64
-		fast  bool
-	)
-	if s.spec().envelope == envDoc {
-		r.fast = func(data []byte) bool {
-			if d, ok := decodeDocsFast[T](data); ok {
-				items, fp, fast = d, wire.Hash(data), true
-				return true
-			}
-			var env struct {
-				Docs *[]T `json:"docs"`
-			}
-			if json.Unmarshal(data, &env) != nil || env.Docs == nil {
-				return false
-			}
-			items, fp, fast = *env.Docs, wire.Hash(data), true
-			return true
-		}
-	}
-	if _, err := s.do(ctx, r, &items, opts); err != nil {
-		return nil, err
-	}
-	if !fast {
-		fp = r.env.Fingerprint()
-	}
-	if items == nil {
-		items = []T{}
-	}
-	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: fp}, nil
-}
-
-// spec is the part the service belongs to: its envelope picks the one-pass
-// decoder (any other shape still decodes, through the tolerant path), its
-// paging style the next page.
-func (s *service) spec() *partSpec { return s.client.endpoints[s.name].part }
-
 // pager walks a list: fetch gets the page at the cursor, advance moves the
 // cursor past a page and reports whether another page should exist.
 type pager[T any] struct {
@@ -194,11 +127,7 @@ type pager[T any] struct {
 // next page is fetched while the caller works through the current one.
 func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, error] {
 	var cc callConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cc)
-		}
-	}
+	cc.apply(opts)
 	return func(yield func(T, error) bool) {
 		var zero T
 		if ctx == nil {
