@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"net/http"
@@ -173,6 +174,8 @@ func (p *CartListParams) validate() error {
 	return nil
 }
 
+func (p *CartListParams) cursor() cursor { return cursor{&p.Page, p.Limit} }
+
 // PaymentLink is a checkout link for a cart and when it stops working.
 type PaymentLink struct {
 	URL       string    `json:"paymentLink"`
@@ -194,41 +197,16 @@ var (
 // sending. The page's Next fetches the following page while HasMore says
 // one follows (page < totalPages).
 func (s *CartsService) List(ctx context.Context, params *CartListParams, opts ...RequestOption) (*Page[Cart], error) {
-	var q CartListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[Cart](ctx, (*service)(s), &request{op: opCartsList, query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Cart], error) {
-		n := q
-		n.Page = page.Meta.Page.Or(max(q.Page, 1)) + 1
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[Cart](ctx, (*service)(s), opCartsList, params, opts)
 }
 
 // All walks every cart matching params from its page (default 1), a page of
 // its limit (default 100) at a time, until the API's last page (totalPages).
 func (s *CartsService) All(ctx context.Context, params *CartListParams, opts ...RequestOption) iter.Seq2[Cart, error] {
-	var q CartListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Limit == 0 {
-		q.Limit = MaxCartsPageSize
-	}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	return pageNumberPager(&q.Page, q.Limit, func(ctx context.Context) (*Page[Cart], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Limit = cmp.Or(q.Limit, MaxCartsPageSize)
+	q.Page = cmp.Or(q.Page, 1)
+	return walk[Cart](ctx, (*service)(s), opCartsList, &q, opts)
 }
 
 // Get returns a cart: GET /api/carts/{id}.

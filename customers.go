@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"net/http"
@@ -49,6 +50,8 @@ func (p *CustomerListParams) validate() error {
 	return nil
 }
 
+func (p *CustomerListParams) cursor() cursor { return cursor{&p.Offset, p.Limit} }
+
 var (
 	opCustomersGet    = declare(PartGhost, "Customers.Get", http.MethodGet, "/api/v1/customers/{customerID}")
 	opCustomersCreate = declare(PartGhost, "Customers.Create", http.MethodPost, "/api/v1/customers")
@@ -82,39 +85,15 @@ func (s *CustomersService) Delete(ctx context.Context, customerID ID, opts ...Re
 // The page's Next fetches the following one (offset advanced by the items
 // received) while HasMore says one may follow.
 func (s *CustomersService) List(ctx context.Context, params *CustomerListParams, opts ...RequestOption) (*Page[Customer], error) {
-	var q CustomerListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[Customer](ctx, (*service)(s), &request{op: opCustomersList, query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	page.Meta.Offset = Some(q.Offset)
-	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Customer], error) {
-		n := q
-		n.Offset += len(page.Items)
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[Customer](ctx, (*service)(s), opCustomersList, params, opts)
 }
 
 // All walks every customer from params' offset, a page of params' limit
 // (default 100) at a time.
 func (s *CustomersService) All(ctx context.Context, params *CustomerListParams, opts ...RequestOption) iter.Seq2[Customer, error] {
-	var q CustomerListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Limit == 0 {
-		q.Limit = defaultPageSize
-	}
-	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Customer], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Limit = cmp.Or(q.Limit, defaultPageSize)
+	return walk[Customer](ctx, (*service)(s), opCustomersList, &q, opts)
 }
 
 // defaultPageSize is the page size iterators ask for when the caller does not.

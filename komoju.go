@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"iter"
@@ -211,39 +212,18 @@ func (p *KomojuListParams) validate() error {
 	return nil
 }
 
+func (p *KomojuListParams) cursor() cursor { return cursor{&p.Page, p.PerPage} }
+
 // List returns one page of customers: GET /api/v1/customers?page=&per_page=.
 // Meta carries total, page, per_page and last_page; the page's Next fetches
 // the following page while HasMore says one follows.
 func (s *KomojuCustomersService) List(ctx context.Context, params *KomojuListParams, opts ...RequestOption) (*Page[KomojuCustomer], error) {
-	var q KomojuListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersList, query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	withNext((*service)(s), page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
-		n := q
-		n.Page = page.Meta.Page.Or(max(q.Page, 1)) + 1
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[KomojuCustomer](ctx, (*service)(s), opKomojuCustomersList, params, opts)
 }
 
 // All walks every customer from params' page (default 1) until the last page.
 func (s *KomojuCustomersService) All(ctx context.Context, params *KomojuListParams, opts ...RequestOption) iter.Seq2[KomojuCustomer, error] {
-	var q KomojuListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	return pageNumberPager(&q.Page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Page = cmp.Or(q.Page, 1)
+	return walk[KomojuCustomer](ctx, (*service)(s), opKomojuCustomersList, &q, opts)
 }

@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"math"
@@ -141,6 +142,8 @@ func (p *OrderListParams) validate() error {
 	return nil
 }
 
+func (p *OrderListParams) cursor() cursor { return cursor{&p.Offset, p.Limit} }
+
 var (
 	opOrdersGet    = declare(PartGhost, "Orders.Get", http.MethodGet, "/api/v1/orders/{orderID}")
 	opOrdersCreate = declare(PartGhost, "Orders.Create", http.MethodPost, "/api/v1/orders")
@@ -172,37 +175,13 @@ func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestO
 // List returns one page of orders: GET /api/v1/orders. The page's Next
 // fetches the following one while HasMore says one may follow.
 func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts ...RequestOption) (*Page[Order], error) {
-	var q OrderListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[Order](ctx, (*service)(s), &request{op: opOrdersList, query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	page.Meta.Offset = Some(q.Offset)
-	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Order], error) {
-		n := q
-		n.Offset += len(page.Items)
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[Order](ctx, (*service)(s), opOrdersList, params, opts)
 }
 
 // All walks every order matching params from its offset, a page of its
 // limit (default 100) at a time.
 func (s *OrdersService) All(ctx context.Context, params *OrderListParams, opts ...RequestOption) iter.Seq2[Order, error] {
-	var q OrderListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Limit == 0 {
-		q.Limit = defaultPageSize
-	}
-	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Order], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Limit = cmp.Or(q.Limit, defaultPageSize)
+	return walk[Order](ctx, (*service)(s), opOrdersList, &q, opts)
 }

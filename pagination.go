@@ -189,35 +189,78 @@ func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, e
 	}
 }
 
-// offsetPager walks a limit/offset list: a page shorter than limit ends it.
-func offsetPager[T any](limit, offset *int, fetch func(ctx context.Context) (*Page[T], error)) pager[T] {
-	return pager[T]{
-		fetch: fetch,
-		advance: func(p *Page[T]) bool {
-			if len(p.Items) < *limit {
-				return false
-			}
-			*offset += len(p.Items)
-			return true
-		},
-	}
+// cursor is where a list's parameters start it and how large a page they
+// ask for: the offset (limit/offset paging) or the page number (page
+// paging), and the limit or per-page size (0 when left to the server).
+type cursor struct {
+	at   *int
+	size int
 }
 
-// pageNumberPager walks a page/per-page list: the last page (when the server
-// says which) or a short page ends it.
-func pageNumberPager[T any](page *int, perPage int, fetch func(ctx context.Context) (*Page[T], error)) pager[T] {
-	return pager[T]{
-		fetch: fetch,
-		advance: func(p *Page[T]) bool {
-			cur := p.Meta.Page.Or(*page)
-			if last, ok := p.Meta.LastPage.Get(); ok && cur >= last {
-				return false
-			}
-			if size := p.Meta.PerPage.Or(perPage); size > 0 && len(p.Items) < size {
-				return false
-			}
-			*page = cur + 1
-			return true
-		},
+// advance moves c past page p of a list paged by style, and reports whether
+// another page follows.
+func advance[T any](style paging, c cursor, p *Page[T]) bool {
+	if !moreAfter(style, p, c.size) {
+		return false
 	}
+	switch style {
+	case pagingOffset:
+		*c.at += len(p.Items)
+	case pagingPage:
+		*c.at = p.Meta.Page.Or(max(*c.at, 1)) + 1
+	}
+	return true
+}
+
+// listParams are a list's parameters: they check themselves (and put
+// themselves in their wire form) and point at their cursor.
+type listParams[Q any] interface {
+	*Q
+	validate() error
+	cursor() cursor
+}
+
+// list fetches the page of op's list that params select (nil: the first
+// page, of the server's size) and gives it its Next by the part's paging.
+func list[T, Q any, P listParams[Q]](ctx context.Context, s *service, op *operation, params P, opts []RequestOption) (*Page[T], error) {
+	var q Q
+	if params != nil {
+		q = *params
+	}
+	if err := P(&q).validate(); err != nil {
+		return nil, err
+	}
+	page, err := listPage[T](ctx, s, &request{op: op, query: &q}, opts)
+	if err != nil {
+		return nil, err
+	}
+	style, cur := s.spec().paging, P(&q).cursor()
+	if style == pagingOffset {
+		page.Meta.Offset = Some(*cur.at)
+	}
+	withNext(s, page, cur.size, func(ctx context.Context) (*Page[T], error) {
+		n := q
+		advance(style, P(&n).cursor(), page)
+		return list[T](ctx, s, op, P(&n), opts)
+	})
+	return page, nil
+}
+
+// walk yields every item of op's list from q on, page after page by the
+// part's paging (see pager.all).
+func walk[T, Q any, P listParams[Q]](ctx context.Context, s *service, op *operation, q P, opts []RequestOption) iter.Seq2[T, error] {
+	style := s.spec().paging
+	return pager[T]{
+		fetch:   func(ctx context.Context) (*Page[T], error) { return list[T](ctx, s, op, q, opts) },
+		advance: func(p *Page[T]) bool { return advance(style, q.cursor(), p) },
+	}.all(ctx, opts)
+}
+
+// valueOf is *p, or the zero value when p is nil.
+func valueOf[Q any](p *Q) Q {
+	if p == nil {
+		var zero Q
+		return zero
+	}
+	return *p
 }
