@@ -343,10 +343,9 @@ type call struct {
 	data          []byte // the body, read inside the retry loop
 	read          bool
 
-	// observed is set when the client has a hook, a middleware or a
-	// limiter: obs then records what the call does for them.
-	observed bool
-	obs      observation
+	// obs records what the call does for the client's hooks, middleware
+	// and limiter; nil when it has none (the call is not observed).
+	obs *observation
 }
 
 type callKey struct{}

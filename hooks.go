@@ -152,7 +152,7 @@ type Attempt struct {
 // CallHook, a transport middleware or a Limiter).
 func AttemptFromContext(ctx context.Context) (Attempt, bool) {
 	c := callOf(ctx)
-	if c == nil || !c.observed || c.attempts == 0 {
+	if c == nil || c.obs == nil || c.attempts == 0 {
 		return Attempt{}, false
 	}
 	return Attempt{CallInfo: c.obs.info, Number: c.attempts}, true
@@ -182,8 +182,8 @@ func (c *call) observe(ctx context.Context) context.Context {
 	if len(hk.call) == 0 && len(hk.middleware) == 0 && cfg.limiter == nil {
 		return ctx
 	}
-	c.observed = true
-	o := &c.obs
+	o := &observation{}
+	c.obs = o
 	o.start = time.Now()
 	o.info = CallInfo{Operation: c.op.name, Part: c.ep.part.part, Method: c.op.method, Host: c.ep.base.Host}
 	if c.op.template != "" {
@@ -206,10 +206,10 @@ func (c *call) observe(ctx context.Context) context.Context {
 
 // end reports the call's result to the hooks.
 func (c *call) end(resp *Response, err error) {
-	if !c.observed {
+	o := c.obs
+	if o == nil {
 		return
 	}
-	o := &c.obs
 	if !o.pendingSince.IsZero() && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// The call ended while waiting to retry: that wait counts.
 		o.closePending()
@@ -250,10 +250,10 @@ func (o *observation) closePending() {
 // decision on it: when it retries, the wait until the next attempt counts
 // as retry wait (and as Retry-After wait when the server asked for one).
 func (c *call) noteRetry(resp *http.Response, retry bool, now func() time.Time) {
-	if !c.observed {
+	o := c.obs
+	if o == nil {
 		return
 	}
-	o := &c.obs
 	if resp != nil {
 		o.lastStatus = resp.StatusCode
 	}
@@ -273,7 +273,7 @@ func (c *call) noteRetry(resp *http.Response, retry bool, now func() time.Time) 
 // beforeAttempt runs before every attempt (every RoundTrip, redirect hops
 // included): it closes a pending retry wait and counts the attempt.
 func (c *call) beforeAttempt() {
-	if o := &c.obs; c.observed && !o.pendingSince.IsZero() {
+	if o := c.obs; o != nil && !o.pendingSince.IsZero() {
 		o.closePending()
 		o.retries++
 	}

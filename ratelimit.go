@@ -106,7 +106,9 @@ func (c *call) waitLimiter(req *http.Request, l Limiter) error {
 	}
 	start := time.Now()
 	err := l.Wait(c, LimitKey{Part: c.ep.part.part, Host: req.URL.Host})
-	c.obs.limiterWait += time.Since(start)
+	if c.obs != nil {
+		c.obs.limiterWait += time.Since(start)
+	}
 	switch {
 	case err == nil || errors.Is(c.Err(), context.Canceled):
 		return err
