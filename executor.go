@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -356,45 +355,18 @@ func mutates(method string) bool {
 
 // applyAuth sets the credentials of scheme, and removes any other.
 func (ep *endpoint) applyAuth(h http.Header, scheme authScheme) *Error {
-	missing := func(what string) *Error {
-		return &Error{Code: CodeMissingCredentials, Message: "no " + what + " configured for this service"}
-	}
 	for _, k := range authHeaders {
 		h.Del(k)
 	}
-	cr := ep.creds
-	switch scheme {
-	case authGhostBasic:
-		if cr.PublicKey == "" || cr.SecretKey == "" {
-			return missing("public and secret keys (WithKeys)")
-		}
-		h["Authorization"] = ep.ghostBasic
-	case authKomojuBasic:
-		if cr.SecretKey == "" {
-			return missing("secret key (WithSecretKey)")
-		}
-		h["Authorization"] = ep.komojuBasic
-	case authAPIKey:
-		if cr.APIKey == "" {
-			return missing("API key (WithAPIKey)")
-		}
-		h["X-Api-Key"] = ep.apiKey
-	case authToken:
-		if cr.AuthToken == "" {
-			return missing("auth token (WithAuthToken)")
-		}
-		h["X-Ac-Auth-Token"] = ep.authToken
-	case authBearer:
-		if cr.BearerToken == "" {
-			return missing("bearer token (WithBearerToken)")
-		}
-		h["Authorization"] = ep.bearer
+	cr := ep.auth[scheme]
+	switch {
+	case cr.header == "": // authNone
+	case cr.missing != "":
+		return &Error{Code: CodeMissingCredentials, Message: "no " + cr.missing + " configured for this service"}
+	default:
+		h[cr.header] = cr.value
 	}
 	return nil
-}
-
-func basic(user, pass string) string {
-	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
 var (

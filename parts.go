@@ -1,6 +1,7 @@
 package ghost
 
 import (
+	"encoding/base64"
 	"net/http"
 
 	"github.com/ghostanalytics/ghost-go/internal/wire"
@@ -53,6 +54,32 @@ const (
 	authBearer                        // Authorization: Bearer
 	authNone                          // no credentials (export files)
 )
+
+// schemes says what each auth scheme sends: its header, its value from
+// the credentials, whether they hold what it needs, and, for an error, what
+// that is.
+var schemes = [...]struct {
+	header string
+	value  func(Credentials) string
+	has    func(Credentials) bool
+	needs  string
+}{
+	authGhostBasic: {"Authorization", func(c Credentials) string { return "Basic " + basic(c.PublicKey, c.SecretKey) },
+		func(c Credentials) bool { return c.PublicKey != "" && c.SecretKey != "" }, "public and secret keys (WithKeys)"},
+	authKomojuBasic: {"Authorization", func(c Credentials) string { return "Basic " + basic(c.SecretKey, "") },
+		func(c Credentials) bool { return c.SecretKey != "" }, "secret key (WithSecretKey)"},
+	authAPIKey: {"X-Api-Key", func(c Credentials) string { return c.APIKey },
+		func(c Credentials) bool { return c.APIKey != "" }, "API key (WithAPIKey)"},
+	authToken: {"X-Ac-Auth-Token", func(c Credentials) string { return c.AuthToken },
+		func(c Credentials) bool { return c.AuthToken != "" }, "auth token (WithAuthToken)"},
+	authBearer: {"Authorization", func(c Credentials) string { return "Bearer " + c.BearerToken },
+		func(c Credentials) bool { return c.BearerToken != "" }, "bearer token (WithBearerToken)"},
+	authNone: {},
+}
+
+func basic(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
 
 // partSpec is everything a part declares. The executor reads it; no method
 // and no step of the executor switches on the part.
