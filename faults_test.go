@@ -264,6 +264,45 @@ func (e *matrixEnv) inject(method, path string) {
 	e.current.inject(e, method, path)
 }
 
+// retried is the row of a fault that every call which may be repeated
+// retries through: each succeeds after attempts, as did says ("succeeds on
+// the 3rd attempt"); the POST without a key is sent once and ends as
+// keysOff says; the export wait ends as wait says.
+func retried(attempts int, did string, keysOff outcome, wait string) []outcome {
+	return []outcome{
+		{ok: true, attempts: attempts, doc: did},
+		{ok: true, attempts: attempts, doc: did + "; one order"},
+		{ok: true, attempts: attempts, doc: did + "; one order"},
+		keysOff,
+		{ok: true, attempts: attempts, doc: did},
+		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: wait},
+	}
+}
+
+// failed is the row of a fault that every call ends with, after one
+// attempt and never retried: want (is or code) with the cell texts get
+// (the GET), posts (the POSTs with a key), writes (the POST without one and
+// the DELETE) and name (what the iterator yields and the wait returns). A
+// bad_response to a write is Accepted.
+func failed(want outcome, get, posts, writes, name string) []outcome {
+	cell := func(doc string, write bool) outcome {
+		o := want
+		o.attempts, o.doc = 1, doc
+		o.accepted = write && want.code == ghost.CodeBadResponse
+		return o
+	}
+	iter, wait := cell("yields "+name+" after the first page", false), cell("returns "+name+" at once", false)
+	iter.attempts, wait.attempts = 0, 0
+	return []outcome{cell(get, false), cell(posts, true), cell(posts, true), cell(writes, true), cell(writes, true), iter, wait}
+}
+
+// badResponse is the row of a 2xx answer that cannot be decoded.
+func badResponse(get string) []outcome {
+	return failed(outcome{code: ghost.CodeBadResponse}, get, "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)",
+		"*Error bad_response, Accepted, not retried", "*Error bad_response")
+}
+
 // expectations: rows are faults, columns are calls, in matrixCalls order.
 var expectations = map[string][]outcome{
 	"connection refused": {
@@ -275,15 +314,8 @@ var expectations = map[string][]outcome{
 		{refused: true, doc: "yields the connection error after the first page"},
 		{is: context.DeadlineExceeded, doc: "keeps polling through connection errors until its context ends"},
 	},
-	"reset before response": {
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
+	"reset before response": retried(3, "succeeds on the 3rd attempt",
+		outcome{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"}, "succeeds"),
 	"reset mid-body": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, attempts: 3, doc: "succeeds; the retries replay the first answer: one order"},
@@ -293,114 +325,40 @@ var expectations = map[string][]outcome{
 		{ok: true, doc: "walks every item once"},
 		{ok: true, doc: "succeeds"},
 	},
-	"slower than timeout": {
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
-	"429 Retry-After seconds": {
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
-		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds after waiting 1 s"},
-	},
-	"429 Retry-After date": {
-		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
-		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds after waiting until the date"},
-	},
-	"503 burst": {
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
-	"502 HTML": {
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"},
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
-	"malformed JSON": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (status 200), not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"truncated JSON": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"empty 200": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\")"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted: only a 204 may be empty"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"100 MB body": {
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge after reading 1 MiB, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, doc: "yields ErrResponseTooLarge after the first page"},
-		{is: ghost.ErrResponseTooLarge, doc: "returns ErrResponseTooLarge at once"},
-	},
-	"null envelope": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\"), not a zero-value order"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE returns no object"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"Retry-After overflow": {
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter (24 h), not slept, 1 attempt"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt"},
-		{is: ghost.ErrUnavailable, doc: "yields ErrUnavailable after the first page"},
-		{ok: true, doc: "succeeds: polls again after its own MaxInterval"},
-	},
-	"redirect to another host": {
-		{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{is: ghost.ErrNotFound, doc: "follows without credentials; yields the other host's 404"},
-		{is: ghost.ErrNotFound, doc: "follows without credentials; returns the other host's 404 at once"},
-	},
+	"slower than timeout": retried(3, "succeeds on the 3rd attempt",
+		outcome{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"}, "succeeds"),
+	"429 Retry-After seconds": retried(2, "succeeds after waiting 1 s",
+		outcome{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"}, "succeeds after waiting 1 s"),
+	"429 Retry-After date": retried(2, "succeeds after waiting until the date",
+		outcome{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"}, "succeeds after waiting until the date"),
+	"503 burst": retried(3, "succeeds on the 3rd attempt",
+		outcome{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"}, "succeeds"),
+	"502 HTML": retried(2, "succeeds on the 2nd attempt",
+		outcome{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"}, "succeeds"),
+	"malformed JSON": badResponse("*Error bad_response (status 200), not retried"),
+	"truncated JSON": badResponse("*Error bad_response, not retried"),
+	"empty 200":      badResponse("*Error bad_response (\"response has no …\")"),
+	"100 MB body": failed(outcome{is: ghost.ErrResponseTooLarge}, "ErrResponseTooLarge after reading 1 MiB, not retried",
+		"ErrResponseTooLarge, not retried", "ErrResponseTooLarge, not retried", "ErrResponseTooLarge"),
+	"null envelope": func() []outcome {
+		row := badResponse("*Error bad_response (\"response has no …\"), not a zero-value order")
+		row[4] = outcome{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE returns no object"}
+		return row
+	}(),
+	"Retry-After overflow": func() []outcome {
+		row := failed(outcome{is: ghost.ErrUnavailable}, "ErrUnavailable, RetryAfter = MaxRetryAfter (24 h), not slept, 1 attempt",
+			"ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created", "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt", "ErrUnavailable")
+		row[6] = outcome{ok: true, doc: "succeeds: polls again after its own MaxInterval"}
+		return row
+	}(),
+	"redirect to another host": func() []outcome {
+		refused := "redirect refused; nothing sent to the other host"
+		row := failed(outcome{refused: true}, "", refused, refused, "")
+		row[0] = outcome{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"}
+		row[5] = outcome{is: ghost.ErrNotFound, doc: "follows without credentials; yields the other host's 404"}
+		row[6] = outcome{is: ghost.ErrNotFound, doc: "follows without credentials; returns the other host's 404 at once"}
+		return row
+	}(),
 }
 
 var errUnexpectedEOF = errors.New("unexpected EOF")
