@@ -170,12 +170,7 @@ func TestValidationBeforeSending(t *testing.T) {
 			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(500, `{}`)}}
 			c := newFakeClient(t, f)
 			err := tt.call(c)
-			require.ErrorIs(t, err, ghost.ErrValidation)
-			var ge *ghost.Error
-			require.ErrorAs(t, err, &ge)
-			assert.Equal(t, ghost.CodeInvalidParams, ge.Code)
-			assert.Equal(t, 0, ge.StatusCode)
-			assert.Equal(t, tt.param, ge.Param)
+			requireInvalid(t, err, tt.param)
 			assert.Zero(t, f.count(), "nothing may be sent")
 		})
 	}

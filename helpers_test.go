@@ -7,8 +7,11 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
+	"github.com/ghostanalytics/ghost-go/ghosttest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -93,4 +96,38 @@ func newFakeClient(t *testing.T, f *fakeAPI, opts ...ghost.Option) *ghost.Client
 	c, err := ghost.NewClient(append(base, opts...)...)
 	require.NoError(t, err)
 	return c
+}
+
+// requireInvalid checks that err is a call refused before sending: an
+// *Error of code invalid_params naming param, with no status, matching
+// ErrValidation.
+func requireInvalid(t *testing.T, err error, param string) {
+	t.Helper()
+	var ge *ghost.Error
+	require.ErrorAs(t, err, &ge, "%v", err)
+	assert.Equal(t, ghost.CodeInvalidParams, ge.Code, "%v", err)
+	assert.Equal(t, param, ge.Param, "%v", err)
+	assert.Zero(t, ge.StatusCode)
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+}
+
+// newMockAt starts a mock of profile whose clock reads at.
+func newMockAt(t *testing.T, profile ghosttest.Profile, at time.Time, opts ...ghosttest.Option) *ghosttest.Server {
+	t.Helper()
+	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(profile)}, opts...)...)
+	t.Cleanup(srv.Close)
+	srv.Clock.Set(at)
+	return srv
+}
+
+// assertJSONBody checks a recorded request's body: none when want is "",
+// else JSON equal to want.
+func assertJSONBody(t *testing.T, r ghosttest.RecordedRequest, want string) {
+	t.Helper()
+	if want == "" {
+		assert.Empty(t, r.Body)
+		return
+	}
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.JSONEq(t, want, string(r.Body))
 }
