@@ -196,7 +196,8 @@ func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, para
 }
 
 // Delete deletes a customer and returns it as the API last knew it:
-// DELETE /api/v1/customers/{id}.
+// DELETE /api/v1/customers/{id}. A server that answers 200 or 204 without a
+// body deleted it too: Delete then returns nil with no error.
 func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
 	path, err := customerPath(customerID)
 	if err != nil {
