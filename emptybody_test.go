@@ -59,15 +59,21 @@ func TestEmptySuccessBodies(t *testing.T) {
 				return c.Customers.Update(ctx, "cus_1", ghost.CustomerUpdateParams{Description: ghost.Some("new")})
 			}},
 		{"Ghost Cards.Delete", "DELETE", "/api/v1/customers/cus_1/cards/card_1", "", "Authorization",
-			func(ctx context.Context, c *ghost.Client) (any, error) { return nil, c.Cards.Delete(ctx, "cus_1", "card_1") }},
+			func(ctx context.Context, c *ghost.Client) (any, error) {
+				return nil, c.Cards.Delete(ctx, "cus_1", "card_1")
+			}},
 		{"Ghost Orders.Delete", "DELETE", "/api/v1/orders/7", "", "Authorization",
-			func(ctx context.Context, c *ghost.Client) (any, error) { return nil, c.Orders.Delete(ctx, ghost.IntID(7)) }},
+			func(ctx context.Context, c *ghost.Client) (any, error) {
+				return nil, c.Orders.Delete(ctx, ghost.IntID(7))
+			}},
 		{"Komoju.Customers.Delete", "DELETE", "/api/v1/customers/abc", "", "Authorization",
 			func(ctx context.Context, c *ghost.Client) (any, error) { return c.Komoju.Customers.Delete(ctx, "abc") }},
 		{"Checkout Carts.Delete", "DELETE", "/api/carts/cart_1", "", "X-Api-Key",
 			func(ctx context.Context, c *ghost.Client) (any, error) { return nil, c.Carts.Delete(ctx, "cart_1") }},
 		{"Spark.Products.Delete", "DELETE", "/api/v1/products/5", "", "X-Ac-Auth-Token",
-			func(ctx context.Context, c *ghost.Client) (any, error) { return nil, c.Spark.Products.Delete(ctx, ghost.IntID(5)) }},
+			func(ctx context.Context, c *ghost.Client) (any, error) {
+				return nil, c.Spark.Products.Delete(ctx, ghost.IntID(5))
+			}},
 		{"Spark.Products.Update", "PUT", "/api/v1/products/5", `{"item_name":"Renamed"}`, "X-Ac-Auth-Token",
 			func(ctx context.Context, c *ghost.Client) (any, error) {
 				return c.Spark.Products.Update(ctx, ghost.IntID(5), ghost.SparkProductUpdateParams{ItemName: ghost.Some("Renamed")})
