@@ -248,7 +248,9 @@ func TestKomojuMockListTimeRange(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, got)
 		srv.Clock.Advance(time.Minute)
 	}
-	at := func(min int) string { return url.QueryEscape(base.Add(time.Duration(min) * time.Minute).Format(time.RFC3339)) }
+	at := func(min int) string {
+		return url.QueryEscape(base.Add(time.Duration(min) * time.Minute).Format(time.RFC3339))
+	}
 	emails := func(got map[string]any) []string {
 		var out []string
 		for _, c := range got["data"].([]any) {
