@@ -2,8 +2,6 @@ package contract_test
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"sort"
@@ -68,7 +66,8 @@ type env struct {
 func newEnv(t *testing.T, led *ledger, profile ghosttest.Profile, opts ...ghosttest.Option) *env {
 	t.Helper()
 	e := &env{t: t, v: mustValidator(t), led: led, mounts: contract.Mounts{}}
-	e.srv = ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(profile)}, opts...)...)
+	// The profile last: a WithConfig among opts would reset it.
+	e.srv = ghosttest.NewServer(append(opts, ghosttest.WithProfile(profile))...)
 	t.Cleanup(e.srv.Close)
 	for p, base := range e.srv.BaseURLs() {
 		e.mounts[partOfProfile[p]] = base
@@ -144,20 +143,17 @@ func (e *env) raw(part ghost.Part, method, path, contentType, body string, valid
 	return rawResponse{resp.StatusCode, resp.Header, data}
 }
 
-// summary counts the exchanges of each operation, successes and errors.
-func summary(results []contract.Result) map[string][2]int {
-	out := map[string][2]int{}
+// summary counts the answers of each operation by status.
+func summary(results []contract.Result) map[string]map[int]int {
+	out := map[string]map[int]int{}
 	for _, r := range results {
 		if r.OperationID == "" || r.Status == 0 {
 			continue
 		}
-		c := out[r.OperationID]
-		if r.Status < 300 {
-			c[0]++
-		} else {
-			c[1]++
+		if out[r.OperationID] == nil {
+			out[r.OperationID] = map[int]int{}
 		}
-		out[r.OperationID] = c
+		out[r.OperationID][r.Status]++
 	}
 	return out
 }
@@ -170,6 +166,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = fmt.Sprintf
-var _ = context.Background
