@@ -26,6 +26,9 @@ type Operation struct {
 	Part   ghost.Part
 	Method string
 	Path   string // the path key, e.g. "/v1/customers/{id}"
+	// URLPath is the path a request has on the part's host: the path of
+	// the part's server and the path key, e.g. "/api/v1/customers/{id}".
+	URLPath string
 	// Coverage is the operation's x-ghost-coverage: how the SDK and the
 	// mock cover it.
 	Coverage Coverage
@@ -79,6 +82,9 @@ func New() (*Validator, error) {
 			if err != nil {
 				return nil, err
 			}
+			if len(item.Servers) > 0 {
+				o.URLPath = serverPath(item.Servers[0]) + path
+			}
 			v.ops = append(v.ops, o)
 			for _, s := range item.Servers {
 				if root := serverRoot(s); !slices.Contains(v.roots[o.Part], root) {
@@ -128,6 +134,19 @@ func serverRoot(s *openapi3.Server) string {
 		return u
 	}
 	return p.Scheme + "://" + p.Host
+}
+
+// serverPath is the path of a server's URL, without a trailing slash.
+func serverPath(s *openapi3.Server) string {
+	u := s.URL
+	for name, sv := range s.Variables {
+		u = strings.ReplaceAll(u, "{"+name+"}", sv.Default)
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(p.Path, "/")
 }
 
 // Operations lists every operation of the document, by operationId.
