@@ -114,11 +114,17 @@ var badCases = []badCase{
 			return e.createNext(ghost.PartGhost, "/api/v1/charges", `{"amount":1000,"cardId":"`+f.customer["card"]+`","customerId":"`+f.customer["id"]+`"}`)
 		}, true},
 	{"Identities.Create", ghost.PartGhost, "POST", "/api/v1/identities", "application/json", `{"referenceId":"r1"}`, 400, "name",
-		func(e *env, f *fixture) string { return e.createNext(ghost.PartGhost, "/api/v1/identities", `{"name":"n"}`) }, true},
+		func(e *env, f *fixture) string {
+			return e.createNext(ghost.PartGhost, "/api/v1/identities", `{"name":"n"}`)
+		}, true},
 	{"IdentityTypes.Create", ghost.PartGhost, "POST", "/api/v1/identity-types", "application/json", `{"name":7}`, 400, "name",
-		func(e *env, f *fixture) string { return e.createNext(ghost.PartGhost, "/api/v1/identity-types", `{"name":"t"}`) }, true},
+		func(e *env, f *fixture) string {
+			return e.createNext(ghost.PartGhost, "/api/v1/identity-types", `{"name":"t"}`)
+		}, true},
 	{"Events.Create", ghost.PartGhost, "POST", "/api/v1/identities/1/events", "application/json", `{"name":"Event Click","properties":[1]}`, 400, "properties",
-		func(e *env, f *fixture) string { return e.createNext(ghost.PartGhost, "/api/v1/identities/1/events", `{"name":"e"}`) }, true},
+		func(e *env, f *fixture) string {
+			return e.createNext(ghost.PartGhost, "/api/v1/identities/1/events", `{"name":"e"}`)
+		}, true},
 	{"Orders.Create", ghost.PartGhost, "POST", "/api/v1/orders", "application/json", `{"amount":100,"orderItems":[{"amount":100,"type":"gift"}]}`, 400, "orderItems[0].type",
 		func(e *env, f *fixture) string { return e.get(ghost.PartGhost, "/api/v1/orders?limit=100") }, false},
 
@@ -158,7 +164,9 @@ func sparkBadCases() []badCase {
 		{"customers", "Customers", "email", "5"},
 		{"orders", "Orders", "customer_id", `"seven"`},
 	} {
-		count := func(e *env, f *fixture) string { return e.get(ghost.PartSpark, "/api/v1/"+r.res+"?fields=id&count=250") }
+		count := func(e *env, f *fixture) string {
+			return e.get(ghost.PartSpark, "/api/v1/"+r.res+"?fields=id&count=250")
+		}
 		one := func(e *env, f *fixture) string { return e.get(ghost.PartSpark, "/api/v1/"+r.res+"/1") }
 		body := `{"` + r.field + `":` + r.value + `}`
 		out = append(out,
