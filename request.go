@@ -407,19 +407,12 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		e.StatusCode = statusOfCode(e.Code)
 		return resp, fail(e)
 	}
-	if env.Kind == wire.KindEmpty {
-		switch {
-		case emptyOK(r.method, hresp.StatusCode):
-			// A DELETE or PUT that the server answers 200 or 204 without a
-			// body took effect (Spark documents DELETE as a 200 with an
-			// empty body): success, with nothing to decode into out.
-			r.env, r.noBody = env, true
-			return resp, nil
-		case hresp.StatusCode != http.StatusNoContent:
-			// An empty 200 to anything else (a broken proxy, a cut stream)
-			// says nothing about whether the call took effect.
-			return resp, undecodable("empty response body with status %d", hresp.StatusCode)
-		}
+	if env.Kind == wire.KindEmpty && emptyOK(r.method, hresp.StatusCode) {
+		r.env, r.noBody = env, true
+		return resp, nil
+	}
+	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
+		return resp, undecodable("empty response body with status %d", hresp.StatusCode)
 	}
 	r.env = env
 	if out == nil {
@@ -437,8 +430,11 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 }
 
 // emptyOK reports whether a 2xx answer without a body is a complete
-// success: a DELETE or PUT answered 200 or 204. Such a call returns no
-// object (the typed method returns nil with a nil error).
+// success: a DELETE or PUT answered 200 or 204 took effect (Spark documents
+// DELETE as a 200 with an empty body), and the call returns no object (the
+// typed method returns nil with a nil error). An empty 200 to anything else
+// (a broken proxy, a cut stream) says nothing about whether the call took
+// effect: bad_response.
 func emptyOK(method string, status int) bool {
 	return (method == http.MethodDelete || method == http.MethodPut) &&
 		(status == http.StatusOK || status == http.StatusNoContent)

@@ -12,6 +12,7 @@ import (
 	ghost "github.com/ghostanalytics/ghost-go"
 	"github.com/ghostanalytics/ghost-go/contract"
 	"github.com/ghostanalytics/ghost-go/ghosttest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -141,6 +142,16 @@ func (e *env) raw(part ghost.Part, method, path, contentType, body string, valid
 	req.Body = io.NopCloser(bytes.NewReader([]byte(body)))
 	e.record(e.v.CheckResponse(e.t.Context(), e.mounts, part, req, []byte(body), resp, data))
 	return rawResponse{resp.StatusCode, resp.Header, data}
+}
+
+// exhaust spends a part's rate limit of n requests on GET path, then
+// checks that the next request is refused with 429.
+func (e *env) exhaust(part ghost.Part, path string, n int) {
+	e.t.Helper()
+	for range n {
+		assert.Equal(e.t, http.StatusOK, e.raw(part, "GET", path, "", "", true).status)
+	}
+	assert.Equal(e.t, http.StatusTooManyRequests, e.raw(part, "GET", path, "", "", true).status)
 }
 
 // summary counts the answers of each operation by status.

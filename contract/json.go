@@ -30,56 +30,52 @@ func YAMLToJSON(in []byte) ([]byte, error) {
 }
 
 func writeJSON(b *bytes.Buffer, n *yaml.Node, indent string) error {
-	inner := indent + "  "
 	switch n.Kind {
 	case yaml.AliasNode:
 		return writeJSON(b, n.Alias, indent)
 	case yaml.MappingNode:
-		if len(n.Content) == 0 {
-			b.WriteString("{}")
-			return nil
-		}
-		b.WriteString("{\n")
-		for i := 0; i < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
+		return writeItems(b, indent, '{', '}', len(n.Content)/2, func(i int, inner string) error {
+			k, v := n.Content[2*i], n.Content[2*i+1]
 			if k.Kind != yaml.ScalarNode {
 				return fmt.Errorf("line %d: a mapping key must be a scalar", k.Line)
 			}
 			key, _ := json.Marshal(k.Value)
-			b.WriteString(inner)
 			b.Write(key)
 			b.WriteString(": ")
-			if err := writeJSON(b, v, inner); err != nil {
-				return err
-			}
-			if i+2 < len(n.Content) {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
-		}
-		b.WriteString(indent + "}")
+			return writeJSON(b, v, inner)
+		})
 	case yaml.SequenceNode:
-		if len(n.Content) == 0 {
-			b.WriteString("[]")
-			return nil
-		}
-		b.WriteString("[\n")
-		for i, v := range n.Content {
-			b.WriteString(inner)
-			if err := writeJSON(b, v, inner); err != nil {
-				return err
-			}
-			if i+1 < len(n.Content) {
-				b.WriteByte(',')
-			}
-			b.WriteByte('\n')
-		}
-		b.WriteString(indent + "]")
+		return writeItems(b, indent, '[', ']', len(n.Content), func(i int, inner string) error {
+			return writeJSON(b, n.Content[i], inner)
+		})
 	case yaml.ScalarNode:
 		return writeScalar(b, n)
-	default:
-		return fmt.Errorf("line %d: unsupported YAML node", n.Line)
 	}
+	return fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+// writeItems writes n items between open and close, one a line, indented
+// one step more than indent; item writes the i-th.
+func writeItems(b *bytes.Buffer, indent string, open, close byte, n int, item func(i int, inner string) error) error {
+	b.WriteByte(open)
+	if n == 0 {
+		b.WriteByte(close)
+		return nil
+	}
+	b.WriteByte('\n')
+	inner := indent + "  "
+	for i := range n {
+		b.WriteString(inner)
+		if err := item(i, inner); err != nil {
+			return err
+		}
+		if i+1 < n {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(indent)
+	b.WriteByte(close)
 	return nil
 }
 
