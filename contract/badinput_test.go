@@ -221,6 +221,7 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Logf("%d validated exchanges", len(led.all()))
 	v := mustValidator(t)
 	for _, op := range v.Operations() {
 		item := op.Method == "POST" || op.Method == "PUT" || op.Method == "PATCH"
