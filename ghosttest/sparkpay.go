@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +69,7 @@ const (
 	sparkTime              // a date and time, RFC 3339; omitted while unset
 	sparkArray             // any JSON array
 	sparkObject            // any JSON object
+	sparkGUID              // a GUID string; unset reads as the nil GUID
 	sparkNested            // a nested resource collection
 )
 
@@ -165,12 +167,19 @@ func sparkKindOf(name, typ string) sparkField {
 		return sparkField{kind: sparkArray}
 	case "object":
 		return sparkField{kind: sparkObject}
+	case "guid":
+		return sparkField{kind: sparkGUID}
 	}
 	if strings.HasSuffix(name, "_at") || strings.HasSuffix(name, "_date") {
 		return sparkField{kind: sparkTime}
 	}
 	return sparkField{kind: sparkString}
 }
+
+// nilGUID is how the API's sample models write an unset GUID.
+const nilGUID = "00000000-0000-0000-0000-000000000000"
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // zero is what an unset field of kind k reads as: the values the API's
 // sample models show ("", 0, false, []), never null. An unset time has no
@@ -179,6 +188,8 @@ func (k sparkKind) zero() (v any, ok bool) {
 	switch k {
 	case sparkString:
 		return "", true
+	case sparkGUID:
+		return nilGUID, true
 	case sparkInt, sparkDecimal:
 		return json.Number("0"), true
 	case sparkBool:
@@ -1192,6 +1203,10 @@ func checkValue(name string, f sparkField, v any) (any, string) {
 	case sparkObject:
 		if _, ok := v.(map[string]any); !ok {
 			return nil, fmt.Sprintf("%s must be an object", name)
+		}
+	case sparkGUID:
+		if s, ok := v.(string); !ok || !guidPattern.MatchString(s) {
+			return nil, fmt.Sprintf("%s must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", name)
 		}
 	case sparkTime:
 		s, ok := v.(string)

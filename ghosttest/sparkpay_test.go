@@ -497,6 +497,10 @@ func TestSparkMockNoNulls(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, resp.StatusCode, got)
 
 	_, got = sparkCall(t, srv, "GET", "/api/v1/products/2", "")
+	assert.Equal(t, "00000000-0000-0000-0000-000000000000", got["cart_product_id"], "an unset GUID, as the API writes it")
+	resp, got = sparkCall(t, srv, "PUT", "/api/v1/products/2", `{"cart_product_id":"x"}`)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode, got)
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/2", "")
 	assert.Equal(t, json.Number("2"), got["primary_category_id"])
 	assert.Equal(t, json.Number("1"), got["product_status_id"])
 	_, got = sparkCall(t, srv, "GET", "/api/v1/orders/2", "")

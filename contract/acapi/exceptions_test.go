@@ -169,7 +169,8 @@ var exceptions = []exception{
 	{
 		id: "guid-type",
 		reason: "products.cart_product_id is typed \"guid\", which is no JSON Schema type: the Go validator " +
-			"refuses the document. A GUID is a JSON string; the field is read as one.",
+			"refuses the document, and Prism silently skips every schema holding it (no product body is " +
+			"checked). A GUID is a JSON string; the field is read as one.",
 		repair: func(doc map[string]any) int {
 			n := 0
 			walkSchemas(doc, false, func(s map[string]any) {
@@ -184,8 +185,9 @@ var exceptions = []exception{
 	{
 		id: "schema-examples-map",
 		reason: "two schemas (POST /categories' body, components/schemas/wishlists) write \"examples\" as a " +
-			"map; in OpenAPI 3.1 (JSON Schema 2020-12) it is an array, and the Go validator refuses the " +
-			"document. Those two keywords are dropped (the request-examples test still sends them).",
+			"map; in OpenAPI 3.1 (JSON Schema 2020-12) it is an array: the Go validator refuses the " +
+			"document and Prism skips the schema. Those two keywords are dropped (the request-examples " +
+			"test still sends the examples).",
 		repair: func(doc map[string]any) int {
 			n := 0
 			walkSchemas(doc, false, func(s map[string]any) {
