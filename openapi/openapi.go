@@ -2,7 +2,8 @@
 // 3.1 document (ghost.yaml) describing every operation of the five parts
 // (Ghost, Komoju, Checkout, Spark, Exports) that the SDK calls or the mock
 // serves, with their parameters, bodies, responses, error shapes, servers
-// and security schemes. The SDK's operation names equal its operationIds.
+// and security schemes. Its operationIds are the names a Go user writes after
+// client. (Customers.Get, Komoju.Customers.List, Spark.Variants.Update).
 //
 // The document is embedded, so any program can import it without reading
 // files: a validating proxy, a test harness, a documentation server.
