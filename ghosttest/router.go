@@ -308,9 +308,12 @@ func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Fl
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP records the request, applies any injected fault, then serves it.
-// Requests to the control API (when enabled) are neither recorded nor
-// subject to faults.
+// Requests for the contract (OpenAPIYAMLPath, OpenAPIJSONPath) and to the
+// control API (when enabled) are neither recorded nor subject to faults.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveOpenAPI(w, r) {
+		return
+	}
 	if s.Config.Control && strings.HasPrefix(r.URL.Path, ControlPrefix) {
 		s.control(w, r)
 		return
