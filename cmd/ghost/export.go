@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -27,7 +28,7 @@ type exportOpts struct {
 	progress                string
 }
 
-func newExportCmd(cfg *config) *cobra.Command {
+func (a *app) newExportCmd() *cobra.Command {
 	o := &exportOpts{}
 	cmd := &cobra.Command{
 		Use:   "export --type orders|payments --merchant M --from DATE [--to DATE] [--out FILE|-]",
@@ -39,7 +40,9 @@ many lowers the number for a while), and the objects are written in time
 order, each exactly once, as JSON Lines or CSV.
 
 On a terminal, stderr shows one live bar per window in flight and a total
-(objects, bytes, rate, ETA); otherwise it gets one plain line per step.
+(windows, the file's objects and bytes, the rate, an ETA from the smoothed
+rate), fitted to the terminal's width; otherwise it gets one plain line per
+step. A resumed export keeps its window numbers and counts the whole file.
 
 Writing to a file, export saves a checkpoint next to it (FILE.checkpoint)
 after every window: the range, the format and how much of the file is done.
@@ -48,12 +51,12 @@ there, however much later: the range is read from the checkpoint, not
 recomputed from the clock. The checkpoint is removed when the export is done.
 
 Dates are YYYY-MM-DD (midnight UTC) or RFC 3339; the range is [from, to).`,
-		Example: `  ghost export --type orders --merchant ABC123 --from 2025-01-01 --to 2026-01-01 --out orders.jsonl
+		Example: `  ghost export --type orders --merchant ABC123 --from 2026-01-01 --to 2026-03-01 --out orders.jsonl
   ghost export --resume --out orders.jsonl
-  ghost export --type payments --merchant ABC123 --days 90 --format csv --out - > payments.csv
-  ghost --mock export --type orders --days 365 --concurrency 3 --mock-export-concurrency 3 --out orders.jsonl`,
+  ghost export --type payments --merchant ABC123 --days 45 --format csv --out - > payments.csv
+  ghost --mock export --type orders --days 90 --concurrency 3 --mock-export-concurrency 3 --out orders.jsonl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd, cfg, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runExport(cmd, o) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.typ, "type", "", "what to export: orders or payments (required unless --resume)")
@@ -144,7 +147,7 @@ func exportType(s string) (ghost.ExportType, error) {
 
 // plan builds the checkpoint the run starts from: a new one from the flags,
 // or the saved one with --resume.
-func (o *exportOpts) plan(cmd *cobra.Command, cfg *config) (*exportCheckpoint, error) {
+func (o *exportOpts) plan(cmd *cobra.Command, mock bool) (*exportCheckpoint, error) {
 	if o.out != "-" && o.cpPath == "" {
 		o.cpPath = o.out + ".checkpoint"
 	}
@@ -177,7 +180,7 @@ func (o *exportOpts) plan(cmd *cobra.Command, cfg *config) (*exportCheckpoint, e
 	}
 	cp := &exportCheckpoint{Version: 1, Type: typ, Merchant: o.merchant}
 	if cp.Merchant == "" {
-		if !cfg.mock {
+		if !mock {
 			return nil, errors.New("--merchant is required")
 		}
 		cp.Merchant = "MERCHANT1"
@@ -226,11 +229,24 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// tally counts the bytes written through it, for the display.
+type tally struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (t *tally) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	t.n.Add(int64(n))
+	return n, err
+}
+
 // rowWriter writes objects as JSON Lines or CSV.
 type rowWriter struct {
 	typ    ghost.ExportType
 	format string
 	bw     *bufio.Writer
+	out    *tally // over bw
 	cw     *csv.Writer
 	line   bytes.Buffer
 }
@@ -262,7 +278,7 @@ func (w *rowWriter) write(obj json.RawMessage) error {
 			return err
 		}
 		w.line.WriteByte('\n')
-		_, err := w.bw.Write(w.line.Bytes())
+		_, err := w.out.Write(w.line.Bytes())
 		return err
 	}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
@@ -290,24 +306,33 @@ func (w *rowWriter) flush() error {
 	return w.bw.Flush()
 }
 
-func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
+// windowsIn is how many export windows [from, to) splits into.
+func windowsIn(from, to time.Time) int {
+	if !to.After(from) {
+		return 0
+	}
+	return int((to.Sub(from) + ghost.MaxExportRange - 1) / ghost.MaxExportRange)
+}
+
+func (a *app) runExport(cmd *cobra.Command, o *exportOpts) (err error) {
+	defer func() {
+		if err != nil {
+			err = &partError{ghost.PartExports, err}
+		}
+	}()
 	ctx := cmd.Context()
-	cp, err := o.plan(cmd, cfg)
+	cp, err := o.plan(cmd, a.mock)
 	if err != nil {
 		return err
 	}
-	ui, err := newProgress(o.progress, cfg.stderr)
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
+	c, err := a.client()
 	if err != nil {
 		return err
 	}
 
 	// The output: stdout, or the file truncated to the checkpoint.
 	var (
-		out    io.Writer = cfg.stdout
+		out    io.Writer = a.stdout
 		file   *os.File
 		offset = cp.Offset
 	)
@@ -337,17 +362,28 @@ func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
 	}
 	counted := &countWriter{w: out}
 	rw := &rowWriter{typ: cp.Type, format: cp.Format, bw: bufio.NewWriterSize(counted, 256<<10)}
+	rw.out = &tally{w: rw.bw}
 	if cp.Format == "csv" {
-		rw.cw = csv.NewWriter(rw.bw)
+		rw.cw = csv.NewWriter(rw.out)
 	}
 	if cp.Offset == 0 {
 		if err := rw.header(); err != nil {
 			return err
 		}
 	}
+	// The display numbers windows in the whole range and counts the whole
+	// file: a resumed run goes on where the first stopped.
+	before := windowsIn(cp.From, cp.doneAt())
+	tot := newTotals(time.Now, before, windowsIn(cp.From, cp.To), int64(cp.Objects),
+		func() int64 { return offset + rw.out.n.Load() })
+	ui, err := newProgress(o.progress, a.stderr, tot)
+	if err != nil {
+		return err
+	}
 	if o.resume {
-		ui.note(fmt.Sprintf("resuming %s of %s [%s, %s) from %s: %d objects already in %s",
-			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), cp.doneAt().Format(time.RFC3339), cp.Objects, o.out))
+		ui.note(fmt.Sprintf("resuming %s of %s [%s, %s) at window %d/%d (%s): %d objects already in %s",
+			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), before+1, tot.windows,
+			day(cp.doneAt()), cp.Objects, o.out))
 	}
 
 	// A checkpoint exists from the start, so even a crash before the first
@@ -382,8 +418,7 @@ func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
 			ui.event(p)
 		},
 	}
-	started := objects
-	defer func() { ui.finish(err, objects-started) }()
+	defer func() { ui.finish(err) }()
 	for obj, rerr := range c.Exports.Range(ctx, ghost.ID(cp.Merchant), params) {
 		if rerr != nil {
 			if file == nil {
@@ -403,7 +438,7 @@ func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
 			return fmt.Errorf("writing object %d: %w", objects+1, err)
 		}
 		objects++
-		ui.object(len(obj))
+		tot.objects.Add(1)
 	}
 	if saveErr != nil {
 		return fmt.Errorf("saving the checkpoint: %w", saveErr)
