@@ -281,7 +281,7 @@ func TestConfigProfiles(t *testing.T) {
 	assert.Contains(t, stderr, `no profile "nope" in the config file`)
 	_, stderr, code = ghost(bare, "", "config", "set", "colour", "red")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `no setting "colour"; the settings are: base-url, komoju-base-url,`)
+	assert.Contains(t, stderr, `no setting "colour"; the settings are: base-url, public-key, secret-key, komoju-base-url,`)
 	require.NoError(t, os.WriteFile(cfg, []byte("profiles:\n  default:\n    colour: red\n"), 0o600))
 	_, stderr, code = ghost(bare, "", "list", "customers")
 	assert.Equal(t, 1, code)
@@ -366,24 +366,58 @@ func readmeSection(t *testing.T) string {
 	return s
 }
 
-// Every command line of the README's section (a line of a code block that
-// starts with "ghost " or "$ ghost ") runs against the mock.
-func TestEveryREADMEExampleRuns(t *testing.T) {
-	var lines []string
-	inBlock := false
+// readmeCommand is a command line of the README and, in a transcript,
+// the error it shows (its first "ghost: " line).
+type readmeCommand struct{ line, shownError string }
+
+// readmeCommands are the README section's ghost commands: in sh blocks the
+// lines that start with "ghost ", in text blocks (transcripts) the "$ "
+// lines that run ghost.
+func readmeCommands(t *testing.T) []readmeCommand {
+	var out []readmeCommand
+	block := ""
+	runsGhost := regexp.MustCompile(`^(\w+=\S* )*ghost `)
 	for _, l := range strings.Split(readmeSection(t), "\n") {
-		if strings.HasPrefix(l, "```") {
-			inBlock = !inBlock
-			continue
-		}
-		l = strings.TrimPrefix(l, "$ ")
-		if inBlock && strings.HasPrefix(l, "ghost ") {
+		switch {
+		case strings.HasPrefix(l, "```"):
+			block = map[bool]string{true: strings.TrimPrefix(l, "```"), false: ""}[block == ""]
+		case block == "sh" && strings.HasPrefix(l, "ghost "):
 			l, _, _ = strings.Cut(l, "   #") // a comment after the command
-			lines = append(lines, strings.TrimSpace(l))
+			out = append(out, readmeCommand{line: strings.TrimSpace(l)})
+		case block == "text" && strings.HasPrefix(l, "$ ") && runsGhost.MatchString(l[2:]):
+			out = append(out, readmeCommand{line: l[2:]})
+		case block == "text" && strings.HasPrefix(l, "$ "):
+			out = append(out, readmeCommand{}) // another command: ends the transcript
+		case block == "text" && len(out) > 0 && out[len(out)-1].line != "" && out[len(out)-1].shownError == "" &&
+			strings.HasPrefix(l, "ghost: ") && !strings.HasPrefix(l, "ghost: using an in-process mock"):
+			out[len(out)-1].shownError = l
 		}
 	}
-	require.GreaterOrEqual(t, len(lines), 10, "the README's ghost section shows commands")
-	runExamples(t, "README", lines)
+	return slices.DeleteFunc(out, func(c readmeCommand) bool { return c.line == "" })
+}
+
+// Every command of the README's section runs against the mock: those whose
+// transcript shows an error fail with that error, the others succeed.
+func TestEveryREADMEExampleRuns(t *testing.T) {
+	cmds := readmeCommands(t)
+	require.GreaterOrEqual(t, len(cmds), 15, "the README's ghost section shows commands")
+	require.True(t, slices.ContainsFunc(cmds, func(c readmeCommand) bool { return c.shownError != "" }), "and an error")
+	_, env := mockEnv(t)
+	env = append(without(env, "PATH"), "PATH="+filepath.Dir(ghostBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	dir := t.TempDir()
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for _, c := range cmds {
+		if strings.Contains(c.line, "export --resume") {
+			writeCheckpoint(t, dir, c.line)
+		}
+		out, err := shell(dir, env, c.line)
+		if c.shownError == "" {
+			assert.NoError(t, err, "%s\n%s", c.line, out)
+			continue
+		}
+		assert.Error(t, err, c.line)
+		assert.Contains(t, port.ReplaceAllString(out, "127.0.0.1:PORT"), port.ReplaceAllString(c.shownError, "127.0.0.1:PORT"), c.line)
+	}
 }
 
 // The README shows "ghost --help" as it is.

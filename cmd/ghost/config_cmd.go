@@ -15,7 +15,7 @@ import (
 func (a *app) newConfigCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "Show and set the settings (config file profiles, like stripe's and gh's)",
+		Short: "Show and set the settings (config file profiles)",
 		Long: `config shows the settings in force and where each comes from, and sets
 them in the config file: YAML in the user's config directory
 (GHOST_CONFIG names another file), one map of settings per profile:
@@ -45,7 +45,7 @@ readable by its owner only; "config show" never prints a secret.`,
 		}
 		var out []string
 		for _, s := range settings {
-			out = append(out, s.key+"\t"+s.help)
+			out = append(out, s.key+"\t"+s.help())
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}

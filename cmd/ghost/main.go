@@ -97,7 +97,7 @@ func buildVersion() string {
 			}
 		}
 	}
-	if rev != "" {
+	if rev != "" && !strings.Contains(v, rev) { // a pseudo-version names it already
 		v += " (" + rev + dirty + ")"
 	}
 	return v
@@ -123,7 +123,8 @@ Settings, per part: a flag, else the environment variable, else the config
 file's profile (ghost config; GHOST_CONFIG names another file):
 ` + settingsHelp() + `
 A part's base URL defaults to --base-url, then to the SDK's default for the
-part (Checkout and Spark have none). Secrets are never printed.
+part (Checkout and Spark have none). Secrets are never printed; give them by
+the environment or the config file rather than flags, which others can see.
 "ghost-mock" prints the environment that points ghost at it; with --mock,
 ghost starts that mock in-process and needs no settings at all.`,
 		Example: `  ghost list customers
@@ -140,11 +141,7 @@ ghost starts that mock in-process and needs no settings at all.`,
 	root.SetErr(a.stderr)
 	f := root.PersistentFlags()
 	for _, s := range settings {
-		help := s.help + " (" + envName(s.key) + ")"
-		if s.secret {
-			help += "; prefer the environment or ghost config"
-		}
-		f.String(s.key, "", help)
+		f.String(s.key, "", s.help()+" ("+envName(s.key)+")")
 	}
 	f.String("profile", "", "config file profile to use (GHOST_PROFILE; default: the file's profile, else \"default\")")
 	f.DurationVar(&a.timeout, "timeout", 30*time.Second, "timeout of each request attempt")
@@ -162,8 +159,15 @@ ghost starts that mock in-process and needs no settings at all.`,
 // settingsHelp is the table of settings for the root's help.
 func settingsHelp() string {
 	var b strings.Builder
-	for _, s := range settings {
-		fmt.Fprintf(&b, "  --%-19s %-25s %s\n", s.key, envName(s.key), s.help)
+	for i, s := range settings {
+		part := string(s.part)
+		switch {
+		case s.part == "":
+			part = "(all)"
+		case settings[i-1].part == s.part:
+			part = ""
+		}
+		fmt.Fprintln(&b, strings.TrimRight(fmt.Sprintf("  %-8s --%-18s %-23s %s", part, s.key, envName(s.key), s.note), " "))
 	}
 	return b.String()
 }

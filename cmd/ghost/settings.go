@@ -26,24 +26,37 @@ type setting struct {
 	key    string     // flag, config key; GHOST_ + upper snake case is its variable
 	part   ghost.Part // the part it configures ("" for base-url: every part)
 	secret bool       // never printed
-	help   string
+	note   string     // what it is, in a few words
 }
 
 // The base URL of a part is its own setting, else base-url, else the SDK's
 // default for the part (Checkout and Spark have none). Komoju's secret key
 // is komoju-secret-key, else secret-key.
 var settings = []setting{
-	{"base-url", "", false, "base URL of the Ghost part, and of every other part whose own is not set"},
-	{"komoju-base-url", ghost.PartKomoju, false, "base URL of the Komoju part"},
-	{"checkout-base-url", ghost.PartCheckout, false, "base URL of the Checkout part (carts, analytics)"},
-	{"spark-base-url", ghost.PartSpark, false, "base URL of the Spark part (your store)"},
-	{"exports-base-url", ghost.PartExports, false, "base URL of the Exports part"},
-	{"public-key", ghost.PartGhost, false, "Ghost: Basic auth username"},
-	{"secret-key", ghost.PartGhost, true, "Ghost: Basic auth password"},
-	{"komoju-secret-key", ghost.PartKomoju, true, "Komoju: Basic auth username (default: secret-key)"},
-	{"api-key", ghost.PartCheckout, true, "Checkout: x-api-key"},
-	{"auth-token", ghost.PartSpark, true, "Spark: X-AC-Auth-Token"},
-	{"bearer-token", ghost.PartExports, true, "Exports: Authorization: Bearer"},
+	{"base-url", "", false, "Ghost; default of all"},
+	{"public-key", ghost.PartGhost, false, "Basic auth user"},
+	{"secret-key", ghost.PartGhost, true, "Basic auth password"},
+	{"komoju-base-url", ghost.PartKomoju, false, ""},
+	{"komoju-secret-key", ghost.PartKomoju, true, "default: secret-key"},
+	{"checkout-base-url", ghost.PartCheckout, false, "carts, analytics"},
+	{"api-key", ghost.PartCheckout, true, "x-api-key"},
+	{"spark-base-url", ghost.PartSpark, false, "your store"},
+	{"auth-token", ghost.PartSpark, true, "X-AC-Auth-Token"},
+	{"exports-base-url", ghost.PartExports, false, ""},
+	{"bearer-token", ghost.PartExports, true, "Authorization: Bearer"},
+}
+
+// help is the setting's description for its flag.
+func (s setting) help() string {
+	if s.part == "" {
+		return "Ghost API base URL, and every other part's default"
+	}
+	what := strings.ReplaceAll(strings.TrimPrefix(s.key, string(s.part)+"-"), "-", " ")
+	what = strings.NewReplacer("base url", "base URL", "api key", "key").Replace(what)
+	if s.note != "" {
+		what += " (" + s.note + ")"
+	}
+	return partTitle(s.part) + " " + what
 }
 
 // parts are the API's parts, in the SDK's order.

@@ -159,7 +159,7 @@ func (a *app) runVerb(cmd *cobra.Command, verb string, args []string, data strin
 func (a *app) newResourcesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "resources [RESOURCE]",
-		Short: "List the resources: part, verbs and IDs; with RESOURCE, its parameters",
+		Short: "List the resources, their verbs and IDs; with RESOURCE, its parameters",
 		Example: `  ghost resources
   ghost resources spark-products`,
 		Args: cobra.MaximumNArgs(1),
@@ -175,7 +175,8 @@ func (a *app) newResourcesCmd() *cobra.Command {
 			if len(args) == 0 {
 				fmt.Fprintf(w, "%-24s %-9s %-31s %s\n", "RESOURCE", "PART", "VERBS", "IDS")
 				for _, r := range resources {
-					fmt.Fprintf(w, "%-24s %-9s %-31s %s\n", r.name, r.part, strings.Join(r.verbs(), ","), strings.Join(r.ids, " "))
+					line := fmt.Sprintf("%-24s %-9s %-31s %s", r.name, r.part, strings.Join(r.verbs(), ","), strings.Join(r.ids, " "))
+					fmt.Fprintln(w, strings.TrimRight(line, " "))
 				}
 				return nil
 			}
