@@ -194,6 +194,20 @@ func TestOutputFormats(t *testing.T) {
 	assert.Contains(t, stderr, `--output "yaml": want one of json, jsonl, csv, table`)
 }
 
+func TestDefaultOutput(t *testing.T) {
+	for _, tc := range []struct {
+		flag, verb string
+		tty        bool
+		want       string
+	}{
+		{"", "get", true, "table"}, {"", "list", true, "table"}, {"", "create", true, "json"},
+		{"", "delete", true, "json"}, {"", "get", false, "json"}, {"", "list", false, "json"},
+		{"csv", "list", true, "csv"}, {"table", "list", false, "table"},
+	} {
+		assert.Equal(t, tc.want, outputFormat(tc.flag, tc.verb, tc.tty), "%+v", tc)
+	}
+}
+
 func TestTablePrinterFitsTheWidth(t *testing.T) {
 	var out, note strings.Builder
 	p := &tablePrinter{w: &out, note: &note, width: 40}

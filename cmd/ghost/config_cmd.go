@@ -39,6 +39,12 @@ readable by its owner only; "config show" never prints a secret.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.configShow() },
 	}
+	cmd.AddCommand(a.configSubcommands()...)
+	return cmd
+}
+
+// configSubcommands are config's show, set, unset, use and path.
+func (a *app) configSubcommands() []*cobra.Command {
 	keys := func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -49,12 +55,12 @@ readable by its owner only; "config show" never prints a secret.`,
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
-	cmd.AddCommand(&cobra.Command{
+	return []*cobra.Command{{
 		Use:   "show",
 		Short: "Show every setting in force, redacted, with where it comes from",
 		Args:  cobra.NoArgs,
 		RunE:  func(*cobra.Command, []string) error { return a.configShow() },
-	}, &cobra.Command{
+	}, {
 		Use:               "set KEY [VALUE]",
 		Short:             "Set a setting in the profile (VALUE read from stdin when left out)",
 		Args:              cobra.RangeArgs(1, 2),
@@ -69,13 +75,13 @@ readable by its owner only; "config show" never prints a secret.`,
 			}
 			return a.editConfig(args[0], args[1])
 		},
-	}, &cobra.Command{
+	}, {
 		Use:               "unset KEY",
 		Short:             "Remove a setting from the profile",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: keys,
 		RunE:              func(_ *cobra.Command, args []string) error { return a.editConfig(args[0], "") },
-	}, &cobra.Command{
+	}, {
 		Use:   "use PROFILE",
 		Short: "Make PROFILE the one used when none is named",
 		Args:  cobra.ExactArgs(1),
@@ -88,7 +94,7 @@ readable by its owner only; "config show" never prints a secret.`,
 				return "using profile " + args[0], nil
 			})
 		},
-	}, &cobra.Command{
+	}, {
 		Use:   "path",
 		Short: "Print the config file's path",
 		Args:  cobra.NoArgs,
@@ -99,8 +105,7 @@ readable by its owner only; "config show" never prints a secret.`,
 			}
 			return err
 		},
-	})
-	return cmd
+	}}
 }
 
 // updateConfig loads the config file, applies change, and saves it.

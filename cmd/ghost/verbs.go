@@ -107,16 +107,8 @@ func (a *app) runVerb(cmd *cobra.Command, verb string, args []string, data strin
 	if sc.params == nil && len(ws) > 0 {
 		return fmt.Errorf("%s %s takes no parameters", verb, r.name)
 	}
-	format, width := output, 0
-	if tty, w := terminal(a.stdout); format == "" {
-		format = "json"
-		if tty && (verb == "get" || verb == "list") {
-			format, width = "table", w
-		}
-	} else if tty {
-		width = w
-	}
-	pr, err := newPrinter(format, a.stdout, a.stderr, width)
+	tty, width := terminal(a.stdout)
+	pr, err := newPrinter(outputFormat(output, verb, tty), a.stdout, a.stderr, width)
 	if err != nil {
 		return err
 	}
@@ -154,6 +146,18 @@ func (a *app) runVerb(cmd *cobra.Command, verb string, args []string, data strin
 		return err
 	}
 	return pr.one(obj)
+}
+
+// outputFormat is --output, else a table on a terminal for get and list,
+// else JSON.
+func outputFormat(flag, verb string, tty bool) string {
+	switch {
+	case flag != "":
+		return flag
+	case tty && (verb == "get" || verb == "list"):
+		return "table"
+	}
+	return "json"
 }
 
 func (a *app) newResourcesCmd() *cobra.Command {
