@@ -109,8 +109,10 @@ type Config struct {
 	// (default a minute). Shorten both to scale the limit for a test that runs
 	// in real time: 20 per second is 1,200 per minute.
 	CheckoutRateWindow time.Duration
-	// SparkCallLimit is the Spark API's call limit per minute (0, the default,
-	// turns it off; the seed documents the 429, not the number).
+	// SparkCallLimit is the Spark store's call limit per 10-second window
+	// (SparkCallWindow), advertised in X-AC-Call-Limit on every Spark
+	// response; a call over it is answered 429 with Retry-After. 0 (or less)
+	// means DefaultSparkCallLimit: the limit is never 0.
 	SparkCallLimit int
 	// ExportConcurrency is how many exports may run at once (default 2).
 	ExportConcurrency int

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.StringVar(&cfg.BearerToken, "bearer", ghosttest.DefaultBearerToken, "Exports bearer token")
 	fs.IntVar(&cfg.Seed, "seed", 0, "objects to preload per resource")
 	fs.IntVar(&cfg.CheckoutRateLimit, "checkout-rate-limit", 100, "Checkout requests per minute per client (negative: off)")
-	fs.IntVar(&cfg.SparkCallLimit, "spark-call-limit", 0, "Spark calls per minute (0: off)")
+	fs.IntVar(&cfg.SparkCallLimit, "spark-call-limit", 0, fmt.Sprintf("Spark calls per 10-second window, advertised in X-AC-Call-Limit (0: %d)", ghosttest.DefaultSparkCallLimit))
 	fs.IntVar(&cfg.ExportConcurrency, "export-concurrency", 2, "exports allowed to run at once")
 	fs.StringVar(&hours, "export-hours", "", "daily UTC hours the export service is open, e.g. 10-15 (default: always)")
 	fs.DurationVar(&cfg.ExportDuration, "export-duration", ghosttest.DefaultExportDuration, "time an export takes to reach DONE (on the mock's clock)")
