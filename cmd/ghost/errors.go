@@ -88,17 +88,19 @@ func apiError(e *ghost.Error) string {
 	default:
 		b.WriteString(e.Message)
 	}
-	if e.Param != "" && e.StatusCode != 0 {
-		fmt.Fprintf(&b, " (parameter %s)", e.Param)
-	}
-	if e.Details != "" {
-		fmt.Fprintf(&b, " (%s)", e.Details)
-	}
-	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " [request %s]", e.RequestID)
+	for _, x := range []struct {
+		show   bool
+		format string
+		v      any
+	}{
+		{e.Param != "" && e.StatusCode != 0, " (parameter %s)", e.Param},
+		{e.Details != "", " (%s)", e.Details},
+		{e.RetryAfter > 0, " (retry after %s)", e.RetryAfter},
+		{e.RequestID != "", " [request %s]", e.RequestID},
+	} {
+		if x.show {
+			fmt.Fprintf(&b, x.format, x.v)
+		}
 	}
 	return sdkWords.Replace(b.String())
 }

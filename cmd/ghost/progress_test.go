@@ -40,24 +40,6 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// syncBuffer is written by mpb's goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // exportRun drives a display with the reports of a range export, as Range
 // sends them, on a fake clock.
 type exportRun struct {
@@ -151,7 +133,7 @@ var frameEnd = regexp.MustCompile(`\x1b\[\d+A\x1b\[J`)
 // the last frame mpb drew. Every line of every frame must fit the width.
 func renderScene(t *testing.T, width, offset, objects int, play func(r *exportRun)) string {
 	t.Helper()
-	var buf syncBuffer
+	var buf bytes.Buffer // read once mpb has shut down
 	tick := make(chan any)
 	p := mpb.New(mpb.WithOutput(&buf), mpb.WithWidth(width), mpb.WithManualRefresh(tick))
 	clk := &fakeClock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
