@@ -169,6 +169,9 @@ type request struct {
 	// maybeSent: an attempt failed after it may have reached the server
 	// (written, no complete answer), so what it did is unknown.
 	maybeSent bool
+	// noBody: a DELETE or PUT succeeded without a body (emptyOK), so
+	// there is no object to return.
+	noBody bool
 
 	// Until the Spark and Exports files declare their operations, their
 	// requests still name their method, path, list key, auth and streaming

@@ -56,6 +56,11 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	if _, err := s.do(ctx, r, v, opts); err != nil {
 		return nil, err
 	}
+	if r.noBody {
+		// A DELETE or PUT answered without a body (emptyOK): it took
+		// effect, and there is no object to return.
+		return nil, nil
+	}
 	return v, nil
 }
 
@@ -342,6 +347,17 @@ func isIdempotent(method string) bool {
 		return true
 	}
 	return false
+}
+
+// emptyOK reports whether a 2xx answer without a body is a complete
+// success: a DELETE or PUT answered 200 or 204 took effect (Spark documents
+// DELETE as a 200 with an empty body), and the call returns no object (the
+// typed method returns nil with a nil error). An empty 200 to anything else
+// (a broken proxy, a cut stream) says nothing about whether the call took
+// effect: bad_response.
+func emptyOK(method string, status int) bool {
+	return (method == http.MethodDelete || method == http.MethodPut) &&
+		(status == http.StatusOK || status == http.StatusNoContent)
 }
 
 // mutates reports whether a method changes something on the server.
@@ -666,9 +682,10 @@ func (c *call) decodeSuccess(hresp *http.Response, data []byte, out any) error {
 		e := newAPIError(c.op.method, c.logPath, hresp, data, c.client.cfg.now())
 		e.StatusCode = part.statusOfFailure(e.Code)
 		return c.fail(e)
+	case env.Empty && emptyOK(c.op.method, hresp.StatusCode):
+		c.r.env, c.r.noBody = env, true
+		return nil
 	case env.Empty && hresp.StatusCode != http.StatusNoContent:
-		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
-		// stream) says nothing about whether the call took effect.
 		return c.undecodable(hresp, data, "empty response body with status %d", hresp.StatusCode)
 	}
 	c.r.env = env

@@ -125,10 +125,18 @@ type komojuCustomerBody struct {
 	PaymentDetails json.RawMessage   `json:"payment_details,omitempty"`
 }
 
-// KomojuListParams selects one page of a Komoju list.
+// KomojuListParams selects one page of a Komoju list, optionally only the
+// customers created in a time range. StartTime and EndTime are KOMOJU's
+// start_time and end_time ("records created after this time" and "before
+// this time" in its API reference), sent as ISO 8601 date-times in UTC; a
+// zero time is no bound. Whether a customer created at exactly a bound is
+// listed is the server's choice: the reference does not say (the mock, for
+// one, lists it).
 type KomojuListParams struct {
-	Page    int `url:"page,omitempty"`     // page number, from 1
-	PerPage int `url:"per_page,omitempty"` // page size
+	Page      int       `url:"page,omitempty"`     // page number, from 1
+	PerPage   int       `url:"per_page,omitempty"` // page size
+	StartTime time.Time `url:"start_time,omitempty" layout:"2006-01-02T15:04:05.999999999Z07:00"`
+	EndTime   time.Time `url:"end_time,omitempty" layout:"2006-01-02T15:04:05.999999999Z07:00"`
 }
 
 // komojuCurrency checks and upper-cases a 3-letter ISO currency code.
@@ -200,15 +208,19 @@ func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, para
 }
 
 // Delete deletes a customer and returns it as the API last knew it:
-// DELETE /api/v1/customers/{id}.
+// DELETE /api/v1/customers/{id}. A server that answers 200 or 204 without a
+// body deleted it too: Delete then returns nil with no error.
 func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
 	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersDelete, ids: []ID{customerID}}, opts)
 }
 
+// validate checks the params and puts the time bounds in UTC, as they are
+// sent.
 func (p *KomojuListParams) validate() error {
 	if p.Page < 0 || p.PerPage < 0 {
 		return invalidParams("page", "page and per_page must not be negative")
 	}
+	p.StartTime, p.EndTime = utcOrZero(p.StartTime), utcOrZero(p.EndTime)
 	return nil
 }
 
@@ -226,4 +238,12 @@ func (s *KomojuCustomersService) All(ctx context.Context, params *KomojuListPara
 	q := valueOf(params)
 	q.Page = cmp.Or(q.Page, 1)
 	return walk[KomojuCustomer](ctx, (*service)(s), opKomojuCustomersList, &q, opts)
+}
+
+// utcOrZero is t in UTC, or the zero time (no bound) when t is zero.
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
