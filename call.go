@@ -173,12 +173,23 @@ type request struct {
 	// there is no object to return.
 	noBody bool
 
-	// Until the Spark and Exports files declare their operations, their
-	// requests still name their method, path, list key, auth and streaming
-	// themselves; the executor makes an operation of them.
-	method, path, listKey string
-	auth                  authScheme
-	stream                bool
+	// listKey, when set, is the key of a list's items where it depends on
+	// the call rather than the operation: a generic Spark resource's name,
+	// or a nested list's.
+	listKey string
+
+	// Until the Exports files declare their operations, their requests
+	// still name their method, path, auth and streaming themselves; the
+	// executor makes an operation of them.
+	method, path string
+	auth         authScheme
+	stream       bool
+}
+
+// at is the request for the page of r's list at u, a URL the server
+// supplied (Spark's next_page).
+func (r *request) at(u *url.URL) *request {
+	return &request{op: r.op, listKey: r.listKey, url: u}
 }
 
 // RequestOption configures one call.

@@ -119,16 +119,14 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 }
 
 // undeclaredOp makes an operation of a request that names its own method
-// and path. Only the Spark and Exports files still build such requests,
-// until their operations are declared like every other part's; an export
-// file's download is already the declared opExportsDownloadFile.
+// and path. Only the Exports files still build such requests, until their
+// operations are declared like every other part's; an export file's
+// download is already the declared opExportsDownloadFile.
 func undeclaredOp(s *service, r *request) *operation {
 	if r.auth == authNone {
 		return opExportsDownloadFile
 	}
-	op := &operation{name: string(s.name) + "." + r.method, part: s.spec().part, method: r.method,
-		listKey: r.listKey, list: r.listKey != "", auth: r.auth, stream: r.stream}
-	return op
+	return &operation{name: string(s.name) + "." + r.method, part: s.spec().part, method: r.method, auth: r.auth, stream: r.stream}
 }
 
 // opExportsDownloadFile fetches one file of a DONE export, on the URL the
@@ -671,7 +669,7 @@ func (c *call) decodeSuccess(hresp *http.Response, data []byte, out any) error {
 	if c.op.list {
 		shape = part.list
 	}
-	env, err := wire.Decode(shape, data, c.op.listKey)
+	env, err := wire.Decode(shape, data, cmp.Or(c.r.listKey, c.op.listKey))
 	switch {
 	case err != nil && out == nil && !mutates(c.op.method):
 		return c.fail(badResponse(hresp, data, "cannot parse response: %v", err))

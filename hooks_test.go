@@ -224,8 +224,8 @@ func TestCallHookNamesEveryService(t *testing.T) {
 		"Carts.Get checkout GET /api/carts/{cartID}",
 		"Carts.CreatePaymentLink checkout POST /api/carts/{cartID}/payment-link",
 		"Analytics.Get checkout GET /api/analytics",
-		"resources.POST spark POST ",
-		"resources.GET spark GET ",
+		"Spark.Products.Upsert spark POST /spark/api/v1/products",
+		"Spark.Products.List spark GET /spark/api/v1/products",
 		"exports.POST exports POST ",
 		"exports.GET exports GET ",
 	}
@@ -476,7 +476,8 @@ func TestCallHookNamesExports(t *testing.T) {
 }
 
 // Komoju and Spark calls are named by their namespace: a Spark call by its
-// resource, whichever typed service or generic accessor made it.
+// resource's typed service, whichever typed service or generic accessor
+// made it, or as a generic Spark.Resources call.
 func TestCallHookNamesKomojuAndSpark(t *testing.T) {
 	var log callLog
 	srv := ghosttest.NewServer(ghosttest.WithSeed(2), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
@@ -492,16 +493,24 @@ func TestCallHookNamesKomojuAndSpark(t *testing.T) {
 	_, err = ghost.SparkResource[map[string]any](c.Spark, "categories").List(ctx, nil)
 	require.NoError(t, err)
 	require.NoError(t, c.Spark.Products.Delete(ctx, ghost.IntID(2)))
+	// Resources without a typed service, and nested lists without a typed
+	// method, are the generic operations (the mock does not model them).
+	_, err = ghost.SparkResource[map[string]any](c.Spark, "manufacturers").Get(ctx, ghost.IntID(1), nil)
+	require.Error(t, err)
+	_, err = ghost.SparkListNested[map[string]any](ctx, c.Spark.Products.Resource(), ghost.IntID(1), "pictures", nil)
+	require.Error(t, err)
 	var got []string
 	for _, in := range log.infos {
 		got = append(got, in.Operation+" "+string(in.Part)+" "+in.URLTemplate)
 	}
 	assert.Equal(t, []string{
 		"Komoju.Customers.List komoju /komoju/api/v1/customers",
-		"resources.GET spark ",
-		"resources.GET spark ",
-		"resources.GET spark ",
-		"resources.DELETE spark ",
+		"Spark.Products.Get spark /spark/api/v1/products/{id}",
+		"Spark.Products.ListVariants spark /spark/api/v1/products/{id}/variants",
+		"Spark.Categories.List spark /spark/api/v1/categories",
+		"Spark.Products.Delete spark /spark/api/v1/products/{id}",
+		"Spark.Resources.Get spark /spark/api/v1/{resource}/{id}",
+		"Spark.Resources.ListNested spark /spark/api/v1/{resource}/{id}/{nested}",
 	}, got)
 }
 
