@@ -2,9 +2,11 @@ package ghost_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,4 +132,27 @@ func assertJSONBody(t *testing.T, r ghosttest.RecordedRequest, want string) {
 	}
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	assert.JSONEq(t, want, string(r.Body))
+}
+
+// requestHeader decodes a recorded Basic Authorization header.
+type requestHeader struct{ h http.Header }
+
+func (r *requestHeader) basic() (string, string, bool) {
+	return (&http.Request{Header: r.h}).BasicAuth()
+}
+
+// rawPost sends body to the mock as plain curl would, past the SDK.
+func rawPost(ctx context.Context, srv *ghosttest.Server, path, body string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(srv.Config.PublicKey, srv.Config.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp, nil
 }
