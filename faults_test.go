@@ -157,6 +157,18 @@ func matrixOrders(e *matrixEnv) int {
 	return len(p.Items)
 }
 
+// oneOrder checks a keyed create's ledger: one order when it succeeded
+// (why says which key made it one), at most one when it failed.
+func oneOrder(why string) func(e *matrixEnv, o outcome) {
+	return func(e *matrixEnv, o outcome) {
+		if o.ok {
+			assert.Equal(e.t, 1, matrixOrders(e), why)
+		} else {
+			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
+		}
+	}
+}
+
 func countRequests(e *matrixEnv, method, path string) int {
 	n := 0
 	for _, r := range e.srv.Requests() {
@@ -198,13 +210,7 @@ var matrixCalls = []matrixCall{
 		e.inject("POST", "/api/v1/orders")
 		_, err := createOrder(ctx, e.client, ghost.WithIdempotencyKey("matrix-key"))
 		return err
-	}, after: func(e *matrixEnv, o outcome) {
-		if o.ok {
-			assert.Equal(e.t, 1, matrixOrders(e), "exactly one order per idempotency key")
-		} else {
-			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
-		}
-	}},
+	}, after: oneOrder("exactly one order per idempotency key")},
 	{name: "POST, generated key", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("POST", "/api/v1/orders")
 		var resp ghost.Response
@@ -215,13 +221,7 @@ var matrixCalls = []matrixCall{
 			}
 		}
 		return err
-	}, after: func(e *matrixEnv, o outcome) {
-		if o.ok {
-			assert.Equal(e.t, 1, matrixOrders(e), "exactly one order per generated key")
-		} else {
-			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
-		}
-	}},
+	}, after: oneOrder("exactly one order per generated key")},
 	{name: "POST, keys off", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("POST", "/api/v1/orders")
 		_, err := createOrder(ctx, e.client, ghost.WithoutIdempotencyKey())

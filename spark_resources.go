@@ -385,10 +385,16 @@ func (r *SparkResourceService[T]) Get(ctx context.Context, id ID, params *SparkG
 	if err != nil {
 		return nil, err
 	}
+	return r.getItem(ctx, r.ops.get, id, q, opts)
+}
+
+// getItem runs op, which returns one resource, on the resource id with the
+// query q.
+func (r *SparkResourceService[T]) getItem(ctx context.Context, op *operation, id ID, q url.Values, opts []RequestOption) (*T, error) {
 	if err := r.check(id); err != nil {
 		return nil, err
 	}
-	req := r.request(r.ops.get, id)
+	req := r.request(op, id)
 	req.query = q
 	return getOne[T](ctx, r.s, req, opts)
 }
@@ -400,12 +406,7 @@ func (r *SparkResourceService[T]) Filled(ctx context.Context, id ID, fields []st
 	if err != nil {
 		return nil, err
 	}
-	if err := r.check(id); err != nil {
-		return nil, err
-	}
-	req := r.request(r.ops.filled, id)
-	req.query = q
-	return getOne[T](ctx, r.s, req, opts)
+	return r.getItem(ctx, r.ops.filled, id, q, opts)
 }
 
 // SparkListNested returns the nested resource list of one item, without the
