@@ -328,7 +328,6 @@ type call struct {
 	cfg             callConfig
 
 	// Built.
-	u         *url.URL
 	logPath   string // the request's escaped path, for errors
 	idemKey   string
 	retryable bool // the call may be repeated (idempotent, or keyed on a part that documents keys)

@@ -195,7 +195,7 @@ func (c *call) build(path string) (*retryablehttp.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.u, c.logPath = u, u.EscapedPath()
+	c.logPath = u.EscapedPath()
 	body, contentType, err := encodeBody(c.r.body)
 	if err != nil {
 		return nil, err
