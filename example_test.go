@@ -104,7 +104,7 @@ func Example_tour() {
 			Credentials: ghost.Credentials{SecretKey: ghosttest.DefaultSecretKey}}),
 		ghost.WithEndpoint(ghost.PartCheckout, ghost.Endpoint{BaseURL: mock.URL, // your application's host
 			Credentials: ghost.Credentials{APIKey: ghosttest.DefaultAPIKey}}),
-		ghost.WithEndpoint(ghost.PartSpark, ghost.Endpoint{BaseURL: mock.BaseURL(ghosttest.ProfileSparkPay), // your store's host
+		ghost.WithEndpoint(ghost.PartSpark, ghost.Endpoint{BaseURL: mock.BaseURL(ghosttest.ProfileSpark), // your store's host
 			Credentials: ghost.Credentials{AuthToken: ghosttest.DefaultAuthToken}}),
 		ghost.WithEndpoint(ghost.PartExports, ghost.Endpoint{BaseURL: mock.URL, // default https://api.clover.com
 			Credentials: ghost.Credentials{BearerToken: ghosttest.DefaultBearerToken}}),

@@ -453,7 +453,7 @@ func BenchmarkCallHook(b *testing.B) {
 func TestCallHookNamesExports(t *testing.T) {
 	var log callLog
 	srv := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{ExportDuration: 20 * time.Millisecond}),
-		ghosttest.WithProfile(ghosttest.ProfileClover), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
+		ghosttest.WithProfile(ghosttest.ProfileExports), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
 	defer srv.Close()
 	ctx := t.Context()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -214,7 +214,7 @@ func TestManualPaging(t *testing.T) {
 		assert.Equal(t, ghost.Some(3), last.Meta.LastPage)
 	})
 	t.Run("spark next_page", func(t *testing.T) {
-		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(5))
+		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(5))
 		t.Cleanup(srv.Close)
 		page, err := srv.Client.Spark.Products.List(ctx, &ghost.SparkListParams{Count: 2})
 		queries, n, _ := pagesOf(t, srv, page, err)

@@ -293,7 +293,7 @@ func (m metrics) histCount(name string, set attribute.Set) uint64 {
 func TestAttemptSpanCoversTheBody(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileExports),
 		ghosttest.WithConfig(ghosttest.Config{ExportDuration: 10 * time.Millisecond}),
 		ghosttest.WithClientOptions(otelghost.Instrument(otelghost.WithTracerProvider(tp))))
 	t.Cleanup(srv.Close)
