@@ -184,6 +184,8 @@ func (c *call) fail(err error) error {
 	return err
 }
 
+// Build.
+
 // build makes the HTTP request: its URL, body, headers, idempotency key and
 // credentials.
 func (c *call) build(path string) (*retryablehttp.Request, error) {
@@ -347,17 +349,6 @@ func isIdempotent(method string) bool {
 	return false
 }
 
-// emptyOK reports whether a 2xx answer without a body is a complete
-// success: a DELETE or PUT answered 200 or 204 took effect (Spark documents
-// DELETE as a 200 with an empty body), and the call returns no object (the
-// typed method returns nil with a nil error). An empty 200 to anything else
-// (a broken proxy, a cut stream) says nothing about whether the call took
-// effect: bad_response.
-func emptyOK(method string, status int) bool {
-	return (method == http.MethodDelete || method == http.MethodPut) &&
-		(status == http.StatusOK || status == http.StatusNoContent)
-}
-
 // mutates reports whether a method changes something on the server.
 func mutates(method string) bool {
 	switch method {
@@ -387,6 +378,8 @@ var (
 	acceptJSON  = []string{"application/json"}
 	contentJSON = []string{"application/json"}
 )
+
+// Send.
 
 // send runs the attempts: the client's retrying HTTP client repeats what
 // checkRetry allows, each attempt waiting for the limiter and logged by the
@@ -613,6 +606,8 @@ func unwrapURLError(err error) error {
 	return err
 }
 
+// Decode.
+
 // decode turns the last response into the call's result: an error status
 // into *Error, a success into out by the envelope the part declares.
 func (c *call) decode(hresp *http.Response, out any) (*Response, error) {
@@ -699,6 +694,17 @@ func (c *call) decodeSuccess(hresp *http.Response, data []byte, out any) error {
 		return c.undecodable(hresp, data, "cannot decode %s: %v", payloadWord(out), err)
 	}
 	return nil
+}
+
+// emptyOK reports whether a 2xx answer without a body is a complete
+// success: a DELETE or PUT answered 200 or 204 took effect (Spark documents
+// DELETE as a 200 with an empty body), and the call returns no object (the
+// typed method returns nil with a nil error). An empty 200 to anything else
+// (a broken proxy, a cut stream) says nothing about whether the call took
+// effect: bad_response.
+func emptyOK(method string, status int) bool {
+	return (method == http.MethodDelete || method == http.MethodPut) &&
+		(status == http.StatusOK || status == http.StatusNoContent)
 }
 
 // undecodable is the error of a 2xx body that cannot be decoded: for a call
