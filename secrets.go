@@ -169,7 +169,9 @@ func formatRedacted(f fmt.State, verb rune, text, gotext string) {
 }
 
 // Format writes the redacted credentials (see String) under every verb.
-func (c Credentials) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
+func (c Credentials) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, c.String(), c.GoString())
+}
 
 // Format writes the redacted endpoint (see String) under every verb.
 func (e Endpoint) Format(f fmt.State, verb rune) { formatRedacted(f, verb, e.String(), e.GoString()) }
