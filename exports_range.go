@@ -1,14 +1,13 @@
 package ghost
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -193,11 +192,14 @@ type rangeWindow struct {
 	files      []*spoolFile
 }
 
-// spoolFile is one export file downloaded to disk.
+// spoolFile is one export file downloaded to disk. When kept is set the
+// file at path holds the objects read before err (if any), to be emitted
+// before it.
 type spoolFile struct {
 	path string
 	done chan struct{}
 	size int64
+	kept bool
 	err  error
 }
 
@@ -345,7 +347,7 @@ func (r *rangeRun) download(w *rangeWindow, p RangeProgress) {
 					return
 				}
 				f := w.files[i]
-				f.size, f.err = r.s.spool(r.ctx, w.export, i, f.path, r.wait.Interval)
+				f.size, f.kept, f.err = r.s.spool(r.ctx, w.export, i, f.path)
 				if f.err == nil {
 					// Reported before the emitter may take the file, so
 					// PhaseFile never follows the window's PhaseDone.
@@ -516,60 +518,52 @@ func predictDone(e *Export, elapsed time.Duration) (time.Duration, bool) {
 	return total - elapsed + total/50, true
 }
 
-// spool downloads file i of e to path, trying a file cut mid-way (or
-// failing for a temporary reason) up to three times. It returns the size.
-func (s *ExportsService) spool(ctx context.Context, e *Export, i int, path string, backoff time.Duration) (int64, error) {
-	fail := func(err error) (int64, error) {
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
-		}
-		return 0, fmt.Errorf("ghost: export %s file %d of %d: %w", e.ID, i+1, len(e.ExportURLs), err)
-	}
-	u, err := url.Parse(e.ExportURLs[i].URL)
+// spool writes file i of e to path as a JSON array of its objects, read
+// with File: each object within the object cap, at most
+// MaxExportFileObjects of them, a cut download resumed. It returns the
+// bytes written, whether the file is kept, and the error that ended the
+// file early, if any: the objects before that error are kept on disk, to
+// be emitted before it.
+func (s *ExportsService) spool(ctx context.Context, e *Export, i int, path string) (n int64, kept bool, err error) {
+	fh, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fail(&Error{Code: CodeBadResponse, Message: "export file URL does not parse"})
+		return 0, false, err
 	}
-	// The executor already retries the request itself; this loop repeats
-	// only a body cut while it was being copied, which the executor hands
-	// over and no longer sees.
-	for attempt := 1; ; attempt++ {
-		n, cut, err := s.spoolOnce(ctx, e, u, path)
-		if err == nil {
-			return n, nil
+	w := &countWriter{w: bufio.NewWriterSize(fh, 64<<10)}
+	sep := byte('[')
+	for raw, ferr := range s.File(ctx, e, i) {
+		if ferr != nil {
+			err = ferr
+			break
 		}
-		if ctx.Err() != nil || attempt == 3 || !cut || !temporary(err) {
-			return fail(err)
-		}
-		if err := sleepCtx(ctx, backoff*time.Duration(attempt)); err != nil {
-			return fail(err)
-		}
+		w.Write([]byte{sep})
+		w.Write(raw)
+		sep = ','
 	}
+	if sep == '[' {
+		w.Write([]byte{sep})
+	}
+	w.Write([]byte{']'})
+	werr := w.w.Flush()
+	if cerr := fh.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return w.n, false, fmt.Errorf("ghost: export %s file %d of %d: writing %s: %w", e.ID, i+1, len(e.ExportURLs), path, werr)
+	}
+	return w.n, true, err
 }
 
-// spoolOnce downloads one file to path; cut reports that the error came
-// while copying its body (the request itself succeeded).
-func (s *ExportsService) spoolOnce(ctx context.Context, e *Export, u *url.URL, path string) (n int64, cut bool, err error) {
-	r := &request{method: http.MethodGet, url: u, auth: authNone, stream: true}
-	if _, err := (*service)(s).do(ctx, r, nil, nil); err != nil {
-		var ge *Error
-		if errors.As(err, &ge) && s.expiredStatus(e, ge.StatusCode) {
-			return 0, false, fmt.Errorf("%w: the file answered %d (%w)", ErrExportExpired, ge.StatusCode, err)
-		}
-		return 0, false, err
-	}
-	defer r.streamBody.Close()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return 0, false, err
-	}
-	n, err = io.Copy(f, r.streamBody)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, true, fmt.Errorf("reading export file: %w", err)
-	}
-	return n, false, nil
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w *bufio.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // emitWindow yields the objects of window w in file order as its files
@@ -597,7 +591,7 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 		case <-r.ctx.Done():
 			return fail(r.ctx.Err())
 		}
-		if f.err != nil {
+		if !f.kept {
 			return fail(f.err)
 		}
 		cont, err := emitFile(f, r.s.maxObject(), func(v T, err error) bool {
@@ -615,6 +609,9 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 		if !cont {
 			return false
 		}
+		if f.err != nil {
+			return fail(f.err)
+		}
 		p.FilesDone++
 		p.Bytes += f.size
 	}
@@ -624,8 +621,8 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 	return true
 }
 
-// emitFile decodes a downloaded file, each object at most maxObject bytes,
-// and removes it.
+// emitFile decodes a spooled file, each object at most maxObject bytes, and
+// removes it.
 func emitFile[T any](f *spoolFile, maxObject int64, yield func(T, error) bool) (bool, error) {
 	fh, err := os.Open(f.path)
 	if err != nil {
@@ -633,8 +630,13 @@ func emitFile[T any](f *spoolFile, maxObject int64, yield func(T, error) bool) (
 	}
 	defer os.Remove(f.path)
 	defer fh.Close()
-	body := &trackReader{r: fh, max: maxObject}
-	return decodeElements(json.NewDecoder(body), body, yield)
+	r := newElementReader(fh, maxObject)
+	defer r.release()
+	_, err = readElements(r, 0, func(v T) bool { return yield(v, nil) })
+	if errors.Is(err, errStop) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // exportSlots limits how many exports of a run are running on the server.

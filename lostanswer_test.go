@@ -17,8 +17,8 @@ import (
 func TestLostAnswerReportsKeyAndAttempts(t *testing.T) {
 	policy := ghost.WithRetryPolicy(ghost.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Millisecond})
 	for _, tc := range []struct {
-		name   string
-		fault  ghosttest.Fault
+		name  string
+		fault ghosttest.Fault
 		cut   bool // the client saw a status (then lost the body)
 	}{
 		{"connection dropped", ghosttest.Fault{Drop: true, Times: 4}, false},

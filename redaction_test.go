@@ -48,7 +48,7 @@ var exportedTypes = map[string]reflect.Type{
 	"EventsService": reflect.TypeFor[ghost.EventsService](), "Export": reflect.TypeFor[ghost.Export](),
 	"ExportCreateParams": reflect.TypeFor[ghost.ExportCreateParams](), "ExportStatus": reflect.TypeFor[ghost.ExportStatus](),
 	"ExportType": reflect.TypeFor[ghost.ExportType](), "ExportURL": reflect.TypeFor[ghost.ExportURL](),
-	"ExportedOrder": reflect.TypeFor[ghost.ExportedOrder](), "ExportedPayment": reflect.TypeFor[ghost.ExportedPayment](),
+	"ExportedOrder": reflect.TypeFor[ghost.ExportedOrder](), "ExportedLineItem": reflect.TypeFor[ghost.ExportedLineItem](), "ExportedPayment": reflect.TypeFor[ghost.ExportedPayment](),
 	"ExportsService": reflect.TypeFor[ghost.ExportsService](), "ID": reflect.TypeFor[ghost.ID](),
 	"IdentitiesService": reflect.TypeFor[ghost.IdentitiesService](), "Identity": reflect.TypeFor[ghost.Identity](),
 	"IdentityCreateParams": reflect.TypeFor[ghost.IdentityCreateParams](), "IdentityEvent": reflect.TypeFor[ghost.IdentityEvent](),
@@ -269,19 +269,21 @@ func namedFromClient() map[string]reflect.Type {
 func TestRedactionEveryExportedType(t *testing.T) {
 	declared := declaredTypes(t)
 	for _, name := range declared {
-		assert.Contains(t, exportedTypes, name, "exported type %s is not in exportedTypes: add it (and to holders if it can hold a secret)", name)
+		if _, ok := exportedTypes[name]; !ok {
+			t.Errorf("exported type %s is not in exportedTypes: add it (and to holders if it can hold a secret)", name)
+		}
 	}
 	for name := range exportedTypes {
 		assert.Contains(t, declared, name, "exportedTypes lists %s, which the package no longer declares", name)
 	}
 	for name, typ := range exportedTypes {
-		if reachesSecret(typ, map[reflect.Type]bool{}) {
-			assert.Contains(t, holders, name, "%s can hold a secret: add it to holders so its renderings are checked", name)
+		if _, ok := holders[name]; !ok && reachesSecret(typ, map[reflect.Type]bool{}) {
+			t.Errorf("%s can hold a secret: add it to holders so its renderings are checked", name)
 		}
 	}
 	for name, typ := range namedFromClient() {
-		if reachesSecret(typ, map[reflect.Type]bool{}) {
-			assert.Contains(t, holders, name, "%s, reachable from *Client, can hold a secret", name)
+		if _, ok := holders[name]; !ok && reachesSecret(typ, map[reflect.Type]bool{}) {
+			t.Errorf("%s, reachable from *Client, can hold a secret: add it to holders", name)
 		}
 	}
 

@@ -20,6 +20,32 @@ type Lexer struct {
 	data []byte
 	pos  int
 	strs *[64]string // recent short strings, when CacheStrings was called
+	// short is set when a read reached the end of data: a value that failed
+	// may only be cut short, and may read whole with more bytes.
+	cut bool
+}
+
+// Reset makes the lexer read data from its start, keeping its string cache.
+func (l *Lexer) Reset(data []byte) {
+	l.data, l.pos, l.cut = data, 0, false
+}
+
+// Pos returns how many bytes of data the lexer has consumed.
+func (l *Lexer) Pos() int { return l.pos }
+
+// Short reports whether some read reached the end of data since the last
+// Reset: a failure may then be the data ending early rather than invalid
+// JSON (a streaming reader reads more and tries again).
+func (l *Lexer) Short() bool { return l.cut }
+
+// Peek returns the next byte after whitespace, without consuming it.
+func (l *Lexer) Peek() (byte, bool) {
+	l.ws()
+	if l.pos >= len(l.data) {
+		l.cut = true
+		return 0, false
+	}
+	return l.data[l.pos], true
 }
 
 // CacheStrings makes String return the same string for equal short values
@@ -73,17 +99,14 @@ func (l *Lexer) Byte(c byte) bool {
 		l.pos++
 		return true
 	}
+	l.cut = l.cut || l.pos >= len(l.data)
 	return false
 }
 
 // Null consumes a null literal when it is next.
 func (l *Lexer) Null() bool {
 	l.ws()
-	if len(l.data)-l.pos >= 4 && string(l.data[l.pos:l.pos+4]) == "null" {
-		l.pos += 4
-		return true
-	}
-	return false
+	return l.lit("null")
 }
 
 // End reports whether only whitespace is left.
@@ -114,6 +137,7 @@ func (l *Lexer) Key() ([]byte, bool) {
 			return nil, false
 		}
 	}
+	l.cut = true
 	return nil, false
 }
 
@@ -144,6 +168,7 @@ func (l *Lexer) String() (string, bool) {
 			return s, true
 		}
 	}
+	l.cut = true
 	return "", false
 }
 
@@ -163,6 +188,21 @@ func (l *Lexer) Int64() (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(lit), 10, 64)
 	return n, err == nil
+}
+
+// Bool reads true or false.
+func (l *Lexer) Bool() (v, ok bool) {
+	l.ws()
+	if l.lit("true") {
+		return true, true
+	}
+	if l.lit("false") {
+		return false, true
+	}
+	if l.pos >= len(l.data) {
+		l.cut = true
+	}
+	return false, false
 }
 
 // Raw reads one value of any kind, checked to be valid JSON, and returns its
@@ -243,11 +283,16 @@ func (l *Lexer) Count() (int, bool) {
 		}
 		empty = false
 	}
+	l.cut = true
 	return 0, false
 }
 
 func (l *Lexer) skip(depth int) bool {
-	if l.pos >= len(l.data) || depth > maxDepth {
+	if l.pos >= len(l.data) {
+		l.cut = true
+		return false
+	}
+	if depth > maxDepth {
 		return false
 	}
 	switch c := l.data[l.pos]; {
@@ -303,6 +348,9 @@ func (l *Lexer) lit(s string) bool {
 		l.pos += len(s)
 		return true
 	}
+	if rest := l.data[l.pos:]; len(rest) < len(s) && string(rest) == s[:len(rest)] {
+		l.cut = true // a prefix of s, then the end
+	}
 	return false
 }
 
@@ -310,6 +358,7 @@ func (l *Lexer) lit(s string) bool {
 // invalid UTF-8 in strings, replacing it, so bytes ≥ 0x80 are let through).
 func (l *Lexer) str() bool {
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+		l.cut = l.cut || l.pos >= len(l.data)
 		return false
 	}
 	for i := l.pos + 1; i < len(l.data); i++ {
@@ -322,12 +371,14 @@ func (l *Lexer) str() bool {
 		case c == '\\':
 			i++
 			if i >= len(l.data) {
+				l.cut = true
 				return false
 			}
 			switch l.data[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if i+4 >= len(l.data) {
+					l.cut = true
 					return false
 				}
 				for _, h := range l.data[i+1 : i+5] {
@@ -341,6 +392,7 @@ func (l *Lexer) str() bool {
 			}
 		}
 	}
+	l.cut = true
 	return false
 }
 
@@ -349,6 +401,8 @@ func isHex(c byte) bool {
 }
 
 // number reads past a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// A number running to the end of data marks the lexer cut: more digits
+// may follow.
 func (l *Lexer) number() bool {
 	d, i := l.data, l.pos
 	if i < len(d) && d[i] == '-' {
@@ -362,12 +416,12 @@ func (l *Lexer) number() bool {
 			i++
 		}
 	default:
-		return false
+		return l.numberEnd(i, false)
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return false
+			return l.numberEnd(i, false)
 		}
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
@@ -379,14 +433,22 @@ func (l *Lexer) number() bool {
 			i++
 		}
 		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return false
+			return l.numberEnd(i, false)
 		}
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
 		}
 	}
 	l.pos = i
-	return true
+	return l.numberEnd(i, true)
+}
+
+// numberEnd notes a number that reached the end of data at i, and returns ok.
+func (l *Lexer) numberEnd(i int, ok bool) bool {
+	if i >= len(l.data) {
+		l.cut = true
+	}
+	return ok
 }
 
 // Folds reports whether key is a case-insensitive match of one of names
