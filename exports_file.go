@@ -288,10 +288,10 @@ func (r *elementReader) more() error {
 			break
 		}
 	}
-	if r.end == have { // nothing new
+	if r.end == have && !r.eof && r.readErr == nil { // nothing new yet
 		return r.more()
 	}
-	return nil
+	return nil // new bytes, or the news that there are none: try again
 }
 
 // token runs fn over the unread bytes, reading more while fn fails (or

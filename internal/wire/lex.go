@@ -74,9 +74,10 @@ func (l *Lexer) short(b []byte) string {
 	return *slot
 }
 
-// maxDepth bounds the nesting the skipper follows; deeper values make the
-// lexer fail (and encoding/json, the fallback, decide).
-const maxDepth = 512
+// maxDepth bounds the nesting the skipper follows, as encoding/json bounds
+// its own; deeper values make the lexer fail (and encoding/json, the
+// fallback, decide).
+const maxDepth = 10000
 
 // NewLexer returns a lexer over data.
 func NewLexer(data []byte) *Lexer { return &Lexer{data: data} }
