@@ -128,7 +128,14 @@ func fastInt64(l *wire.Lexer, p *int64) bool {
 	return ok
 }
 
+// fastID reads an id as ID.UnmarshalJSON does; a string id is read as
+// String reads it (the same value, from the string cache when it is on).
 func fastID(l *wire.Lexer, p *ID) bool {
+	if c, ok := l.Peek(); ok && c == '"' {
+		s, ok := l.String()
+		*p = ID(s)
+		return ok
+	}
 	raw, ok := l.Raw()
 	return ok && p.UnmarshalJSON(raw) == nil
 }
