@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -176,6 +177,18 @@ func rawStream[T any](ctx context.Context, hc *http.Client, e *ghost.Export, eac
 	return nil
 }
 
+// count counts the objects of a stream, up to its first error.
+func count[T any](seq iter.Seq2[T, error]) (int, error) {
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // floorStream is the least any client does: GET each file, gunzip it and
 // read its bytes, decoding nothing.
 func floorStream(ctx context.Context, hc *http.Client, e *ghost.Export) (int64, error) {
@@ -219,77 +232,47 @@ func BenchmarkExportStream(b *testing.B) {
 		report := func(b *testing.B) {
 			b.ReportMetric(float64(objects*b.N)/b.Elapsed().Seconds(), "objects/s")
 		}
-		b.Run("type="+typ+"/impl=sdk", func(b *testing.B) {
-			c, err := ghost.NewClient(ghost.WithBearerToken("tok"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				if typ == "orders" {
-					for _, err := range c.Exports.Orders(ctx, e) {
-						if err != nil {
-							b.Fatal(err)
-						}
-						n++
+		// run times stream, which streams every object once and says how
+		// many it streamed.
+		run := func(name string, stream func() (int, error)) {
+			b.Run("type="+typ+"/impl="+name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					n, err := stream()
+					if err != nil {
+						b.Fatal(err)
 					}
-				} else {
-					for _, err := range c.Exports.Payments(ctx, e) {
-						if err != nil {
-							b.Fatal(err)
-						}
-						n++
+					if n != objects {
+						b.Fatalf("streamed %d", n)
 					}
 				}
-				if n != objects {
-					b.Fatalf("streamed %d", n)
-				}
+				report(b)
+			})
+		}
+		c, err := ghost.NewClient(ghost.WithBearerToken("tok"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		hc := &http.Client{Transport: tunedTransport()}
+		run("sdk", func() (n int, err error) {
+			if typ == "orders" {
+				return count(c.Exports.Orders(ctx, e))
 			}
-			report(b)
+			return count(c.Exports.Payments(ctx, e))
 		})
-		b.Run("type="+typ+"/impl=raw", func(b *testing.B) {
-			hc := &http.Client{Transport: tunedTransport()}
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				var err error
-				if typ == "orders" {
-					err = rawStream(ctx, hc, e, func(*ghost.ExportedOrder) { n++ })
-				} else {
-					err = rawStream(ctx, hc, e, func(*ghost.ExportedPayment) { n++ })
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n != objects {
-					b.Fatalf("streamed %d", n)
-				}
+		run("raw", func() (n int, err error) {
+			if typ == "orders" {
+				return n, rawStream(ctx, hc, e, func(*ghost.ExportedOrder) { n++ })
 			}
-			report(b)
+			return n, rawStream(ctx, hc, e, func(*ghost.ExportedPayment) { n++ })
 		})
-		b.Run("type="+typ+"/impl=raw-plain", func(b *testing.B) {
-			hc := &http.Client{Transport: tunedTransport()}
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				var err error
-				if typ == "orders" {
-					err = rawStream(ctx, hc, e, func(*plainOrder) { n++ })
-				} else {
-					err = rawStream(ctx, hc, e, func(*plainPayment) { n++ })
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				if n != objects {
-					b.Fatalf("streamed %d", n)
-				}
+		run("raw-plain", func() (n int, err error) {
+			if typ == "orders" {
+				return n, rawStream(ctx, hc, e, func(*plainOrder) { n++ })
 			}
-			report(b)
+			return n, rawStream(ctx, hc, e, func(*plainPayment) { n++ })
 		})
 		b.Run("type="+typ+"/impl=floor", func(b *testing.B) {
-			hc := &http.Client{Transport: tunedTransport()}
 			b.ReportAllocs()
 			for b.Loop() {
 				n, err := floorStream(ctx, hc, e)
