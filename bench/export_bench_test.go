@@ -21,7 +21,8 @@ import (
 // The export files of BenchmarkExportStream: 1000 objects each, as a
 // Clover-style export writes them, served gzipped (Content-Encoding: gzip,
 // as object stores serve pre-signed files). An order carries three line
-// items and one payment; a payment its order reference.
+// items and one payment (orders-flat: neither); a payment its order
+// reference.
 const (
 	exportFilesPerRun = 50
 	objectsPerFile    = 1000
@@ -40,6 +41,14 @@ func writeOrder(b *strings.Builder, i int) {
 	}
 	fmt.Fprintf(b, `]},"payments":{"elements":[{"id":"P%012d","order":{"id":"O%012d"},"amount":%d,"tipAmount":%d,"taxAmount":%d,"currency":"USD","result":"SUCCESS","createdTime":%d,"modifiedTime":%d}]}}`,
 		i, i, 3000+i, 300, 240, t, t)
+}
+
+// writeFlatOrder writes an order without line items or payments (the
+// fields the SDK's ExportedOrder had before it took them).
+func writeFlatOrder(b *strings.Builder, i int) {
+	t := 1767225600000 + int64(i)*60000
+	fmt.Fprintf(b, `{"id":"O%012d","currency":"USD","total":%d,"state":"locked","paymentState":"PAID","title":"Order %d","merchant":{"id":"M1"},"createdTime":%d,"modifiedTime":%d}`,
+		i, 3000+i, i, t, t)
 }
 
 func writePayment(b *strings.Builder, i int) {
@@ -221,11 +230,8 @@ func floorStream(ctx context.Context, hc *http.Client, e *ghost.Export) (int64, 
 //	cd bench && go test -run '^$' -bench ExportStream -benchmem -count 6 .
 func BenchmarkExportStream(b *testing.B) {
 	ctx := context.Background()
-	for _, typ := range []string{"orders", "payments"} {
-		write := writeOrder
-		if typ == "payments" {
-			write = writePayment
-		}
+	for _, typ := range []string{"orders", "orders-flat", "payments"} {
+		write := map[string]func(*strings.Builder, int){"orders": writeOrder, "orders-flat": writeFlatOrder, "payments": writePayment}[typ]
 		plain, gz := exportFile(objectsPerFile, write)
 		e := exportFiles(b, exportFilesPerRun, gz)
 		const objects = exportFilesPerRun * objectsPerFile
@@ -255,19 +261,19 @@ func BenchmarkExportStream(b *testing.B) {
 		}
 		hc := &http.Client{Transport: tunedTransport()}
 		run("sdk", func() (n int, err error) {
-			if typ == "orders" {
+			if typ != "payments" {
 				return count(c.Exports.Orders(ctx, e))
 			}
 			return count(c.Exports.Payments(ctx, e))
 		})
 		run("raw", func() (n int, err error) {
-			if typ == "orders" {
+			if typ != "payments" {
 				return n, rawStream(ctx, hc, e, func(*ghost.ExportedOrder) { n++ })
 			}
 			return n, rawStream(ctx, hc, e, func(*ghost.ExportedPayment) { n++ })
 		})
 		run("raw-plain", func() (n int, err error) {
-			if typ == "orders" {
+			if typ != "payments" {
 				return n, rawStream(ctx, hc, e, func(*plainOrder) { n++ })
 			}
 			return n, rawStream(ctx, hc, e, func(*plainPayment) { n++ })
