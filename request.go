@@ -174,6 +174,9 @@ type request struct {
 	// maybeSent: an attempt failed after it may have reached the server
 	// (written, no complete answer), so what it did is unknown.
 	maybeSent bool
+	// noBody: a DELETE or PUT succeeded without a body (emptyOK), so
+	// there is no object to return.
+	noBody bool
 }
 
 // do is the one executor every service method calls: it builds the request,
@@ -411,9 +414,11 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		e.StatusCode = statusOfCode(e.Code)
 		return resp, fail(e)
 	}
+	if env.Kind == wire.KindEmpty && emptyOK(r.method, hresp.StatusCode) {
+		r.env, r.noBody = env, true
+		return resp, nil
+	}
 	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
-		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
-		// stream) says nothing about whether the call took effect.
 		return resp, undecodable("empty response body with status %d", hresp.StatusCode)
 	}
 	r.env = env
@@ -444,6 +449,17 @@ func lostResponse(st *callState, hresp *http.Response, key string) *Response {
 		r.StatusCode, r.RequestID = st.lastErr.StatusCode, st.lastErr.RequestID
 	}
 	return r
+}
+
+// emptyOK reports whether a 2xx answer without a body is a complete
+// success: a DELETE or PUT answered 200 or 204 took effect (Spark documents
+// DELETE as a 200 with an empty body), and the call returns no object (the
+// typed method returns nil with a nil error). An empty 200 to anything else
+// (a broken proxy, a cut stream) says nothing about whether the call took
+// effect: bad_response.
+func emptyOK(method string, status int) bool {
+	return (method == http.MethodDelete || method == http.MethodPut) &&
+		(status == http.StatusOK || status == http.StatusNoContent)
 }
 
 // mutates reports whether a method changes something on the server.
