@@ -129,7 +129,7 @@ func ExampleSplitExportRange() {
 // What to do after a failed create: the export service's 503 says whether
 // too many exports run or it is closed (and when it opens).
 func ExampleClassifyExportError() {
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileExports),
 		ghosttest.WithConfig(ghosttest.Config{ExportHours: &[2]int{10, 15}}))
 	defer srv.Close()
 	srv.Clock.Set(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
@@ -156,7 +156,7 @@ func ExampleClassifyExportError() {
 // One file of a finished export, downloaded by itself: a worker per file,
 // or a file stored whole before the next.
 func ExampleExportsService_File() {
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileExports),
 		ghosttest.WithConfig(ghosttest.Config{ExportDuration: 10 * time.Millisecond}))
 	defer srv.Close()
 	c := srv.Client
