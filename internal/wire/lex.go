@@ -122,25 +122,36 @@ func (l *Lexer) End() bool {
 func (l *Lexer) Key() ([]byte, bool) {
 	l.ws()
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+		l.cut = l.cut || l.pos >= len(l.data)
 		return nil, false
 	}
 	start := l.pos + 1
-	for i := start; i < len(l.data); i++ {
-		c := l.data[i]
-		if c == '"' {
-			l.pos = i + 1
-			if !l.Byte(':') {
-				return nil, false
-			}
-			return l.data[start:i], true
-		}
-		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
-			return nil, false
-		}
+	i := start
+	for i < len(l.data) && plainKey[l.data[i]] {
+		i++
 	}
-	l.cut = true
-	return nil, false
+	switch {
+	case i == len(l.data):
+		l.cut = true
+		return nil, false
+	case l.data[i] != '"':
+		return nil, false
+	}
+	l.pos = i + 1
+	if !l.Byte(':') {
+		return nil, false
+	}
+	return l.data[start:i], true
 }
+
+// plainKey holds the bytes a key may have for Key to take it: printable
+// ASCII but the quote and the backslash.
+var plainKey = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // String reads a string value. Plain ASCII strings are taken directly;
 // anything with escapes or non-ASCII bytes is decoded by encoding/json, so
@@ -148,6 +159,7 @@ func (l *Lexer) Key() ([]byte, bool) {
 func (l *Lexer) String() (string, bool) {
 	l.ws()
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+		l.cut = l.cut || l.pos >= len(l.data)
 		return "", false
 	}
 	start := l.pos + 1
@@ -254,39 +266,60 @@ func (l *Lexer) Count() (int, bool) {
 	l.ws()
 	d := l.data
 	if l.pos >= len(d) || d[l.pos] != '[' {
+		l.cut = l.cut || l.pos >= len(d)
 		return 0, false
 	}
-	depth, n, empty := 0, 0, true
-	for i := l.pos + 1; i < len(d); i++ {
-		switch c := d[i]; c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '"':
+	i := l.pos + 1
+	for i < len(d) && countClass[d[i]] == cSpace {
+		i++
+	}
+	if i < len(d) && d[i] == ']' {
+		return 0, true
+	}
+	depth, n := 0, 0
+	for ; i < len(d); i++ {
+		switch countClass[d[i]] {
+		case cQuote:
 			for i++; i < len(d) && d[i] != '"'; i++ {
 				if d[i] == '\\' {
 					i++
 				}
 			}
-		case '[', '{':
+		case cOpen:
 			depth++
-		case ']', '}':
+		case cClose:
 			if depth == 0 {
-				if empty {
-					return 0, true
-				}
 				return n + 1, true
 			}
 			depth--
-		case ',':
+		case cComma:
 			if depth == 0 {
 				n++
 			}
 		}
-		empty = false
 	}
 	l.cut = true
 	return 0, false
 }
+
+// The classes of bytes Count looks at; every other byte is skipped by one
+// table load.
+const (
+	cOther uint8 = iota
+	cSpace
+	cQuote
+	cOpen
+	cClose
+	cComma
+)
+
+var countClass = func() (t [256]uint8) {
+	for _, c := range " \t\n\r" {
+		t[c] = cSpace
+	}
+	t['"'], t['['], t['{'], t[']'], t['}'], t[','] = cQuote, cOpen, cOpen, cClose, cClose, cComma
+	return t
+}()
 
 func (l *Lexer) skip(depth int) bool {
 	if l.pos >= len(l.data) {
