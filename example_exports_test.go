@@ -16,7 +16,7 @@ import (
 func ExampleExportsService_Wait() {
 	srv := ghosttest.NewServer(
 		ghosttest.WithConfig(ghosttest.Config{ExportDuration: 100 * time.Millisecond}),
-		ghosttest.WithProfile(ghosttest.ProfileClover),
+		ghosttest.WithProfile(ghosttest.ProfileExports),
 	)
 	defer srv.Close()
 	c := srv.Client
@@ -63,7 +63,7 @@ func ExampleExportsService_Wait() {
 func ExampleExportRange() {
 	srv := ghosttest.NewServer(
 		ghosttest.WithConfig(ghosttest.Config{ExportDuration: 50 * time.Millisecond}),
-		ghosttest.WithProfile(ghosttest.ProfileClover),
+		ghosttest.WithProfile(ghosttest.ProfileExports),
 	)
 	defer srv.Close()
 
