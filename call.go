@@ -355,6 +355,9 @@ type call struct {
 	trace         *httptrace.ClientTrace
 	data          []byte // the body, read inside the retry loop
 	read          bool
+	// lost is what is known of a call whose attempts all failed without a
+	// usable answer (WithResponse receives it).
+	lost *Response
 
 	// obs records what the call does for the client's hooks, middleware
 	// and limiter; nil when it has none (the call is not observed).

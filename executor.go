@@ -112,8 +112,13 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		c.op = undeclaredOp(s, r)
 	}
 	resp, err := c.run(ctx, out)
-	if c.cfg.response != nil && resp != nil {
-		*c.cfg.response = *resp
+	if c.cfg.response != nil {
+		switch {
+		case resp != nil:
+			*c.cfg.response = *resp
+		case c.lost != nil:
+			*c.cfg.response = *c.lost
+		}
 	}
 	return resp, err
 }
@@ -394,6 +399,7 @@ func (c *call) send(hreq *retryablehttp.Request) (*http.Response, error) {
 	if err == nil {
 		return hresp, nil
 	}
+	c.lost = c.lostResponse(hresp)
 	if hresp != nil && !c.read {
 		hresp.Body.Close()
 	}
@@ -580,6 +586,21 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return MaxRetryAfter, true // digits only: an integer that overflows
 	}
 	return min(d, MaxRetryAfter), true
+}
+
+// lostResponse is the Response of a call whose attempts all failed without
+// an answer it could use (a dropped connection, a body cut short): the key
+// it sent on every attempt, so that the caller can repeat it safely, and
+// the last status seen, if any.
+func (c *call) lostResponse(hresp *http.Response) *Response {
+	r := &Response{Attempts: c.attempts, IdempotencyKey: c.idemKey}
+	switch {
+	case hresp != nil:
+		r.StatusCode, r.Header, r.RequestID = hresp.StatusCode, hresp.Header, requestID(hresp.Header)
+	case c.lastErr != nil:
+		r.StatusCode, r.RequestID = c.lastErr.StatusCode, c.lastErr.RequestID
+	}
+	return r
 }
 
 // readBody reads an attempt's body inside the retry loop (so a body cut
