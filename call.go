@@ -177,13 +177,6 @@ type request struct {
 	// the call rather than the operation: a generic Spark resource's name,
 	// or a nested list's.
 	listKey string
-
-	// Until the Exports files declare their operations, their requests
-	// still name their method, path, auth and streaming themselves; the
-	// executor makes an operation of them.
-	method, path string
-	auth         authScheme
-	stream       bool
 }
 
 // at is the request for the page of r's list at u, a URL the server

@@ -108,9 +108,6 @@ func (s *service) spec() *partSpec { return s.client.endpoints[s.name].part }
 func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOption) (*Response, error) {
 	c := &call{client: s.client, ep: s.client.endpoints[s.name], r: r, op: r.op}
 	c.cfg.apply(opts)
-	if c.op == nil {
-		c.op = undeclaredOp(s, r)
-	}
 	resp, err := c.run(ctx, out)
 	if c.cfg.response != nil {
 		switch {
@@ -123,32 +120,13 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	return resp, err
 }
 
-// undeclaredOp makes an operation of a request that names its own method
-// and path. Only the Exports files still build such requests, until their
-// operations are declared like every other part's; an export file's
-// download is already the declared opExportsDownloadFile.
-func undeclaredOp(s *service, r *request) *operation {
-	if r.auth == authNone {
-		return opExportsDownloadFile
-	}
-	return &operation{name: string(s.name) + "." + r.method, part: s.spec().part, method: r.method, auth: r.auth, stream: r.stream}
-}
-
-// opExportsDownloadFile fetches one file of a DONE export, on the URL the
-// export lists: no credentials, possibly on another host, its body streamed.
-var opExportsDownloadFile = func() *operation {
-	op := declare(PartExports, "Exports.DownloadFile", http.MethodGet, "")
-	op.auth, op.stream = authNone, true
-	return op
-}()
-
 // run builds, sends and decodes the call.
 func (c *call) run(ctx context.Context, out any) (resp *Response, err error) {
 	if ctx == nil {
 		return nil, invalidParams("", "nil context")
 	}
-	path := c.r.path
-	if c.r.url == nil && c.r.op != nil {
+	var path string
+	if c.r.url == nil {
 		// A refused path parameter is refused before the call is observed.
 		if path, err = c.op.path(c.r.ids); err != nil {
 			return nil, err

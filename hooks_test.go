@@ -2,11 +2,15 @@ package ghost_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +19,7 @@ import (
 
 	ghost "github.com/ghostanalytics/ghost-go"
 	"github.com/ghostanalytics/ghost-go/ghosttest"
+	"github.com/ghostanalytics/ghost-go/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -226,8 +231,8 @@ func TestCallHookNamesEveryService(t *testing.T) {
 		"Analytics.Get checkout GET /api/analytics",
 		"Spark.Products.Upsert spark POST /spark/api/v1/products",
 		"Spark.Products.List spark GET /spark/api/v1/products",
-		"exports.POST exports POST ",
-		"exports.GET exports GET ",
+		"Exports.Create exports POST /v3/merchants/{merchantID}/exports",
+		"Exports.Get exports GET /v3/merchants/{merchantID}/exports/{exportID}",
 	}
 	var wantSet = map[string]bool{}
 	for _, w := range want {
@@ -446,10 +451,9 @@ func BenchmarkCallHook(b *testing.B) {
 	}
 }
 
-// TestCallHookNamesExports checks the names of the export calls, streamed
-// files included: an iterator's requests are named after the function that
-// holds the iterator's body (ExportObjects), whether or not the compiler
-// inlined that body into the caller.
+// TestCallHookNamesExports checks the names of the export calls: Wait polls
+// with Exports.Get, and every file a stream reads is Exports.DownloadFile,
+// whichever iterator reads it.
 func TestCallHookNamesExports(t *testing.T) {
 	var log callLog
 	srv := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{ExportDuration: 20 * time.Millisecond}),
@@ -469,9 +473,9 @@ func TestCallHookNamesExports(t *testing.T) {
 		got[fmt.Sprintf("%s %s %s %s", in.Operation, in.Part, in.Method, in.URLTemplate)] = true
 	}
 	assert.Equal(t, map[string]bool{
-		"exports.POST exports POST ":        true,
-		"exports.GET exports GET ":          true,
-		"Exports.DownloadFile exports GET ": true,
+		"Exports.Create exports POST /v3/merchants/{merchantID}/exports":        true,
+		"Exports.Get exports GET /v3/merchants/{merchantID}/exports/{exportID}": true,
+		"Exports.DownloadFile exports GET ":                                     true,
 	}, got)
 }
 
@@ -529,4 +533,283 @@ func createSmallCart(ctx context.Context, c *ghost.Client) error {
 	_, err := c.Carts.Create(ctx, ghost.CartCreateParams{CustomerEmail: "a@example.com",
 		Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(100)}}})
 	return err
+}
+
+// docOperation is an operation of openapi/ghost.yaml: its method and its
+// path under its server's host.
+type docOperation struct {
+	method, path string
+	sdk          string // x-ghost-coverage's SDK method, "" when the SDK has none
+}
+
+// contractOperations reads the contract's operations by operationId.
+func contractOperations(t *testing.T) map[string]docOperation {
+	t.Helper()
+	type server struct {
+		URL string `json:"url"`
+	}
+	type op struct {
+		OperationID string   `json:"operationId"`
+		Servers     []server `json:"servers"`
+		Coverage    struct {
+			SDK string `json:"sdk"`
+		} `json:"x-ghost-coverage"`
+	}
+	var doc struct {
+		Servers []server                   `json:"servers"`
+		Paths   map[string]json.RawMessage `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(openapi.JSON(), &doc))
+	out := map[string]docOperation{}
+	for path, raw := range doc.Paths {
+		var item map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(raw, &item))
+		var common struct {
+			Servers []server `json:"servers"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &common))
+		for _, m := range []string{"get", "post", "put", "patch", "delete"} {
+			if item[m] == nil {
+				continue
+			}
+			var o op
+			require.NoError(t, json.Unmarshal(item[m], &o))
+			servers := cmpOr(o.Servers, common.Servers, doc.Servers)
+			sdk := o.Coverage.SDK
+			if sdk == "none" {
+				sdk = ""
+			}
+			out[o.OperationID] = docOperation{method: strings.ToUpper(m), path: serverPath(servers[0].URL) + path, sdk: sdk}
+		}
+	}
+	return out
+}
+
+func cmpOr[T any](lists ...[]T) []T {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
+}
+
+// serverPath is the path of a server URL ("https://{store}/api/v1" →
+// "/api/v1"); a server that is only a variable ("{origin}") has none.
+func serverPath(raw string) string {
+	if !strings.Contains(raw, "://") {
+		return ""
+	}
+	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(raw))
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+var pathParam = regexp.MustCompile(`\{[^}]*\}`)
+
+// TestOperationsAreTheContracts checks the SDK's declared operations
+// against openapi/ghost.yaml: each name is an operationId with the same
+// method and path (parameter names aside), and every operation of the
+// document that names an SDK method is declared. An export file's URL is
+// the server's: its path is the document's, not the SDK's to build.
+func TestOperationsAreTheContracts(t *testing.T) {
+	doc := contractOperations(t)
+	ops := ghost.Operations()
+	require.NotEmpty(t, ops)
+	declared := map[string]bool{}
+	for _, op := range ops {
+		declared[op.Name] = true
+		d, ok := doc[op.Name]
+		if !assert.True(t, ok, "%s is not an operationId of openapi/ghost.yaml", op.Name) {
+			continue
+		}
+		assert.Equal(t, d.method, op.Method, op.Name)
+		if op.URLTemplate != "" {
+			assert.Equal(t, pathParam.ReplaceAllString(d.path, "{}"), pathParam.ReplaceAllString(op.URLTemplate, "{}"), op.Name)
+		}
+		assert.NotEmpty(t, d.sdk, "%s: the document names no SDK method", op.Name)
+	}
+	for id, d := range doc {
+		if d.sdk != "" {
+			assert.True(t, declared[id], "%s (%s) has an SDK method in the document but no declared operation", id, d.sdk)
+		}
+	}
+	assert.True(t, slices.IsSortedFunc(ops, func(a, b ghost.OperationInfo) int { return strings.Compare(a.Name, b.Name) }))
+}
+
+// operationCalls runs each declared operation once through its SDK method,
+// against the mock (a call the mock refuses or does not model is still a
+// call of its operation).
+func operationCalls(c *ghost.Client, export *ghost.Export) map[string]func(ctx context.Context) error {
+	calls := map[string]func(ctx context.Context) error{
+		"Accounts.Get":   func(ctx context.Context) error { _, err := c.Accounts.Get(ctx, "1"); return err },
+		"Cards.Get":      func(ctx context.Context) error { _, err := c.Cards.Get(ctx, "cus_1", "card_1"); return err },
+		"Cards.Create":   func(ctx context.Context) error { _, err := c.Cards.Create(ctx, "cus_1", testCard); return err },
+		"Cards.Delete":   func(ctx context.Context) error { return c.Cards.Delete(ctx, "cus_1", "card_1") },
+		"Charges.Create": func(ctx context.Context) error { _, err := c.Charges.Create(ctx, testCharge); return err },
+		"Customers.Get":  func(ctx context.Context) error { _, err := c.Customers.Get(ctx, "cus_1"); return err },
+		"Customers.Create": func(ctx context.Context) error {
+			_, err := c.Customers.Create(ctx, ghost.CustomerCreateParams{})
+			return err
+		},
+		"Customers.Update": func(ctx context.Context) error {
+			_, err := c.Customers.Update(ctx, "cus_1", ghost.CustomerUpdateParams{})
+			return err
+		},
+		"Customers.Delete": func(ctx context.Context) error { return c.Customers.Delete(ctx, "cus_1") },
+		"Customers.List":   func(ctx context.Context) error { _, err := c.Customers.List(ctx, nil); return err },
+		"Events.Create": func(ctx context.Context) error {
+			_, err := c.Events.Create(ctx, "1", ghost.EventCreateParams{Name: "e"})
+			return err
+		},
+		"Identities.Get": func(ctx context.Context) error { _, err := c.Identities.Get(ctx, "1"); return err },
+		"Identities.Create": func(ctx context.Context) error {
+			_, err := c.Identities.Create(ctx, ghost.IdentityCreateParams{Name: "i"})
+			return err
+		},
+		"IdentityTypes.Get": func(ctx context.Context) error { _, err := c.IdentityTypes.Get(ctx, "1"); return err },
+		"IdentityTypes.Create": func(ctx context.Context) error {
+			_, err := c.IdentityTypes.Create(ctx, ghost.IdentityTypeCreateParams{Name: "t"})
+			return err
+		},
+		"Orders.Get":    func(ctx context.Context) error { _, err := c.Orders.Get(ctx, "1"); return err },
+		"Orders.Create": func(ctx context.Context) error { _, err := c.Orders.Create(ctx, testOrder); return err },
+		"Orders.Delete": func(ctx context.Context) error { return c.Orders.Delete(ctx, "1") },
+		"Orders.List":   func(ctx context.Context) error { _, err := c.Orders.List(ctx, nil); return err },
+
+		"Komoju.Customers.Get": func(ctx context.Context) error { _, err := c.Komoju.Customers.Get(ctx, "k1"); return err },
+		"Komoju.Customers.Create": func(ctx context.Context) error {
+			_, err := c.Komoju.Customers.Create(ctx, ghost.KomojuCustomerCreateParams{PaymentDetails: ghost.KomojuPaymentToken("tok_1")})
+			return err
+		},
+		"Komoju.Customers.Update": func(ctx context.Context) error {
+			_, err := c.Komoju.Customers.Update(ctx, "k1", ghost.KomojuCustomerUpdateParams{})
+			return err
+		},
+		"Komoju.Customers.Delete": func(ctx context.Context) error { _, err := c.Komoju.Customers.Delete(ctx, "k1"); return err },
+		"Komoju.Customers.List":   func(ctx context.Context) error { _, err := c.Komoju.Customers.List(ctx, nil); return err },
+
+		"Carts.List":   func(ctx context.Context) error { _, err := c.Carts.List(ctx, nil); return err },
+		"Carts.Get":    func(ctx context.Context) error { _, err := c.Carts.Get(ctx, "cart_1"); return err },
+		"Carts.Create": func(ctx context.Context) error { return createSmallCart(ctx, c) },
+		"Carts.Update": func(ctx context.Context) error {
+			_, err := c.Carts.Update(ctx, "cart_1", ghost.CartUpdateParams{CustomerName: ghost.Some("n")})
+			return err
+		},
+		"Carts.Delete":            func(ctx context.Context) error { return c.Carts.Delete(ctx, "cart_1") },
+		"Carts.CreatePaymentLink": func(ctx context.Context) error { _, err := c.Carts.CreatePaymentLink(ctx, "cart_1"); return err },
+		"Analytics.Get":           func(ctx context.Context) error { _, err := c.Analytics.Get(ctx, ghost.AnalyticsParams{}); return err },
+
+		"Exports.Create": func(ctx context.Context) error {
+			_, err := c.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: export.StartTime, End: export.EndTime})
+			return err
+		},
+		"Exports.Get": func(ctx context.Context) error { _, err := c.Exports.Get(ctx, "M1", export.ID); return err },
+		"Exports.DownloadFile": func(ctx context.Context) error {
+			for _, err := range c.Exports.Orders(ctx, export) {
+				return err
+			}
+			return nil
+		},
+	}
+	sparkCalls(calls, "Spark.Products", c.Spark.Products.Resource())
+	sparkCalls(calls, "Spark.Variants", c.Spark.Variants.Resource())
+	sparkCalls(calls, "Spark.Categories", c.Spark.Categories.Resource())
+	sparkCalls(calls, "Spark.Customers", c.Spark.Customers.Resource())
+	sparkCalls(calls, "Spark.Orders", c.Spark.Orders.Resource())
+	sparkCalls(calls, "Spark.Resources", ghost.SparkResource[map[string]any](c.Spark, "manufacturers"))
+	nested := map[string]func(ctx context.Context) error{
+		"Spark.Products.ListVariants":   func(ctx context.Context) error { _, err := c.Spark.Products.ListVariants(ctx, one, nil); return err },
+		"Spark.Products.ListCategories": func(ctx context.Context) error { _, err := c.Spark.Products.ListCategories(ctx, one, nil); return err },
+		"Spark.Customers.ListAddresses": func(ctx context.Context) error { _, err := c.Spark.Customers.ListAddresses(ctx, one, nil); return err },
+		"Spark.Orders.ListItems":        func(ctx context.Context) error { _, err := c.Spark.Orders.ListItems(ctx, one, nil); return err },
+		"Spark.Resources.ListNested": func(ctx context.Context) error {
+			_, err := ghost.SparkListNested[map[string]any](ctx, c.Spark.Products.Resource(), one, "pictures", nil)
+			return err
+		},
+	}
+	for name, call := range nested {
+		calls[name] = call
+	}
+	return calls
+}
+
+var (
+	one        = ghost.IntID(1)
+	testCard   = ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030"}
+	testCharge = ghost.ChargeCreateParams{Amount: 100, CardID: "card_1", CustomerID: "cus_1"}
+	testOrder  = ghost.OrderCreateParams{Amount: 100, OrderItems: []ghost.OrderItem{{Amount: 100, Type: ghost.OrderItemTypeItem}}}
+)
+
+// sparkCalls adds the calls of a Spark resource's generic methods, named
+// prefix.Method.
+func sparkCalls[T any](calls map[string]func(ctx context.Context) error, prefix string, r *ghost.SparkResourceService[T]) {
+	body := map[string]any{"id": 1}
+	add := map[string]func(ctx context.Context) error{
+		"List":       func(ctx context.Context) error { _, err := r.List(ctx, nil); return err },
+		"Get":        func(ctx context.Context) error { _, err := r.Get(ctx, one, nil); return err },
+		"Filled":     func(ctx context.Context) error { _, err := r.Filled(ctx, one, nil); return err },
+		"SelectMany": func(ctx context.Context) error { _, err := r.SelectMany(ctx, []ghost.ID{one}, nil); return err },
+		"Upsert":     func(ctx context.Context) error { _, _, err := r.Upsert(ctx, body); return err },
+		"Update":     func(ctx context.Context) error { _, err := r.Update(ctx, one, body); return err },
+		"Delete":     func(ctx context.Context) error { return r.Delete(ctx, one) },
+	}
+	for method, call := range add {
+		calls[prefix+"."+method] = call
+	}
+}
+
+// TestEveryOperationReportsItself runs every declared operation through its
+// SDK method with a call hook, and checks that the call reports the
+// operation it declares (name, part, method, URL template under the
+// endpoint's base path) and nothing else: one call, one operation.
+func TestEveryOperationReportsItself(t *testing.T) {
+	var mu sync.Mutex
+	var seen []ghost.CallInfo
+	hook := func(ctx context.Context, info ghost.CallInfo) (context.Context, func(ghost.CallResult)) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, info)
+		return ctx, nil
+	}
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileAll), ghosttest.WithSeed(1),
+		ghosttest.WithConfig(ghosttest.Config{ExportDuration: time.Millisecond}), ghosttest.WithClientOptions(ghost.WithCallHook(hook)))
+	defer srv.Close()
+	ctx := t.Context()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	export, err := srv.Client.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Hour)})
+	require.NoError(t, err)
+	export, err = srv.Client.Exports.Wait(ctx, "M1", export.ID, ghost.WaitOptions{Interval: time.Millisecond})
+	require.NoError(t, err)
+
+	calls := operationCalls(srv.Client, export)
+	byName := map[string]ghost.OperationInfo{}
+	for _, op := range ghost.Operations() {
+		byName[op.Name] = op
+		assert.Contains(t, calls, op.Name, "no call runs declared operation %s", op.Name)
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			_ = call(ctx) // the mock may refuse it: the call is what is checked
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, seen, 1, "one call, one operation")
+			op, ok := byName[name]
+			require.True(t, ok, "%s is not declared", name)
+			info := seen[0]
+			assert.Equal(t, name, info.Operation)
+			assert.Equal(t, op.Part, info.Part)
+			assert.Equal(t, op.Method, info.Method)
+			if op.URLTemplate == "" {
+				assert.Empty(t, info.URLTemplate)
+			} else {
+				assert.True(t, strings.HasSuffix(info.URLTemplate, op.URLTemplate), fmt.Sprintf("%s under the endpoint's base path", op.URLTemplate))
+			}
+		})
+	}
 }
