@@ -226,7 +226,7 @@ func (r *SparkResourceService[T]) List(ctx context.Context, params *SparkListPar
 	}
 	req := r.request(r.ops.list)
 	req.query = q
-	page, err := listPage[T](ctx, r.s, req, opts)
+	page, err := sparkList[T](ctx, r.s, req, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,17 @@ func (r *SparkResourceService[T]) List(ctx context.Context, params *SparkListPar
 	if p.Count > 0 {
 		page.Meta.PerPage = Some(p.Count)
 	}
-	return sparkLinkNext(r.s, req, page, opts), nil
+	return page, nil
+}
+
+// sparkList fetches the page of a list that list selects, and gives it its
+// Next: the page its next_page link names.
+func sparkList[V any](ctx context.Context, s *service, list *request, opts []RequestOption) (*Page[V], error) {
+	page, err := listPage[V](ctx, s, list, opts)
+	if err != nil {
+		return nil, err
+	}
+	return sparkLinkNext(s, list, page, opts), nil
 }
 
 // All walks every item from params' page on, following each response's
@@ -354,7 +364,7 @@ func sparkNextPage[V any](ctx context.Context, s *service, list *request, page *
 	if err != nil {
 		return nil, err
 	}
-	next, err := listPage[V](ctx, s, list.at(u), opts)
+	next, err := sparkList[V](ctx, s, list.at(u), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +376,7 @@ func sparkNextPage[V any](ctx context.Context, s *service, list *request, page *
 	if n, err := strconv.Atoi(q.Get("count")); err == nil && n > 0 {
 		next.Meta.PerPage = Some(n)
 	}
-	return sparkLinkNext(s, list, next, opts), nil
+	return next, nil
 }
 
 // sparkLinkNext gives page of list its Next: the page its next_page link
@@ -431,11 +441,7 @@ func SparkListNested[V, T any](ctx context.Context, r *SparkResourceService[T], 
 		req = r.request(op, id)
 	}
 	req.query = q
-	page, err := listPage[V](ctx, r.s, req, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sparkLinkNext(r.s, req, page, opts), nil
+	return sparkList[V](ctx, r.s, req, opts)
 }
 
 // SelectMany returns the resources with the given ids:
@@ -463,11 +469,7 @@ func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, para
 	}
 	req := r.request(r.ops.selectMany)
 	req.query = q
-	page, err := listPage[T](ctx, r.s, req, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sparkLinkNext(r.s, req, page, opts), nil
+	return sparkList[T](ctx, r.s, req, opts)
 }
 
 // Upsert creates or updates a resource: POST /api/v1/{name}. When body holds
