@@ -68,20 +68,26 @@ func (rq replayRequest) String() string {
 
 // comparison is how a recorded interaction compares with a request.
 type comparison struct {
-	part, method, path, query, body bool // what differs
-	exact                              bool // the path is the recorded one
-	why                                []string
+	part, method, path, query, body bool    // what differs
+	exact                           bool    // the path is the recorded one
+	pathShare                       float64 // of the path's segments, the share that fits, from the start
+	why                             []string
 }
 
 func (c comparison) matches() bool { return !c.part && !c.method && !c.path && !c.query && !c.body }
 
-// distance orders interactions for the closest-match report.
-func (c comparison) distance() int {
-	d := 0
+// distance orders interactions for the closest-match report: the path
+// weighs most (by how much of it fits), then the method and the part,
+// then the query and the body.
+func (c comparison) distance() float64 {
+	d := 0.0
+	if c.path {
+		d += 8 * (1 - c.pathShare)
+	}
 	for _, x := range []struct {
 		differs bool
-		weight  int
-	}{{c.part, 16}, {c.method, 8}, {c.path, 4}, {c.query, 2}, {c.body, 2}, {!c.exact, 1}} {
+		weight  float64
+	}{{c.part, 4}, {c.method, 4}, {c.query, 2}, {c.body, 2}, {!c.exact, 0.5}} {
 		if x.differs {
 			d += x.weight
 		}
@@ -104,10 +110,10 @@ func (m *MatchRules) compare(in *Interaction, rq replayRequest) comparison {
 	switch {
 	case c.exact:
 	case m.ExactPath || rec.Template == "":
-		c.path = true
+		c.path, c.pathShare = true, pathShare(rec.Path, rq.path)
 		c.why = append(c.why, fmt.Sprintf("path %s, not %s", rec.Path, rq.path))
 	case !matchTemplate(rec.Template, rq.path):
-		c.path = true
+		c.path, c.pathShare = true, pathShare(rec.Template, rq.path)
 		c.why = append(c.why, fmt.Sprintf("path %s does not fit the template %s", rq.path, rec.Template))
 	}
 	if !m.IgnoreQuery {
@@ -133,6 +139,24 @@ func partList(parts []ghost.Part) string {
 	return strings.Join(s, ", ")
 }
 
+// pathShare is the share of segments of the longer of a template (or
+// path) and a path that fit, counted from the start.
+func pathShare(tmpl, path string) float64 {
+	ts, ps := strings.Split(tmpl, "/"), strings.Split(path, "/")
+	n := 0
+	for n < len(ts) && n < len(ps) && segmentFits(ts[n], ps[n]) {
+		n++
+	}
+	return float64(n) / float64(max(len(ts), len(ps)))
+}
+
+func segmentFits(t, p string) bool {
+	if !strings.Contains(t, "{") {
+		return t == p
+	}
+	return segmentPattern(t).MatchString(p)
+}
+
 // matchTemplate reports whether an escaped path fits a path template:
 // each {name} stands for one non-empty segment (or part of one).
 func matchTemplate(tmpl, path string) bool {
@@ -141,13 +165,7 @@ func matchTemplate(tmpl, path string) bool {
 		return false
 	}
 	for i, t := range ts {
-		if !strings.Contains(t, "{") {
-			if t != ps[i] {
-				return false
-			}
-			continue
-		}
-		if !segmentPattern(t).MatchString(ps[i]) {
+		if !segmentFits(t, ps[i]) {
 			return false
 		}
 	}

@@ -194,7 +194,11 @@ type replayPart struct{}
 func (replayPart) routes(*http.ServeMux) {}
 func (replayPart) seed(int)              {}
 func (replayPart) writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"message": msg, "status": status, "error": http.StatusText(status)})
+	// Not HTML-escaped: the message quotes paths and queries for people.
+	b, _ := encodeJSON(map[string]any{"message": msg, "status": status, "error": http.StatusText(status)})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
 }
 
 // buildReplay is the state of a replay server: every path of each mount
@@ -251,9 +255,7 @@ func (r *replayer) handler(parts []ghost.Part) http.Handler {
 			r.set.misses = append(r.set.misses, miss)
 			r.set.mu.Unlock()
 			w.Header().Set("X-Ghost-Replay", "miss")
-			writeJSON(w, http.StatusNotImplemented, map[string]any{
-				"message": "ghost-mock replay: " + miss.String(), "status": http.StatusNotImplemented, "error": "Not Implemented",
-			})
+			replayPart{}.writeError(w, http.StatusNotImplemented, "ghost-mock replay: "+miss.String())
 			return
 		}
 		r.serve(w, req, in)
