@@ -86,7 +86,7 @@ type CassetteRequest struct {
 	Path   string `json:"path"` // escaped, as sent
 	// Template is the contract's path template of the operation
 	// ("/api/v1/customers/{customerId}"); replay matches a path against it.
-	Template string      `json:"template,omitempty"`
+	Template string         `json:"template,omitempty"`
 	Query    string         `json:"query,omitempty"` // raw, redacted
 	Header   RecordedHeader `json:"headers,omitempty"`
 	CassetteBody
