@@ -190,6 +190,7 @@ func (p *proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, re
 		RequestHeader: out.Header.Clone(), RequestBody: body,
 	}
 	reqRes := p.validator.CheckRequest(r.Context(), p.mounts, up.part, out, body)
+	reqRes.Path = rest // the API's path, not the upstream's prefix
 	if reqRes.OperationID != "" {
 		ex.Operation = reqRes.OperationID
 		op, _ := p.validator.Operation(reqRes.OperationID)
@@ -202,7 +203,9 @@ func (p *proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, re
 		return
 	}
 	if reqRes.OperationID != "" { // else the request's line said it
-		p.report(p.validator.CheckResponse(r.Context(), p.mounts, up.part, out, body, resp, respBody), "response")
+		res := p.validator.CheckResponse(r.Context(), p.mounts, up.part, out, body, resp, respBody)
+		res.Path = rest
+		p.report(res, "response")
 	}
 	ex.Status, ex.ResponseHeader, ex.ResponseBody = resp.StatusCode, resp.Header, respBody
 	if up.part == ghost.PartExports {
@@ -393,6 +396,7 @@ func (p *proxy) serveFile(w http.ResponseWriter, r *http.Request) {
 		ghost.PartExports, out, nil, resp, body)
 	if res.OperationID != "" {
 		ex.Operation = res.OperationID
+		res.Path = r.URL.Path
 		p.report(res, "response")
 	}
 	ex.Status, ex.ResponseHeader, ex.ResponseBody = resp.StatusCode, resp.Header, body
