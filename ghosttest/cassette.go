@@ -375,8 +375,8 @@ func newCassetteBody(r *Redactor, contentType string, body []byte) CassetteBody 
 	if len(body) == 0 {
 		return CassetteBody{}
 	}
-	if v, ok := decodeJSON(body); ok {
-		b, err := encodeJSON(r.value("", v))
+	if v, ok := decodeOrdered(body); ok {
+		b, err := encodeOrdered(r.value("", v))
 		if err == nil {
 			return CassetteBody{JSON: b}
 		}

@@ -166,12 +166,12 @@ func underBase(s, base string) (string, bool) {
 }
 
 // RewriteJSONStrings applies f to every string value of a JSON body (not
-// to object keys) and re-encodes the body if f changed any (keys then come
-// sorted, numbers as written). A body that is not a JSON object or array is
-// returned as it is. Recording proxies and replay servers use it to move
-// URLs between hosts.
+// to object keys) and re-encodes the body if f changed any, compactly, its
+// keys in their order and its numbers as written. A body that is not a
+// JSON object or array is returned as it is. Recording proxies and replay
+// servers use it to move URLs between hosts.
 func RewriteJSONStrings(body []byte, f func(string) (string, bool)) ([]byte, bool) {
-	v, ok := decodeJSON(body)
+	v, ok := decodeOrdered(body)
 	if !ok {
 		return body, false
 	}
@@ -179,9 +179,9 @@ func RewriteJSONStrings(body []byte, f func(string) (string, bool)) ([]byte, boo
 	var walk func(v any) any
 	walk = func(v any) any {
 		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				x[k] = walk(e)
+		case *jsonObject:
+			for i, e := range x.vals {
+				x.vals[i] = walk(e)
 			}
 		case []any:
 			for i, e := range x {
@@ -199,7 +199,7 @@ func RewriteJSONStrings(body []byte, f func(string) (string, bool)) ([]byte, boo
 	if !changed {
 		return body, false
 	}
-	b, err := encodeJSON(v)
+	b, err := encodeOrdered(v)
 	if err != nil {
 		return body, false
 	}

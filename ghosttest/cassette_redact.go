@@ -301,12 +301,13 @@ func cardField(name string) bool {
 	return slices.Contains([]string{"number", "cardnumber", "pan", "accountnumber"}, normField(name))
 }
 
-// value redacts a decoded JSON value found under the field name key.
+// value redacts a JSON value (decodeOrdered) found under the field name
+// key.
 func (r *Redactor) value(key string, v any) any {
 	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = r.value(k, e)
+	case *jsonObject:
+		for i, k := range x.keys {
+			x.vals[i] = r.value(k, x.vals[i])
 		}
 		return x
 	case []any:

@@ -393,15 +393,19 @@ func shiftAvailableUntil(body []byte, recorded, now time.Time) []byte {
 	if recorded.IsZero() {
 		return body
 	}
-	v, ok := decodeJSON(body)
-	obj, _ := v.(map[string]any)
-	n, _ := obj["availableUntil"].(json.Number)
-	ms, err := n.Int64()
-	if !ok || err != nil {
+	v, _ := decodeOrdered(body)
+	obj, ok := v.(*jsonObject)
+	if !ok {
 		return body
 	}
-	obj["availableUntil"] = json.Number(strconv.FormatInt(now.Add(time.UnixMilli(ms).Sub(recorded)).UnixMilli(), 10))
-	b, err := encodeJSON(obj)
+	au, _ := obj.get("availableUntil")
+	n, _ := au.(json.Number)
+	ms, err := n.Int64()
+	if err != nil {
+		return body
+	}
+	obj.set("availableUntil", json.Number(strconv.FormatInt(now.Add(time.UnixMilli(ms).Sub(recorded)).UnixMilli(), 10)))
+	b, err := encodeOrdered(obj)
 	if err != nil {
 		return body
 	}

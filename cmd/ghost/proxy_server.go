@@ -199,7 +199,7 @@ func (p *proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, re
 	p.report(reqRes, "request")
 	resp, respBody, err := p.roundTrip(out)
 	if err != nil {
-		proxyError(w, http.StatusBadGateway, "the %s upstream %s: %v", partTitle(up.part), up.base.Host, err)
+		proxyError(w, http.StatusBadGateway, "the %s upstream %s %v", partTitle(up.part), up.base.Host, err)
 		return
 	}
 	if reqRes.OperationID != "" { // else the request's line said it
@@ -387,7 +387,7 @@ func (p *proxy) serveFile(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, body, err := p.roundTrip(out)
 	if err != nil {
-		proxyError(w, http.StatusBadGateway, "export file %d of %s on %s: %v", n, name, out.URL.Host, err)
+		proxyError(w, http.StatusBadGateway, "export file %d of %s: %s %v", n, name, out.URL.Host, err)
 		return
 	}
 	// Files outside the document's paths (Clover's storage hosts) are not
