@@ -41,7 +41,7 @@ func (a *app) newProxyCmd() *cobra.Command {
 	var f proxyFlags
 	cmd := &cobra.Command{
 		Use:   "proxy",
-		Short: "Validating, recording proxy to the live API: the contract checked on every exchange, cassettes for replay",
+		Short: "Proxy to the live API: real credentials added, the contract checked, cassettes recorded",
 		Long: `proxy serves every part of the API under its own prefix of one address
 (http://ADDR/ghost, /komoju, /checkout, /spark, /exports) and forwards each
 request to the part's real base URL, adding that part's real credentials
