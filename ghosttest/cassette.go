@@ -397,21 +397,6 @@ func isForm(contentType string) bool {
 	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "application/x-www-form-urlencoded")
 }
 
-// decodeJSON decodes one JSON value, numbers kept as written.
-func decodeJSON(b []byte) (any, bool) {
-	t := bytes.TrimSpace(b)
-	if len(t) == 0 || t[0] != '{' && t[0] != '[' {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(t))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil || dec.More() {
-		return nil, false
-	}
-	return v, true
-}
-
 // encodeJSON encodes v compactly, without HTML escaping.
 func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer

@@ -2,12 +2,12 @@ package ghosttest
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -204,19 +204,7 @@ func compareQuery(recorded, got string, ignore []string) string {
 		rv.Del(f)
 		gv.Del(f)
 	}
-	keys := map[string]bool{}
-	for k := range rv {
-		keys[k] = true
-	}
-	for k := range gv {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	for _, k := range sorted {
+	for _, k := range unionKeys(slices.Collect(maps.Keys(rv)), slices.Collect(maps.Keys(gv)), nil) {
 		r, g := rv[k], gv[k]
 		switch {
 		case len(r) == 0:
@@ -241,11 +229,11 @@ func (m *MatchRules) compareBody(rec CassetteBody, rq replayRequest) string {
 	got := rq.body
 	switch {
 	case len(rec.JSON) > 0:
-		want, ok := decodeJSON(rec.JSON)
+		want, ok := decodeOrdered(rec.JSON)
 		if !ok {
 			return "the recorded body is not JSON"
 		}
-		have, ok := decodeJSON(got)
+		have, ok := decodeOrdered(got)
 		if !ok {
 			return fmt.Sprintf("not JSON (%d bytes); a JSON body was recorded", len(got))
 		}
@@ -277,28 +265,14 @@ func compareJSON(at string, want, have any, ignore []string) string {
 		where = "/"
 	}
 	switch w := want.(type) {
-	case map[string]any:
-		h, ok := have.(map[string]any)
+	case *jsonObject:
+		h, ok := have.(*jsonObject)
 		if !ok {
 			return fmt.Sprintf("at %s: %s, recorded an object", where, jsonKind(have))
 		}
-		keys := map[string]bool{}
-		for k := range w {
-			keys[k] = true
-		}
-		for k := range h {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			if !slices.Contains(ignore, k) {
-				sorted = append(sorted, k)
-			}
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
-			wv, inW := w[k]
-			hv, inH := h[k]
+		for _, k := range unionKeys(w.keys, h.keys, ignore) {
+			wv, inW := w.get(k)
+			hv, inH := h.get(k)
 			p := at + "/" + k
 			switch {
 			case !inW:
@@ -332,6 +306,14 @@ func compareJSON(at string, want, have any, ignore []string) string {
 	return ""
 }
 
+// unionKeys is the keys of a and b, sorted, each once, the ignored left out.
+func unionKeys(a, b, ignore []string) []string {
+	keys := slices.Concat(a, b)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	return slices.DeleteFunc(keys, func(k string) bool { return slices.Contains(ignore, k) })
+}
+
 func scalarEqual(want, have any) bool {
 	wn, ok1 := want.(interface{ String() string })
 	hn, ok2 := have.(interface{ String() string })
@@ -348,7 +330,7 @@ func scalarEqual(want, have any) bool {
 
 func jsonKind(v any) string {
 	switch v.(type) {
-	case map[string]any:
+	case *jsonObject:
 		return "an object"
 	case []any:
 		return "an array"
@@ -359,7 +341,7 @@ func jsonKind(v any) string {
 }
 
 func jsonText(v any) string {
-	b, err := encodeJSON(v)
+	b, err := encodeOrdered(v)
 	if err != nil {
 		return fmt.Sprint(v)
 	}

@@ -209,23 +209,26 @@ func RewriteJSONStrings(body []byte, f func(string) (string, bool)) ([]byte, boo
 // ExportFileURLs lists the file URLs of an export response body: the
 // url of each of exportUrls.elements (or of a bare exportUrls array).
 func ExportFileURLs(body []byte) []string {
-	v, ok := decodeJSON(body)
+	v, _ := decodeOrdered(body)
+	obj, ok := v.(*jsonObject)
 	if !ok {
 		return nil
 	}
-	obj, _ := v.(map[string]any)
 	var elems []any
-	switch eu := obj["exportUrls"].(type) {
-	case map[string]any:
-		elems, _ = eu["elements"].([]any)
+	eu, _ := obj.get("exportUrls")
+	switch eu := eu.(type) {
+	case *jsonObject:
+		e, _ := eu.get("elements")
+		elems, _ = e.([]any)
 	case []any:
 		elems = eu
 	}
 	var out []string
 	for _, e := range elems {
-		if m, ok := e.(map[string]any); ok {
-			if u, ok := m["url"].(string); ok && u != "" {
-				out = append(out, u)
+		if m, ok := e.(*jsonObject); ok {
+			u, _ := m.get("url")
+			if s, ok := u.(string); ok && s != "" {
+				out = append(out, s)
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,32 +46,6 @@ func cassette(t *testing.T, name string, at time.Time, ins ...ghosttest.Interact
 	path := ghosttest.CassettePath(t.TempDir(), name)
 	require.NoError(t, c.Save(path))
 	return c, path
-}
-
-type replayResp struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func replayCall(t *testing.T, method, url, body string, hdr ...string) replayResp {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return replayResp{res.StatusCode, res.Header, string(b)}
 }
 
 // An export recorded a month ago replays through the SDK: created,
@@ -143,7 +116,7 @@ func TestReplayRetryAfterCostsNoWait(t *testing.T) {
 	assert.Equal(t, at.Add(30*time.Second), srv.Clock.Now())
 
 	srv.Reset()
-	r := replayCall(t, "GET", srv.URL+"/api/v1/customers/cus_1", "")
+	r := rawCall(t, "GET", srv.URL+"/api/v1/customers/cus_1", "")
 	assert.Equal(t, 429, r.status)
 	assert.Equal(t, "0", r.header.Get("Retry-After"))
 	assert.Equal(t, "30", r.header.Get("X-Ghost-Replay-Retry-After"))
@@ -167,7 +140,7 @@ func TestReplayPagesOnItsOwnHost(t *testing.T) {
 		names = append(names, p.ItemName)
 	}
 	assert.Equal(t, []string{"Hat", "Scarf"}, names)
-	r := replayCall(t, "GET", srv.URL+"/spark/api/v1/products?page=2&count=1", "")
+	r := rawCall(t, "GET", srv.URL+"/spark/api/v1/products?page=2&count=1", "")
 	assert.Contains(t, r.body, `"previous_page":"`+srv.URL+`/spark/api/v1/products?count=1&page=1"`)
 }
 
@@ -215,7 +188,7 @@ func TestReplayMatchesAndNamesTheClosest(t *testing.T) {
 		{"body field missing", "POST", srv.URL + "/api/v1/customers", `{"email":"a@x.com","at":1}`, 501, `body: at /metadata: missing`},
 		{"path", "GET", srv.URL + "/v3/merchants/M1/exports", "", 501, "path /v3/merchants/M1/exports does not fit the template /v3/merchants/{mId}/exports/{exportId}"},
 	} {
-		r := replayCall(t, tc.method, tc.url, tc.body)
+		r := rawCall(t, tc.method, tc.url, tc.body)
 		assert.Equal(t, tc.status, r.status, "%s: %s", tc.name, r.body)
 		if tc.status != 501 {
 			assert.Contains(t, r.body, tc.want, tc.name)
@@ -262,7 +235,7 @@ func TestReplayMatchRules(t *testing.T) {
 		if tc.spark {
 			base = srv.BaseURL(ghosttest.ProfileSpark)
 		}
-		r := replayCall(t, tc.method, base+tc.path, tc.body)
+		r := rawCall(t, tc.method, base+tc.path, tc.body)
 		assert.Equal(t, tc.status, r.status, "%s: %s", tc.name, r.body)
 		assert.Contains(t, r.body, tc.shouldContain, tc.name)
 		tb.finish()
@@ -282,14 +255,14 @@ func TestReplayCassettesSideBySide(t *testing.T) {
 	srv, err := ghosttest.Start(ghosttest.WithReplay(a, b), ghosttest.WithControl())
 	require.NoError(t, err)
 	defer srv.Close()
-	assert.Contains(t, replayCall(t, "GET", srv.URL+"/api/v1/accounts/1", "", ghosttest.CassetteHeader, "b").body, "from-b")
-	assert.Contains(t, replayCall(t, "GET", srv.URL+"/api/v1/accounts/1", "").body, "from-a", "the first unserved match, in cassette order")
-	r := replayCall(t, "GET", srv.URL+"/api/v1/accounts/1", "", ghosttest.CassetteHeader, "c")
+	assert.Contains(t, rawCall(t, "GET", srv.URL+"/api/v1/accounts/1", "", ghosttest.CassetteHeader, "b").body, "from-b")
+	assert.Contains(t, rawCall(t, "GET", srv.URL+"/api/v1/accounts/1", "").body, "from-a", "the first unserved match, in cassette order")
+	r := rawCall(t, "GET", srv.URL+"/api/v1/accounts/1", "", ghosttest.CassetteHeader, "c")
 	assert.Equal(t, 501, r.status)
 	assert.Contains(t, r.body, `no cassette named \"c\" is loaded`)
 	assert.Empty(t, srv.ReplayUnused())
 	// The control API's reset.
-	assert.Equal(t, http.StatusNoContent, replayCall(t, "POST", srv.URL+"/__ghost/reset", "").status)
+	assert.Equal(t, http.StatusNoContent, rawCall(t, "POST", srv.URL+"/__ghost/reset", "").status)
 	assert.Len(t, srv.ReplayUnused(), 2)
 	assert.Len(t, srv.ReplayMisses(), 1)
 	assert.Equal(t, at, srv.Clock.Now(), "the clock back at the first recording")
