@@ -211,7 +211,9 @@ func (p *proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, re
 	if up.part == ghost.PartExports {
 		ex.Files = map[string]string{}
 		for _, u := range ghosttest.ExportFileURLs(respBody) {
-			ex.Files[u] = p.filePath(name, u)
+			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") { // the SDK follows no other
+				ex.Files[u] = p.filePath(name, u)
+			}
 		}
 	}
 	p.record(name, ex)
