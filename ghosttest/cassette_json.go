@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Bodies are redacted and their URLs moved without changing anything
@@ -51,7 +52,7 @@ func decodeOrdered(b []byte) (any, bool) {
 	if err != nil || dec.More() {
 		return nil, false
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, false // more after the value
 	}
 	return v, true
