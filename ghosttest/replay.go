@@ -29,7 +29,8 @@ import (
 // reads 0 (the recorded value is in X-Ghost-Replay-Retry-After), so a
 // replayed 429 or 503 costs no real wait; and an export's availableUntil
 // is as far from now as it was from the recording, so files recorded last
-// week have not expired. The server's Clock follows the recorded times
+// week have not expired (a cassette still within its files' lifetime is
+// served as recorded). The server's Clock follows the recorded times
 // instead: it is set to each answer's time as it is served.
 
 // replaySet is the replay configuration, shared by every build of the
@@ -385,10 +386,12 @@ func (r *replayer) base(req *http.Request, host string) string {
 	return root + strings.TrimPrefix(u, r.s.URL)
 }
 
-// shiftAvailableUntil moves an export's availableUntil (epoch ms) to the
-// same distance from now as it had from the recording: the SDK compares it
-// with its own clock before downloading, and the files of a cassette
-// never expire.
+// shiftAvailableUntil keeps an export's availableUntil (epoch ms) as
+// recorded while it is in the future, and otherwise moves it to the same
+// distance from now as it had from the recording: the SDK compares it with
+// its own clock before downloading, and the files of a cassette never
+// expire. A cassette replayed within its files' lifetime (24 hours) is
+// served byte for byte; an older one still downloads.
 func shiftAvailableUntil(body []byte, recorded, now time.Time) []byte {
 	if recorded.IsZero() {
 		return body
@@ -401,7 +404,7 @@ func shiftAvailableUntil(body []byte, recorded, now time.Time) []byte {
 	au, _ := obj.get("availableUntil")
 	n, _ := au.(json.Number)
 	ms, err := n.Int64()
-	if err != nil {
+	if err != nil || time.UnixMilli(ms).After(now) {
 		return body
 	}
 	obj.set("availableUntil", json.Number(strconv.FormatInt(now.Add(time.UnixMilli(ms).Sub(recorded)).UnixMilli(), 10)))

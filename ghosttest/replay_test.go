@@ -93,6 +93,17 @@ func TestReplayExportPollingAndFiles(t *testing.T) {
 	assert.Empty(t, srv.ReplayUnused())
 }
 
+// A cassette replayed within its files' lifetime is served byte for byte:
+// availableUntil moves only once it has passed.
+func TestReplayKeepsAnAvailableUntilStillAhead(t *testing.T) {
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	body := fmt.Sprintf(`{"id":"E1","status":"DONE","availableUntil":%d}`, at.Add(24*time.Hour).UnixMilli())
+	_, path := cassette(t, "fresh", at,
+		exchange(ghost.PartExports, "GET", "/v3/merchants/M1/exports/E1", "/v3/merchants/{mId}/exports/{exportId}", "", "", 200, body))
+	srv := ghosttest.Replay(t, path)
+	assert.Equal(t, body, rawCall(t, "GET", srv.URL+"/v3/merchants/M1/exports/E1", "").body)
+}
+
 // A recorded 429 with Retry-After: 30 costs no real wait: the answer says
 // 0 (the recorded value beside it) and the mock's clock moves instead.
 // The client's retry policy waits at most 2 s: it would not even retry a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -91,7 +92,12 @@ func TestProxyRecordThenMockReplayEndToEnd(t *testing.T) {
 
 	replay := serve(t, baseEnv(t), mockBin, "-addr", "127.0.0.1:0", "-replay", dir)
 	replayed := everyPartOutput(t, append(baseEnv(t), replay.env...))
-	assert.Equal(t, recorded, replayed)
+	require.Len(t, replayed, len(recorded))
+	for i := range recorded {
+		if recorded[i] != replayed[i] {
+			t.Errorf("command %d answers differently in replay: %s", i+1, firstDifference(recorded[i], replayed[i]))
+		}
+	}
 	require.NoError(t, replay.stop())
 	assert.NotContains(t, replay.stderr.String(), "matched no recorded exchange")
 }
@@ -142,4 +148,15 @@ func TestProxyCommandSettings(t *testing.T) {
 	_, stderr, code = runIn(t, "", baseEnv(t), "proxy", "--cassette", "../x")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `--cassette "../x"`)
+}
+
+// firstDifference shows where two outputs part.
+func firstDifference(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return fmt.Sprintf("line %d: recorded %q, replayed %q", i+1, la[i], lb[i])
+		}
+	}
+	return fmt.Sprintf("%d lines recorded, %d replayed", len(la), len(lb))
 }
