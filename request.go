@@ -191,8 +191,14 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			o(&cc)
 		}
 	}
+	// lost is what is known of a call that failed without a usable answer
+	// after its request was built: its key, attempts and last status.
+	var lost *Response
 	if cc.response != nil {
 		defer func() {
+			if resp == nil {
+				resp = lost
+			}
 			if resp != nil {
 				*cc.response = *resp
 			}
@@ -328,6 +334,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	hresp, err := hc.Do(hreq)
 	r.maybeSent = st.ambiguous
 	if err != nil {
+		lost = lostResponse(st, hresp, idemKey)
 		if hresp != nil && !read {
 			hresp.Body.Close()
 		}
@@ -427,6 +434,21 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return resp, undecodable("cannot decode %s: %v", payloadWord(out), err)
 	}
 	return resp, nil
+}
+
+// lostResponse is the Response of a call whose attempts all failed without
+// an answer it could use (a dropped connection, a body cut short): the key
+// it sent on every attempt, so that the caller can repeat it safely, and
+// the last status seen, if any.
+func lostResponse(st *callState, hresp *http.Response, key string) *Response {
+	r := &Response{Attempts: st.attempts, IdempotencyKey: key}
+	switch {
+	case hresp != nil:
+		r.StatusCode, r.Header, r.RequestID = hresp.StatusCode, hresp.Header, requestID(hresp.Header)
+	case st.lastErr != nil:
+		r.StatusCode, r.RequestID = st.lastErr.StatusCode, st.lastErr.RequestID
+	}
+	return r
 }
 
 // emptyOK reports whether a 2xx answer without a body is a complete
