@@ -56,6 +56,7 @@ func TestErrorShapes(t *testing.T) {
 			assert.Equal(t, tt.want.RequestID, ge.RequestID)
 			assert.Equal(t, "GET", ge.Method)
 			assert.Equal(t, "/api/v1/accounts/1", ge.Path)
+			assert.Equal(t, "Accounts.Get", ge.Operation)
 			assert.Equal(t, tt.body, string(ge.Body))
 			for _, target := range tt.is {
 				assert.ErrorIs(t, err, target)

@@ -129,7 +129,7 @@ func (c *call) run(ctx context.Context, out any) (resp *Response, err error) {
 	if c.r.url == nil {
 		// A refused path parameter is refused before the call is observed.
 		if path, err = c.op.path(c.r.ids); err != nil {
-			return nil, err
+			return nil, c.fail(err)
 		}
 	}
 	ctx = c.observe(ctx)
@@ -157,11 +157,15 @@ func (c *call) run(ctx context.Context, out any) (resp *Response, err error) {
 	return c.decode(hresp, out)
 }
 
-// fail stamps an error with the request it belongs to, once its URL is
-// built.
+// fail stamps an error with the operation it belongs to and, once its URL
+// is built, the request.
 func (c *call) fail(err error) error {
 	var e *Error
-	if c.logPath != "" && errors.As(err, &e) {
+	if !errors.As(err, &e) {
+		return err
+	}
+	e.Operation = c.op.name
+	if c.logPath != "" {
 		e.Method, e.Path = c.op.method, c.logPath
 	}
 	return err

@@ -764,7 +764,8 @@ func sparkCalls[T any](calls map[string]func(ctx context.Context) error, prefix 
 // TestEveryOperationReportsItself runs every declared operation through its
 // SDK method with a call hook, and checks that the call reports the
 // operation it declares (name, part, method, URL template under the
-// endpoint's base path) and nothing else: one call, one operation.
+// endpoint's base path) and nothing else: one call, one operation; an
+// *Error it returns names the operation too.
 func TestEveryOperationReportsItself(t *testing.T) {
 	var mu sync.Mutex
 	var seen []ghost.CallInfo
@@ -795,7 +796,14 @@ func TestEveryOperationReportsItself(t *testing.T) {
 			mu.Lock()
 			seen = nil
 			mu.Unlock()
-			_ = call(ctx) // the mock may refuse it: the call is what is checked
+			// The mock may refuse the call: the call is what is checked, and
+			// an error it returns names the operation too.
+			if err := call(ctx); err != nil {
+				var ge *ghost.Error
+				if errors.As(err, &ge) {
+					assert.Equal(t, name, ge.Operation, "%v", err)
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			require.Len(t, seen, 1, "one call, one operation")
