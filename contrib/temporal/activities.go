@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -33,8 +34,12 @@ const (
 	// ErrTypePermanent: the API refused the request for good (400, 401,
 	// 403, 404, bad input); retrying cannot help.
 	ErrTypePermanent = "GhostExportPermanent"
+	// ErrTypeStaleExport: the sink holds the window for a newer export than
+	// the one being downloaded (see ErrStaleExport). Also a
+	// WindowFailure.Kind.
+	ErrTypeStaleExport = "GhostExportStale"
 	// ErrTypeWindowFailed: ExportRange could not finish a window. Details:
-	// WindowFailure.
+	// the first failed window's WindowFailure, then the RangeResult.
 	ErrTypeWindowFailed = "GhostExportWindowFailed"
 )
 
@@ -61,14 +66,58 @@ type WindowFailure struct {
 }
 
 // Activities are the activities of the export workflows: register them
-// with Register. Client talks to the Exports API (with its bearer token);
-// Sink stores the objects.
+// with Register. Client talks to the Exports API (with its bearer token).
+// Objects go to the sink each job names (DownloadInput.Sink), opened on
+// first use and kept open until Close.
 type Activities struct {
 	Client *ghost.Client
-	Sink   Sink
+	// AllowSink, when set, decides whether this worker writes to a sink URL
+	// a job names (CheckSinkURL's rules apply first): an error refuses it.
+	AllowSink func(url string) error
 	// HeartbeatEvery is how many objects DownloadExport writes between
 	// heartbeats (default 500).
 	HeartbeatEvery int
+
+	mu    sync.Mutex
+	sinks map[string]*Sink
+}
+
+// Close closes the sinks the activities opened.
+func (a *Activities) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	for _, s := range a.sinks {
+		errs = append(errs, s.Close())
+	}
+	a.sinks = nil
+	return errors.Join(errs...)
+}
+
+// sink returns the open sink for url, opening it on first use.
+func (a *Activities) sink(ctx context.Context, url string) (*Sink, error) {
+	if err := CheckSinkURL(url); err != nil {
+		return nil, err
+	}
+	if a.AllowSink != nil {
+		if err := a.AllowSink(url); err != nil {
+			return nil, err
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.sinks[url]; ok {
+		return s, nil
+	}
+	s, err := OpenSink(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if a.sinks == nil {
+		a.sinks = make(map[string]*Sink)
+	}
+	a.sinks[url] = s
+	return s, nil
 }
 
 // CreateInput is the input of CreateExport.
@@ -112,59 +161,91 @@ type DownloadInput struct {
 	Type       ghost.ExportType
 	Window     Window
 	Export     ghost.Export // DONE
+	Sink       string       // the job's sink URL
+	// Created is when the workflow created Export: it orders the window's
+	// exports in the sink (the newest one's files win).
+	Created time.Time
+	Job     string // the workflow id, recorded in the sink for operators
 }
 
-// DownloadResult is what DownloadExport wrote.
+// DownloadResult is what DownloadExport stored.
 type DownloadResult struct {
 	Files   int
 	Objects int64
+	// Skipped counts the files an earlier attempt had committed: the sink
+	// said it holds them, so they were not downloaded again.
+	Skipped int
 }
 
-// downloadProgress is DownloadExport's heartbeat: files before NextFile are
-// committed and hold Objects objects.
-type downloadProgress struct {
-	ExportID ghost.ID
-	NextFile int
-	Objects  int64
+// DownloadProgress is DownloadExport's heartbeat, for operators (the
+// progress of a window being downloaded): a retry does not rely on it but
+// asks the sink what it holds.
+type DownloadProgress struct {
+	Window  int // the window's index
+	Export  ghost.ID
+	File    int   // the file being written, from 1
+	Files   int   // files in the export
+	Objects int64 // objects written, committed files and the current one
 }
 
-// DownloadExport streams every file of a DONE export into the sink, one
-// sink file per export file, committing each whole. It heartbeats as it
-// goes; a retry (on this or another worker) skips the files the last
-// attempt committed and rewrites the one it was in. An expired export fails
-// with ErrTypeExpired (the workflow exports the window again).
+// DownloadExport streams every file of a DONE export into the job's sink,
+// one sink file per export file, each uploaded whole and then committed in
+// the window's record. It first claims the window for the export; a retry
+// (on this or another worker) asks the sink which files the export already
+// committed and skips them. Once every file is committed it completes the
+// window (older exports' files are deleted). An expired export fails with
+// ErrTypeExpired (the workflow exports the window again); a window a newer
+// export holds fails with ErrTypeStaleExport.
 func (a *Activities) DownloadExport(ctx context.Context, in DownloadInput) (DownloadResult, error) {
+	sink, err := a.sink(ctx, in.Sink)
+	if err != nil {
+		return DownloadResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
 	every := a.HeartbeatEvery
 	if every <= 0 {
 		every = 500
 	}
-	var prog downloadProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &prog); err != nil || prog.ExportID != in.Export.ID {
-			prog = downloadProgress{}
-		}
-	}
-	prog.ExportID = in.Export.ID
+	key := WindowKey{MerchantID: in.MerchantID, Type: in.Type, Window: in.Window}
+	claim := Claim{Export: in.Export.ID, Created: in.Created, Files: len(in.Export.ExportURLs), Job: in.Job}
+	prog := DownloadProgress{Window: in.Window.Index, Export: in.Export.ID, Files: claim.Files}
 	activity.RecordHeartbeat(ctx, prog)
-	if err := a.Sink.Claim(ctx, in.MerchantID, in.Type, in.Window, in.Export.ID); err != nil {
-		return DownloadResult{}, err
+	rec, err := sink.Claim(ctx, key, claim)
+	if err != nil {
+		return DownloadResult{}, sinkError(err)
 	}
-	for i := prog.NextFile; i < len(in.Export.ExportURLs); i++ {
-		n, err := a.downloadFile(ctx, in, i, func() { activity.RecordHeartbeat(ctx, prog) }, every)
-		if err != nil {
-			return DownloadResult{}, err
+	res := DownloadResult{Files: claim.Files}
+	for i := range in.Export.ExportURLs {
+		prog.File = i + 1
+		if cf, ok := rec.committed(i + 1); ok {
+			if held, err := sink.bucket.Exists(ctx, cf.Key); err != nil {
+				return res, err
+			} else if held {
+				res.Skipped++
+				prog.Objects += cf.Objects
+				activity.RecordHeartbeat(ctx, prog)
+				continue
+			}
 		}
-		prog.NextFile, prog.Objects = i+1, prog.Objects+n
+		n, err := a.downloadFile(ctx, sink, key, claim, in.Export, i, func(n int64) {
+			activity.RecordHeartbeat(ctx, DownloadProgress{Window: prog.Window, Export: prog.Export,
+				File: prog.File, Files: prog.Files, Objects: prog.Objects + n})
+		}, every)
+		if err != nil {
+			return res, err
+		}
+		prog.Objects += n
 		activity.RecordHeartbeat(ctx, prog)
 	}
-	if err := a.Sink.Trim(ctx, in.MerchantID, in.Type, in.Window, in.Export.ID, len(in.Export.ExportURLs)); err != nil {
-		return DownloadResult{}, stale(err)
+	rec, err = sink.Complete(ctx, key, claim)
+	if err != nil {
+		return res, sinkError(err)
 	}
-	return DownloadResult{Files: len(in.Export.ExportURLs), Objects: prog.Objects}, nil
+	res.Objects = rec.Objects()
+	return res, nil
 }
 
-func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, beat func(), every int) (n int64, err error) {
-	f, err := a.Sink.Create(ctx, FileKey{MerchantID: in.MerchantID, Type: in.Type, Window: in.Window, File: i + 1, ExportID: in.Export.ID})
+func (a *Activities) downloadFile(ctx context.Context, sink *Sink, key WindowKey, claim Claim, e ghost.Export, i int, beat func(int64), every int) (n int64, err error) {
+	f, err := sink.Create(ctx, key, claim, i+1)
 	if err != nil {
 		return 0, err
 	}
@@ -173,8 +254,8 @@ func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, 
 			f.Abort()
 		}
 	}()
-	one := in.Export
-	one.ExportURLs = in.Export.ExportURLs[i : i+1]
+	one := e
+	one.ExportURLs = e.ExportURLs[i : i+1]
 	for obj, err := range a.Client.Exports.Objects(ctx, &one) {
 		if err != nil {
 			if errors.Is(err, ghost.ErrExportExpired) {
@@ -187,17 +268,17 @@ func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, 
 		}
 		n++
 		if n%int64(every) == 0 {
-			beat()
+			beat(n)
 		}
 	}
-	return n, stale(f.Commit())
+	return n, sinkError(f.Commit(ctx))
 }
 
-// stale makes ErrStaleExport final: the download belongs to an export the
-// workflow has replaced, and retrying it would only be refused again.
-func stale(err error) error {
+// sinkError makes ErrStaleExport final: the download belongs to an export
+// the window no longer holds, and retrying it would only be refused again.
+func sinkError(err error) error {
 	if errors.Is(err, ErrStaleExport) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeStaleExport, nil)
 	}
 	return err
 }
