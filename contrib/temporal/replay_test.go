@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/worker"
 )
 
 // Replays the histories recorded from this release's workflows (e2e's
@@ -21,9 +20,7 @@ func TestReplayHistories(t *testing.T) {
 	logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			replayer := worker.NewWorkflowReplayer()
-			RegisterWorkflows(replayer)
-			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, f))
+			require.NoError(t, ReplayHistoryFile(logger, f))
 		})
 	}
 }

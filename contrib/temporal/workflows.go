@@ -2,10 +2,13 @@ package ghosttemporal
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -563,4 +566,28 @@ func cut(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+// ReplayHistoryFile replays a workflow history saved as JSON (as
+// `temporal workflow show --output json` writes it) against this package's
+// workflows, under the workflow id it was recorded with: an error means the
+// code would not replay a running workflow that has that history.
+func ReplayHistoryFile(logger log.Logger, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		return fmt.Errorf("ghosttemporal: %s: %w", path, err)
+	}
+	if len(h.GetEvents()) == 0 {
+		return fmt.Errorf("ghosttemporal: %s holds no events", path)
+	}
+	id := h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowId()
+	replayer := worker.NewWorkflowReplayer()
+	RegisterWorkflows(replayer)
+	return replayer.ReplayWorkflowHistoryWithOptions(logger, h, worker.ReplayWorkflowHistoryOptions{
+		OriginalExecution: workflow.Execution{ID: id, RunID: "replay"}})
 }

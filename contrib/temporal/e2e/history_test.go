@@ -91,11 +91,12 @@ func TestTenYearRangeHistoryBound(t *testing.T) {
 			Start: start, End: end, Sink: sink, Options: ghosttemporal.RangeOptions{MaxInFlight: 4,
 				PollInterval: 100 * time.Millisecond, MaxPollInterval: 200 * time.Millisecond}})
 	require.NoError(t, err)
+	first := run.GetRunID() // Get follows continue-as-new, and the run id with it
 	var res ghosttemporal.RangeResult
 	require.NoError(t, run.Get(ctx, &res))
 	t.Logf("10 years in %s: %+v", time.Since(began).Round(time.Millisecond), res)
 
-	runs := runHistories(t, c, "ten-years", run.GetRunID())
+	runs := runHistories(t, c, "ten-years", first)
 	var sizes []int
 	for _, r := range runs {
 		sizes = append(sizes, len(r))
@@ -205,7 +206,7 @@ func (s *scripted) create(_ context.Context, in ghosttemporal.CreateInput) (*gho
 	case in.Window.Index == 0 && s.creates[key] == 1:
 		return nil, temporal.NewNonRetryableApplicationError("503 too many exports", ghosttemporal.ErrTypeUnavailable, nil,
 			ghosttemporal.UnavailableDetails{RetryAfter: 200 * time.Millisecond})
-	case in.Window.Index == 1 && in.MerchantID != "m3" && s.creates[key] == 1:
+	case (key == "m1/1" || key == "m2/2" || key == "m4/2") && s.creates[key] == 1:
 		return nil, temporal.NewNonRetryableApplicationError("connection reset", ghosttemporal.ErrTypeAmbiguousCreate, nil)
 	}
 	s.n++
@@ -277,22 +278,27 @@ func TestRecordHistories(t *testing.T) {
 	rangeRun, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "range", TaskQueue: queue}, ghosttemporal.ExportRangeWorkflow,
 		ghosttemporal.RangeParams{MerchantID: "m1", Type: ghost.ExportTypeOrders, Start: start, End: end, Sink: sink, Options: o})
 	require.NoError(t, err)
+	rangeFirst := rangeRun.GetRunID() // Get follows continue-as-new, and the run id with it
 	var rr ghosttemporal.RangeResult
 	err = rangeRun.Get(ctx, &rr)
 	require.ErrorContains(t, err, "1 of 5 windows failed", "window 4 fails (FAILED twice)")
+	mo := o
+	mo.WindowsPerRun = 10 // so that a merchant's windows left are all parked, and it yields
+	mo.AmbiguousCreateWait = 3 * time.Second
 	jobRun, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "job", TaskQueue: queue}, ghosttemporal.ExportMerchantsWorkflow,
 		ghosttemporal.MerchantsParams{Merchants: []ghost.ID{"m2", "m3", "m4"}, Type: ghost.ExportTypeOrders, Start: start,
-			End: start.Add(90 * 24 * time.Hour), Sink: sink, Options: o, MaxConcurrent: 2, MerchantsPerRun: 2})
+			End: start.Add(90 * 24 * time.Hour), Sink: sink, Options: mo, MaxConcurrent: 2, MerchantsPerRun: 2})
 	require.NoError(t, err)
+	jobFirst := jobRun.GetRunID()
 	var mr ghosttemporal.MerchantsResult
 	require.NoError(t, jobRun.Get(ctx, &mr))
 	assert.Equal(t, 1, mr.FailedCount, "m3's window 2")
 
 	files := map[string][]*historypb.HistoryEvent{}
-	for i, h := range runHistories(t, c, "range", rangeRun.GetRunID()) {
+	for i, h := range runHistories(t, c, "range", rangeFirst) {
 		files[fmt.Sprintf("range-run%d.json", i+1)] = h
 	}
-	jobRuns := runHistories(t, c, "job", jobRun.GetRunID())
+	jobRuns := runHistories(t, c, "job", jobFirst)
 	for i, h := range jobRuns {
 		files[fmt.Sprintf("merchants-run%d.json", i+1)] = h
 	}
@@ -300,14 +306,12 @@ func TestRecordHistories(t *testing.T) {
 		files["merchants-"+name+".json"] = h
 	}
 	assert.GreaterOrEqual(t, len(files), 8)
-	replayer := worker.NewWorkflowReplayer()
-	ghosttemporal.RegisterWorkflows(replayer)
 	for name, events := range files {
 		b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&historypb.History{Events: events})
 		require.NoError(t, err)
 		path := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(path, b, 0o644))
-		require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(quiet, path), name)
+		require.NoError(t, ghosttemporal.ReplayHistoryFile(quiet, path), name)
 	}
 	t.Logf("recorded %d histories in %s", len(files), dir)
 }
