@@ -66,7 +66,9 @@ func (s *CustomersService) Create(ctx context.Context, params CustomerCreatePara
 	return getOne[Customer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: params}, opts)
 }
 
-// Update changes a customer: PUT /api/v1/customers/{customerId}.
+// Update changes a customer: PUT /api/v1/customers/{customerId}. It returns
+// the updated customer; a server that answers 200 or 204 without a body
+// applied the update, and Update then returns nil with no error.
 func (s *CustomersService) Update(ctx context.Context, customerID ID, params CustomerUpdateParams, opts ...RequestOption) (*Customer, error) {
 	p, err := customerPath(customerID)
 	if err != nil {

@@ -56,6 +56,17 @@ func ExampleSparkClient() {
 	}
 	fmt.Println("now:", hat.Price)
 
+	// Variants are the root resource /api/v1/product_variants; one adjusts
+	// its product's price.
+	large, _, err := spark.Variants.Upsert(ctx, ghost.SparkVariant{
+		ProductID: hat.ID, VariantGroupID: ghost.IntID(1), Description: "Large",
+		PriceAdjustment: ghost.SparkDecimalFromCents(200), PriceAdjustmentType: "+ dollars",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("variant:", large.Description, large.PriceAdjustmentType, large.PriceAdjustment)
+
 	cu, created, err := spark.Customers.Upsert(ctx, ghost.SparkCustomer{Email: "ada@example.com", FirstName: "Ada"})
 	if err != nil {
 		log.Fatal(err)
@@ -78,6 +89,7 @@ func ExampleSparkClient() {
 	// Item 1 variants: absent then 2
 	// created: true 4 12.50
 	// now: 9.99
+	// variant: Large + dollars 2.00
 	// customer: 4 Ada created: true
 	// page 1 has 3
 	// page 2 has 1

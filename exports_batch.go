@@ -1,7 +1,10 @@
 package ghost
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,37 +136,92 @@ type RangeProgress struct {
 	Checkpoint time.Time
 }
 
-// windows splits the range left after the checkpoint.
-func (p *RangeParams) windows() ([][2]time.Time, error) {
-	size := p.Window
+// ExportErrorKind is what a failed export call means for what to do next;
+// see ClassifyExportError.
+type ExportErrorKind string
+
+// The kinds of export errors.
+const (
+	// ExportErrorPermanent: refused for good (400, 401, 403, 404, bad
+	// input, missing configuration); trying again cannot help.
+	ExportErrorPermanent ExportErrorKind = "permanent"
+	// ExportErrorCreateUnknown: a create whose answer was lost
+	// (ErrExportCreateUnknown): an export may be running. Do not create
+	// the window again while it may run.
+	ExportErrorCreateUnknown ExportErrorKind = "create_unknown"
+	// ExportErrorConcurrency: 503, too many exports running; nothing was
+	// created. Run fewer at once, and try again once one finishes.
+	ExportErrorConcurrency ExportErrorKind = "concurrency"
+	// ExportErrorServiceHours: 503 outside the service's hours
+	// (*ServiceHoursError); nothing was created. Try again once it opens.
+	ExportErrorServiceHours ExportErrorKind = "service_hours"
+	// ExportErrorTransient: 429, another 5xx or a network failure; try
+	// again after a backoff (a create refused so created nothing).
+	ExportErrorTransient ExportErrorKind = "transient"
+	// ExportErrorExpired: the export's files are gone (ErrExportExpired):
+	// create the export again.
+	ExportErrorExpired ExportErrorKind = "expired"
+	// ExportErrorFailed: the server gave up on the export
+	// (ErrExportFailed): create it again.
+	ExportErrorFailed ExportErrorKind = "failed"
+	// ExportErrorStopped: the caller's context ended. A create cut off
+	// after its request was written may have made an export.
+	ExportErrorStopped ExportErrorKind = "stopped"
+)
+
+// ExportErrorClass is ClassifyExportError's reading of an error: what it
+// means and how long to wait before trying again.
+type ExportErrorClass struct {
+	Kind ExportErrorKind
+	// Wait is the least time to wait before trying again: the server's
+	// Retry-After, or for ExportErrorServiceHours the time until the
+	// service opens (when its message names the hours); 0 when the
+	// caller's own backoff decides.
+	Wait time.Duration
+	// Hours is the typed error of ExportErrorServiceHours (nil otherwise).
+	Hours *ServiceHoursError
+}
+
+// ClassifyExportError reads the error of an export call (Create, Get, Wait,
+// File and the downloads built on it) and says what it means and how long
+// to wait, as Range itself decides: a 503 is told apart by its message
+// ("too many concurrent exports" against the service's hours, parsed
+// into a *ServiceHoursError), a create whose answer was lost by
+// ErrExportCreateUnknown, and the rest by status. now is the current time,
+// for the wait until the service opens.
+func ClassifyExportError(err error, now time.Time) ExportErrorClass {
+	var c ExportErrorClass
+	var ge *Error
+	if errors.As(err, &ge) {
+		c.Wait = ge.RetryAfter
+	}
+	var he *ServiceHoursError
 	switch {
-	case size == 0:
-		size = MaxExportRange
-	case size < 0 || size > MaxExportRange:
-		return nil, invalidParams("window", "window must be positive and at most 30 days")
-	case size < time.Millisecond:
-		return nil, invalidParams("window", "window must be at least a millisecond")
-	}
-	switch p.Type {
-	case ExportTypeOrders, ExportTypePayments:
-	default:
-		return nil, invalidParams("type", "export type is %q; want ORDERS or PAYMENTS", p.Type)
-	}
-	if p.Start.IsZero() || p.End.IsZero() || !p.Start.Before(p.End) {
-		return nil, invalidParams("end", "the range needs a start before its end")
-	}
-	start := p.Start
-	if p.Checkpoint.After(start) {
-		start = p.Checkpoint
-	}
-	var ws [][2]time.Time
-	for t := start; t.Before(p.End); {
-		end := t.Add(size)
-		if end.After(p.End) {
-			end = p.End
+	case errors.Is(err, ErrExportCreateUnknown):
+		c.Kind = ExportErrorCreateUnknown
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		c.Kind = ExportErrorStopped
+	case errors.Is(err, ErrExportExpired):
+		c.Kind = ExportErrorExpired
+	case errors.Is(err, ErrExportFailed):
+		c.Kind = ExportErrorFailed
+	case errors.As(err, &he):
+		c.Kind, c.Hours = ExportErrorServiceHours, he
+	case ge != nil && ge.StatusCode == http.StatusServiceUnavailable:
+		c.Kind = ExportErrorTransient
+		switch kind, h := classify503(ge); kind {
+		case unavailableConcurrency:
+			c.Kind = ExportErrorConcurrency
+		case unavailableHours:
+			c.Kind, c.Hours = ExportErrorServiceHours, h
 		}
-		ws = append(ws, [2]time.Time{t, end})
-		t = end
+	case temporary(err):
+		c.Kind = ExportErrorTransient
+	default:
+		c.Kind = ExportErrorPermanent
 	}
-	return ws, nil
+	if c.Hours != nil && c.Hours.HasHours {
+		c.Wait = max(c.Wait, c.Hours.NextOpen(now).Sub(now))
+	}
+	return c
 }

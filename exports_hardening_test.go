@@ -6,8 +6,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -197,4 +202,116 @@ func TestExportStreamIdleTimeout(t *testing.T) {
 			assert.Contains(t, err.Error(), "idle timeout")
 		})
 	})
+}
+
+// gzipBomb is an export file of one element of size bytes ({"id":"B1",
+// "note":"aaa…"}), gzipped: about size/1000 bytes on the wire.
+func gzipBomb(size int) []byte {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	io.WriteString(zw, `{"elements":[{"id":"B1","note":"`)
+	chunk := strings.Repeat("a", 1<<20)
+	for range size >> 20 {
+		io.WriteString(zw, chunk)
+	}
+	io.WriteString(zw, `"}]}`)
+	zw.Close()
+	return b.Bytes()
+}
+
+// bombExports serves one export, DONE at once, whose only file is file.
+func bombExports(t *testing.T, file []byte) *httptest.Server {
+	var srv *httptest.Server
+	export := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"EB1","type":"ORDERS","status":"DONE","percentComplete":100,"exportUrls":{"elements":[{"url":%q}]}}`,
+			srv.URL+"/files/bomb.json")
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v3/merchants/M1/exports", export)
+	mux.HandleFunc("GET /v3/merchants/M1/exports/EB1", export)
+	mux.HandleFunc("GET /files/bomb.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(file)
+	})
+	srv = httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// dirPeak samples the bytes of the files under dir every millisecond until
+// stop is closed, and returns the most it saw.
+func dirPeak(dir string, stop <-chan struct{}) <-chan int64 {
+	out := make(chan int64, 1)
+	go func() {
+		var peak int64
+		for {
+			var n int64
+			filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					if fi, err := d.Info(); err == nil {
+						n += fi.Size()
+					}
+				}
+				return nil
+			})
+			peak = max(peak, n)
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	return out
+}
+
+// bytesWritten is the process's write(2) total (Linux /proc/self/io wchar),
+// or -1 where that is not available.
+func bytesWritten() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+// A file host serving a gzip bomb (one 256 MiB element, 256 KiB on the
+// wire) costs Range no more temporary disk than the object cap: the cap
+// holds while the file is spooled, not only when it is read back.
+func TestRangeSpoolCapsGzipBomb(t *testing.T) {
+	file := gzipBomb(256 << 20)
+	t.Logf("file: %d KiB on the wire, 256 MiB decompressed", len(file)>>10)
+	srv := bombExports(t, file)
+	c, err := ghost.NewClient(ghost.WithBaseURL(srv.URL), ghost.WithBearerToken("tok"))
+	require.NoError(t, err)
+	tmp := t.TempDir()
+	stop := make(chan struct{})
+	peak := dirPeak(tmp, stop)
+	before := bytesWritten()
+	var got error
+	for _, err := range c.Exports.Range(t.Context(), "M1", ghost.RangeParams{Type: ghost.ExportTypeOrders,
+		Start: exportT0.Add(-time.Hour), End: exportT0, TempDir: tmp, Wait: fastWait()}) {
+		if err != nil {
+			got = err
+			break
+		}
+	}
+	written := bytesWritten() - before
+	close(stop)
+	disk := <-peak
+	require.ErrorIs(t, got, ghost.ErrResponseTooLarge)
+	t.Logf("temporary files peaked at %d bytes; the process wrote %d bytes in all (-1: not measured)", disk, written)
+	assert.LessOrEqual(t, disk, int64(ghost.DefaultMaxExportObjectBytes), "temporary disk within the object cap")
+	if before >= 0 {
+		assert.Less(t, written, int64(2*ghost.DefaultMaxExportObjectBytes), "bytes written within twice the object cap")
+	}
 }

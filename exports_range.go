@@ -1,14 +1,13 @@
 package ghost
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -55,7 +54,8 @@ type RangeParams struct {
 	// Checkpoint resumes an earlier run: the range before it is skipped
 	// (it is the Checkpoint of that run's last PhaseDone report).
 	Checkpoint time.Time
-	// Window is the length of each export (default and maximum 30 days).
+	// Window is the length of each export (default and maximum 30 days, at
+	// least MinExportWindow); the range is split by SplitExportRange.
 	Window time.Duration
 	// Concurrency is how many windows' exports may run on the server at
 	// once (default DefaultRangeConcurrency, 2: the seed promises only "a
@@ -73,6 +73,14 @@ type RangeParams struct {
 	// it and removes it when it returns (a process killed mid-run leaves
 	// its ghost-range-* directory behind). At most 2×Concurrency windows
 	// are on disk at once, never in memory.
+	//
+	// The disk they take is bounded while they are written, not only when
+	// they are read: a file is spooled as the JSON array of its objects,
+	// each checked as it arrives (File), so a temporary file holds at most
+	// MaxExportFileObjects objects of at most WithMaxExportObjectBytes
+	// bytes (plus a separator each), whatever the file host sends — a
+	// gzip bomb's oversized object is refused before any of it is written.
+	// In all, at most 2×Concurrency × (files per export) × that bound.
 	TempDir string
 	// Wait says how each export is polled, and how creating is retried
 	// after a 503 (Interval growing by Backoff up to MaxInterval). Range
@@ -127,18 +135,15 @@ func (s *ExportsService) Range(ctx context.Context, merchantID ID, params RangeP
 func ExportRange[T any](ctx context.Context, s *ExportsService, merchantID ID, params RangeParams) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		spans, err := params.windows()
-		if err == nil {
-			err = params.checkConcurrency()
-		}
+		ws, err := params.split()
 		if err != nil {
 			yield(zero, err)
 			return
 		}
-		if len(spans) == 0 {
+		if ws.Len() == 0 {
 			return
 		}
-		r, err := newRangeRun(ctx, s, merchantID, &params, spans)
+		r, err := newRangeRun(ctx, s, merchantID, &params, ws)
 		if err != nil {
 			yield(zero, err)
 			return
@@ -146,7 +151,14 @@ func ExportRange[T any](ctx context.Context, s *ExportsService, merchantID ID, p
 		defer r.close()
 		r.wg.Add(1)
 		go r.dispatch()
-		for _, w := range r.wins {
+		for range ws.Len() {
+			var w *rangeWindow
+			select {
+			case w = <-r.started:
+			case <-r.ctx.Done():
+				yield(zero, fmt.Errorf("ghost: export range: %w", r.ctx.Err()))
+				return
+			}
 			if !emitWindow(r, w, yield) {
 				return
 			}
@@ -154,14 +166,30 @@ func ExportRange[T any](ctx context.Context, s *ExportsService, merchantID ID, p
 	}
 }
 
-func (p *RangeParams) checkConcurrency() error {
-	if p.Concurrency < 0 {
-		return invalidParams("concurrency", "concurrency must not be negative")
+// split checks the parameters and splits the range left after the
+// checkpoint (none when the checkpoint is past the end).
+func (p *RangeParams) split() (ExportWindows, error) {
+	switch {
+	case p.Type != ExportTypeOrders && p.Type != ExportTypePayments:
+		return ExportWindows{}, invalidParams("type", "export type is %q; want ORDERS or PAYMENTS", p.Type)
+	case p.Concurrency < 0:
+		return ExportWindows{}, invalidParams("concurrency", "concurrency must not be negative")
+	case p.Downloads < 0:
+		return ExportWindows{}, invalidParams("downloads", "downloads must not be negative")
+	case p.Start.IsZero() || p.End.IsZero() || !p.Start.Before(p.End):
+		return ExportWindows{}, invalidParams("end", "the range needs a start before its end")
 	}
-	if p.Downloads < 0 {
-		return invalidParams("downloads", "downloads must not be negative")
+	start := p.Start
+	if p.Checkpoint.After(start) {
+		start = p.Checkpoint
 	}
-	return nil
+	if !start.Before(p.End) {
+		if _, err := SplitExportRange(p.Start, p.End, p.Window); err != nil {
+			return ExportWindows{}, err
+		}
+		return ExportWindows{}, nil
+	}
+	return SplitExportRange(start, p.End, p.Window)
 }
 
 // rangeRun is one Range call in progress.
@@ -173,7 +201,8 @@ type rangeRun struct {
 	p        *RangeParams
 	wait     WaitOptions // p.Wait with defaults, OnProgress removed
 	dir      string
-	wins     []*rangeWindow
+	windows  ExportWindows
+	started  chan *rangeWindow // the windows started (or failed), in order
 	slots    *exportSlots
 	ahead    chan struct{} // a token per window started and not yet emitted
 	wg       sync.WaitGroup
@@ -193,15 +222,18 @@ type rangeWindow struct {
 	files      []*spoolFile
 }
 
-// spoolFile is one export file downloaded to disk.
+// spoolFile is one export file downloaded to disk. When kept is set the
+// file at path holds the objects read before err (if any), to be emitted
+// before it.
 type spoolFile struct {
 	path string
 	done chan struct{}
 	size int64
+	kept bool
 	err  error
 }
 
-func newRangeRun(ctx context.Context, s *ExportsService, merchantID ID, p *RangeParams, spans [][2]time.Time) (*rangeRun, error) {
+func newRangeRun(ctx context.Context, s *ExportsService, merchantID ID, p *RangeParams, ws ExportWindows) (*rangeRun, error) {
 	if ctx == nil {
 		return nil, invalidParams("", "nil context")
 	}
@@ -219,11 +251,12 @@ func newRangeRun(ctx context.Context, s *ExportsService, merchantID ID, p *Range
 		s: s, merchant: merchantID, p: p, wait: wait, dir: dir,
 		slots: newExportSlots(c, wait.MaxInterval, s.client.cfg.now),
 		ahead: make(chan struct{}, 2*c),
+		// Every window sent holds an ahead token, but for the one failed
+		// window that ends the run.
+		started: make(chan *rangeWindow, 2*c+1),
+		windows: ws,
 	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
-	for i, sp := range spans {
-		r.wins = append(r.wins, &rangeWindow{n: i + 1, start: sp[0], end: sp[1], ready: make(chan struct{})})
-	}
 	return r, nil
 }
 
@@ -246,11 +279,13 @@ func (r *rangeRun) report(p RangeProgress) {
 }
 
 // dispatch starts the windows in order, each once a look-ahead token (disk)
-// and an export slot (server) are free. A window that cannot start is
-// failed with the reason, so the emitter still finds every window ready.
+// and an export slot (server) are free, and hands each to the emitter. The
+// first window that cannot start is handed over failed with the reason, and
+// ends the run.
 func (r *rangeRun) dispatch() {
 	defer r.wg.Done()
-	for i, w := range r.wins {
+	for ew := range r.windows.All() {
+		w := &rangeWindow{n: ew.Index + 1, start: ew.Start, end: ew.End, ready: make(chan struct{})}
 		err := r.ctx.Err()
 		if err == nil && r.failed.Load() {
 			err = errors.New("an earlier window failed")
@@ -272,14 +307,14 @@ func (r *rangeRun) dispatch() {
 			}
 		}
 		if err != nil {
-			for _, w := range r.wins[i:] {
-				w.err = err
-				close(w.ready)
-			}
+			w.err = err
+			close(w.ready)
+			r.started <- w
 			return
 		}
 		r.wg.Add(1)
 		go r.runWindow(w)
+		r.started <- w
 	}
 }
 
@@ -287,7 +322,7 @@ func (r *rangeRun) dispatch() {
 // downloads its files.
 func (r *rangeRun) runWindow(w *rangeWindow) {
 	defer r.wg.Done()
-	p := RangeProgress{Window: w.n, Windows: len(r.wins), Start: w.start, End: w.end}
+	p := RangeProgress{Window: w.n, Windows: r.windows.Len(), Start: w.start, End: w.end}
 	e, err := r.createAndWait(w, &p)
 	if err != nil {
 		// Mark the failure before freeing the slot, so that the dispatcher
@@ -345,7 +380,7 @@ func (r *rangeRun) download(w *rangeWindow, p RangeProgress) {
 					return
 				}
 				f := w.files[i]
-				f.size, f.err = r.s.spool(r.ctx, w.export, i, f.path, r.wait.Interval)
+				f.size, f.kept, f.err = r.s.spool(r.ctx, w.export, i, f.path)
 				if f.err == nil {
 					// Reported before the emitter may take the file, so
 					// PhaseFile never follows the window's PhaseDone.
@@ -401,37 +436,25 @@ func (r *rangeRun) create(w *rangeWindow, p *RangeProgress) (*Export, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ghost: creating export: %w", ctx.Err())
 		}
-		if errors.Is(err, ErrExportCreateUnknown) {
-			return nil, err
-		}
-		if !temporary(err) {
-			return nil, err
-		}
+		c := ClassifyExportError(err, r.s.client.cfg.now())
 		wait := delay
-		lowered := false
-		var ge *Error
-		if errors.As(err, &ge) {
-			if ge.StatusCode == http.StatusServiceUnavailable {
-				switch kind, he := classify503(ge); kind {
-				case unavailableHours:
-					if !r.p.WaitForHours {
-						return nil, he
-					}
-					err = he
-					wait = o.MaxInterval
-					if he.HasHours {
-						now := r.s.client.cfg.now()
-						wait = min(max(he.NextOpen(now).Sub(now), o.Interval), o.MaxInterval)
-					}
-				case unavailableConcurrency:
-					r.slots.lower()
-					lowered = true
-				}
+		switch c.Kind {
+		case ExportErrorTransient:
+		case ExportErrorConcurrency:
+			r.slots.lower()
+		case ExportErrorServiceHours:
+			if !r.p.WaitForHours {
+				return nil, c.Hours
 			}
-			if ge.RetryAfter > wait {
-				wait = min(ge.RetryAfter, o.MaxInterval)
+			err, wait = c.Hours, o.MaxInterval
+			if c.Hours.HasHours {
+				wait = max(c.Wait, o.Interval)
 			}
+		default: // a lost answer (ErrExportCreateUnknown), or refused for good
+			return nil, err
 		}
+		lowered := c.Kind == ExportErrorConcurrency
+		wait = min(max(wait, c.Wait), o.MaxInterval)
 		p.Err, p.Wait, p.Phase = err, wait, PhaseRetrying
 		r.report(*p)
 		if lowered {
@@ -516,60 +539,52 @@ func predictDone(e *Export, elapsed time.Duration) (time.Duration, bool) {
 	return total - elapsed + total/50, true
 }
 
-// spool downloads file i of e to path, trying a file cut mid-way (or
-// failing for a temporary reason) up to three times. It returns the size.
-func (s *ExportsService) spool(ctx context.Context, e *Export, i int, path string, backoff time.Duration) (int64, error) {
-	fail := func(err error) (int64, error) {
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
-		}
-		return 0, fmt.Errorf("ghost: export %s file %d of %d: %w", e.ID, i+1, len(e.ExportURLs), err)
-	}
-	u, err := url.Parse(e.ExportURLs[i].URL)
+// spool writes file i of e to path as a JSON array of its objects, read
+// with File: each object within the object cap, at most
+// MaxExportFileObjects of them, a cut download resumed. It returns the
+// bytes written, whether the file is kept, and the error that ended the
+// file early, if any: the objects before that error are kept on disk, to
+// be emitted before it.
+func (s *ExportsService) spool(ctx context.Context, e *Export, i int, path string) (n int64, kept bool, err error) {
+	fh, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fail(&Error{Code: CodeBadResponse, Message: "export file URL does not parse"})
+		return 0, false, err
 	}
-	// The executor already retries the request itself; this loop repeats
-	// only a body cut while it was being copied, which the executor hands
-	// over and no longer sees.
-	for attempt := 1; ; attempt++ {
-		n, cut, err := s.spoolOnce(ctx, e, u, path)
-		if err == nil {
-			return n, nil
+	w := &countWriter{w: bufio.NewWriterSize(fh, 64<<10)}
+	sep := byte('[')
+	for raw, ferr := range s.File(ctx, e, i) {
+		if ferr != nil {
+			err = ferr
+			break
 		}
-		if ctx.Err() != nil || attempt == 3 || !cut || !temporary(err) {
-			return fail(err)
-		}
-		if err := sleepCtx(ctx, backoff*time.Duration(attempt)); err != nil {
-			return fail(err)
-		}
+		w.Write([]byte{sep})
+		w.Write(raw)
+		sep = ','
 	}
+	if sep == '[' {
+		w.Write([]byte{sep})
+	}
+	w.Write([]byte{']'})
+	werr := w.w.Flush()
+	if cerr := fh.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return w.n, false, fmt.Errorf("ghost: export %s file %d of %d: writing %s: %w", e.ID, i+1, len(e.ExportURLs), path, werr)
+	}
+	return w.n, true, err
 }
 
-// spoolOnce downloads one file to path; cut reports that the error came
-// while copying its body (the request itself succeeded).
-func (s *ExportsService) spoolOnce(ctx context.Context, e *Export, u *url.URL, path string) (n int64, cut bool, err error) {
-	r := &request{method: http.MethodGet, url: u, auth: authNone, stream: true}
-	if _, err := (*service)(s).do(ctx, r, nil, nil); err != nil {
-		var ge *Error
-		if errors.As(err, &ge) && s.expiredStatus(e, ge.StatusCode) {
-			return 0, false, fmt.Errorf("%w: the file answered %d (%w)", ErrExportExpired, ge.StatusCode, err)
-		}
-		return 0, false, err
-	}
-	defer r.streamBody.Close()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return 0, false, err
-	}
-	n, err = io.Copy(f, r.streamBody)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, true, fmt.Errorf("reading export file: %w", err)
-	}
-	return n, false, nil
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w *bufio.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // emitWindow yields the objects of window w in file order as its files
@@ -578,7 +593,7 @@ func (s *ExportsService) spoolOnce(ctx context.Context, e *Export, u *url.URL, p
 func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) bool {
 	var zero T
 	fail := func(err error) bool {
-		yield(zero, fmt.Errorf("ghost: export window %d of %d (%s to %s): %w", w.n, len(r.wins),
+		yield(zero, fmt.Errorf("ghost: export window %d of %d (%s to %s): %w", w.n, r.windows.Len(),
 			w.start.UTC().Format(time.RFC3339), w.end.UTC().Format(time.RFC3339), err))
 		return false
 	}
@@ -590,14 +605,14 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 	if w.err != nil {
 		return fail(w.err)
 	}
-	p := RangeProgress{Window: w.n, Windows: len(r.wins), Start: w.start, End: w.end, Export: w.export, Files: len(w.files)}
+	p := RangeProgress{Window: w.n, Windows: r.windows.Len(), Start: w.start, End: w.end, Export: w.export, Files: len(w.files)}
 	for _, f := range w.files {
 		select {
 		case <-f.done:
 		case <-r.ctx.Done():
 			return fail(r.ctx.Err())
 		}
-		if f.err != nil {
+		if !f.kept {
 			return fail(f.err)
 		}
 		cont, err := emitFile(f, r.s.maxObject(), func(v T, err error) bool {
@@ -615,6 +630,9 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 		if !cont {
 			return false
 		}
+		if f.err != nil {
+			return fail(f.err)
+		}
 		p.FilesDone++
 		p.Bytes += f.size
 	}
@@ -624,8 +642,8 @@ func emitWindow[T any](r *rangeRun, w *rangeWindow, yield func(T, error) bool) b
 	return true
 }
 
-// emitFile decodes a downloaded file, each object at most maxObject bytes,
-// and removes it.
+// emitFile decodes a spooled file, each object at most maxObject bytes, and
+// removes it.
 func emitFile[T any](f *spoolFile, maxObject int64, yield func(T, error) bool) (bool, error) {
 	fh, err := os.Open(f.path)
 	if err != nil {
@@ -633,8 +651,13 @@ func emitFile[T any](f *spoolFile, maxObject int64, yield func(T, error) bool) (
 	}
 	defer os.Remove(f.path)
 	defer fh.Close()
-	body := &trackReader{r: fh, max: maxObject}
-	return decodeElements(json.NewDecoder(body), body, yield)
+	r := newElementReader(fh, maxObject)
+	defer r.release()
+	_, err = readElements(r, 0, func(v T) bool { return yield(v, nil) })
+	if errors.Is(err, errStop) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // exportSlots limits how many exports of a run are running on the server.

@@ -612,7 +612,7 @@ func BenchmarkRange(b *testing.B) {
 	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for _, c := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("C=%d", c), func(b *testing.B) {
-			srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+			srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileExports),
 				ghosttest.WithConfig(ghosttest.Config{ExportDuration: 100 * time.Millisecond, ExportConcurrency: c}))
 			defer srv.Close()
 			n := 0

@@ -1,15 +1,13 @@
 package ghost
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -26,6 +24,11 @@ type ExportedOrder struct {
 	MerchantID   ID        `json:"-"`
 	CreatedTime  time.Time `json:"createdTime"`
 	ModifiedTime time.Time `json:"modifiedTime"`
+	// LineItems and Payments are the order's line items and payments when
+	// the file holds them ({"elements": […]} or a bare array; nil when
+	// absent).
+	LineItems []ExportedLineItem `json:"lineItems,omitempty"`
+	Payments  []ExportedPayment  `json:"payments,omitempty"`
 }
 
 // UnmarshalJSON decodes an exported order; times are epoch milliseconds
@@ -34,9 +37,11 @@ func (o *ExportedOrder) UnmarshalJSON(b []byte) error {
 	type plain ExportedOrder
 	aux := struct {
 		*plain
-		CreatedTime  epochMillis `json:"createdTime"`
-		ModifiedTime epochMillis `json:"modifiedTime"`
-		Merchant     *ref        `json:"merchant"`
+		CreatedTime  epochMillis                   `json:"createdTime"`
+		ModifiedTime epochMillis                   `json:"modifiedTime"`
+		Merchant     *ref                          `json:"merchant"`
+		LineItems    *exportList[ExportedLineItem] `json:"lineItems"`
+		Payments     *exportList[ExportedPayment]  `json:"payments"`
 	}{plain: (*plain)(o)}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
@@ -45,7 +50,59 @@ func (o *ExportedOrder) UnmarshalJSON(b []byte) error {
 	if aux.Merchant != nil {
 		o.MerchantID = aux.Merchant.ID
 	}
+	if aux.LineItems != nil {
+		o.LineItems = aux.LineItems.Elements
+	}
+	if aux.Payments != nil {
+		o.Payments = aux.Payments.Elements
+	}
 	return nil
+}
+
+// ExportedLineItem is a line item of an exported order. Money is in cents.
+type ExportedLineItem struct {
+	ID       ID     `json:"id"`
+	ItemID   ID     `json:"-"` // the inventory item, {"item": {"id": …}}
+	Name     string `json:"name,omitempty"`
+	ItemCode string `json:"itemCode,omitempty"`
+	Price    int64  `json:"price"`
+	// UnitQty is the quantity sold by unit, in thousandths (1500 is 1.5
+	// units); 0 for an item sold whole.
+	UnitQty  int64  `json:"unitQty,omitempty"`
+	Note     string `json:"note,omitempty"`
+	Refunded bool   `json:"refunded,omitempty"`
+}
+
+// UnmarshalJSON decodes an exported line item; the inventory item is
+// {"item": {"id": …}}.
+func (it *ExportedLineItem) UnmarshalJSON(b []byte) error {
+	type plain ExportedLineItem
+	aux := struct {
+		*plain
+		Item *ref `json:"item"`
+	}{plain: (*plain)(it)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if aux.Item != nil {
+		it.ItemID = aux.Item.ID
+	}
+	return nil
+}
+
+// exportList is a list inside an exported object: {"elements": […]}, or a
+// bare array.
+type exportList[T any] struct {
+	Elements []T `json:"elements"`
+}
+
+func (l *exportList[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		return json.Unmarshal(b, &l.Elements)
+	}
+	type plain exportList[T]
+	return json.Unmarshal(b, (*plain)(l))
 }
 
 // ExportedPayment is a payment as a PAYMENTS export file holds it. Money is
@@ -102,10 +159,11 @@ func WithMaxExportObjectBytes(n int64) Option {
 }
 
 // Objects streams the objects of a DONE export as raw JSON, file after file
-// in the order of ExportURLs. Each file ({"elements": […]} or a bare array)
-// is decoded while it downloads, so memory stays flat however many files
-// there are. Files are fetched without the API's credentials (their URLs
-// are pre-signed and may be on another host).
+// in the order of ExportURLs (each file read with File). Each file
+// ({"elements": […]} or a bare array) is decoded while it downloads, so
+// memory stays flat however many files there are. Files are fetched without
+// the API's credentials (their URLs are pre-signed and may be on another
+// host).
 //
 // An export past AvailableUntil, or whose file answers 410 (or 403/404 once
 // AvailableUntil has passed), yields an error matching ErrExportExpired.
@@ -115,7 +173,9 @@ func WithMaxExportObjectBytes(n int64) Option {
 // download is not bounded by the per-attempt timeout (WithTimeout) but by an
 // idle timeout of the same length, the longest the SDK waits for bytes that
 // do not come (for the response headers, then for each read of the body).
-// One object may hold at most WithMaxExportObjectBytes bytes.
+// One object may hold at most WithMaxExportObjectBytes bytes, one file at
+// most MaxExportFileObjects objects; a download cut midway is resumed (see
+// File).
 func (s *ExportsService) Objects(ctx context.Context, e *Export) iter.Seq2[json.RawMessage, error] {
 	return ExportObjects[json.RawMessage](ctx, s, e)
 }
@@ -140,13 +200,15 @@ func ExportObjects[T any](ctx context.Context, s *ExportsService, e *Export) ite
 			yield(zero, err)
 			return
 		}
-		for i, f := range e.ExportURLs {
+		for i := range e.ExportURLs {
 			if err := ctx.Err(); err != nil {
 				yield(zero, fmt.Errorf("ghost: export %s: %w", e.ID, err))
 				return
 			}
-			if !streamFile(ctx, s, e, i, f, yield) {
-				return
+			for v, err := range ExportFileObjects[T](ctx, s, e, i) {
+				if !yield(v, err) || err != nil {
+					return
+				}
 			}
 		}
 	}
@@ -166,37 +228,6 @@ func (s *ExportsService) checkDownloadable(e *Export) error {
 	return nil
 }
 
-// streamFile yields the objects of file i; it reports whether to go on.
-func streamFile[T any](ctx context.Context, s *ExportsService, e *Export, i int, f ExportURL, yield func(T, error) bool) bool {
-	var zero T
-	fail := func(err error) bool {
-		if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
-		}
-		yield(zero, fmt.Errorf("ghost: export %s file %d of %d: %w", e.ID, i+1, len(e.ExportURLs), err))
-		return false
-	}
-	u, err := url.Parse(f.URL)
-	if err != nil {
-		return fail(&Error{Code: CodeBadResponse, Message: "export file URL does not parse"})
-	}
-	r := &request{method: http.MethodGet, url: u, auth: authNone, stream: true}
-	if _, err := (*service)(s).do(ctx, r, nil, nil); err != nil {
-		var ge *Error
-		if errors.As(err, &ge) && s.expiredStatus(e, ge.StatusCode) {
-			return fail(fmt.Errorf("%w: the file answered %d (%w)", ErrExportExpired, ge.StatusCode, err))
-		}
-		return fail(err)
-	}
-	body := &trackReader{r: r.streamBody, max: s.maxObject()}
-	defer r.streamBody.Close()
-	cont, err := decodeElements(json.NewDecoder(body), body, yield)
-	if err != nil {
-		return fail(err)
-	}
-	return cont
-}
-
 // maxObject is the largest export object the client decodes.
 func (s *ExportsService) maxObject() int64 {
 	return cmp.Or(s.client.cfg.maxObject, DefaultMaxExportObjectBytes)
@@ -213,142 +244,4 @@ func (s *ExportsService) expiredStatus(e *Export, status int) bool {
 		return !e.AvailableUntil.IsZero() && !s.client.cfg.now().Before(e.AvailableUntil)
 	}
 	return false
-}
-
-// decodeElements reads {"elements": […]} (other keys skipped) or a bare
-// array from dec, decoding and yielding one element at a time. It reports
-// whether the caller wants more.
-func decodeElements[T any](dec *json.Decoder, src *trackReader, yield func(T, error) bool) (bool, error) {
-	readErr := src.classify
-	src.allow(dec)
-	tok, err := dec.Token()
-	if err != nil {
-		return false, readErr(err)
-	}
-	switch tok {
-	case json.Delim('['):
-		return decodeArray(dec, src, yield)
-	case json.Delim('{'):
-	default:
-		return false, &Error{Code: CodeBadResponse, Message: "export file is not a JSON object or array"}
-	}
-	seen := false
-	for src.allow(dec) && dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false, readErr(err)
-		}
-		src.allow(dec)
-		if key != "elements" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return false, readErr(err)
-			}
-			continue
-		}
-		seen = true
-		tok, err := dec.Token()
-		if err != nil {
-			return false, readErr(err)
-		}
-		if tok == nil { // "elements": null
-			continue
-		}
-		if tok != json.Delim('[') {
-			return false, &Error{Code: CodeBadResponse, Message: "export file's elements is not an array"}
-		}
-		if cont, err := decodeArray(dec, src, yield); !cont || err != nil {
-			return cont, err
-		}
-	}
-	if !seen {
-		return false, &Error{Code: CodeBadResponse, Message: `export file has no "elements"`}
-	}
-	return true, nil
-}
-
-// decodeArray decodes the elements of an array whose '[' has been read,
-// and its closing ']'.
-func decodeArray[T any](dec *json.Decoder, src *trackReader, yield func(T, error) bool) (bool, error) {
-	for n := 0; src.allow(dec) && dec.More(); n++ {
-		src.allow(dec)
-		var v T
-		if err := dec.Decode(&v); err != nil {
-			if src.err == nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-				return false, &Error{Code: CodeBadResponse, Message: fmt.Sprintf("export file element %d: %v", n, err)}
-			}
-			return false, src.classify(err)
-		}
-		if !yield(v, nil) {
-			return false, nil
-		}
-	}
-	src.allow(dec)
-	if _, err := dec.Token(); err != nil {
-		return false, src.classify(err)
-	}
-	return true, nil
-}
-
-// trackReader remembers the error of the body it reads (other than EOF), so
-// a failed read (connection cut, context ended) is told apart from a body
-// that does not decode.
-//
-// It also bounds one object: allow lets the decoder read at most max bytes
-// (plus a little room for separators) past its current offset, so an
-// object larger than max fails instead of filling the decoder's buffer.
-type trackReader struct {
-	r     io.Reader
-	err   error
-	n     int64 // bytes read
-	max   int64 // largest object; 0: unbounded
-	limit int64 // read no further than this offset
-}
-
-// objectSlack is the room allow leaves beyond max for whitespace and
-// separators between objects.
-const objectSlack = 4 << 10
-
-// allow lets dec read one more value of at most max bytes; it returns true
-// to be usable in a loop condition.
-func (t *trackReader) allow(dec *json.Decoder) bool {
-	if t.max > 0 {
-		t.limit = dec.InputOffset() + t.max + objectSlack
-	}
-	return true
-}
-
-func (t *trackReader) Read(p []byte) (int, error) {
-	if t.max > 0 {
-		room := t.limit - t.n
-		if room <= 0 {
-			if t.err == nil {
-				t.err = &Error{Code: CodeResponseTooLarge,
-					Message: fmt.Sprintf("an object of the export file exceeds %d bytes (see WithMaxExportObjectBytes)", t.max)}
-			}
-			return 0, t.err
-		}
-		if int64(len(p)) > room {
-			p = p[:room]
-		}
-	}
-	n, err := t.r.Read(p)
-	t.n += int64(n)
-	if err != nil && err != io.EOF && t.err == nil {
-		t.err = err
-	}
-	return n, err
-}
-
-// classify turns a decoding error into the error to report: the read error
-// when reading failed, "unexpected EOF" for a body that stops short, and a
-// bad_response *Error for one that is not valid JSON.
-func (t *trackReader) classify(err error) error {
-	switch {
-	case t.err != nil:
-		return fmt.Errorf("reading export file: %w", t.err)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("reading export file: %w", io.ErrUnexpectedEOF)
-	}
-	return &Error{Code: CodeBadResponse, Message: "export file: " + err.Error()}
 }

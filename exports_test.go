@@ -31,7 +31,7 @@ var (
 
 func newExportServer(t *testing.T, opts ...ghosttest.Option) (*ghosttest.Server, *ghost.Client) {
 	t.Helper()
-	srv := ghosttest.NewServer(append(opts, ghosttest.WithProfile(ghosttest.ProfileClover))...)
+	srv := ghosttest.NewServer(append(opts, ghosttest.WithProfile(ghosttest.ProfileExports))...)
 	t.Cleanup(srv.Close)
 	srv.Clock.Set(exportT0)
 	return srv, srv.Client

@@ -128,7 +128,14 @@ func fastInt64(l *wire.Lexer, p *int64) bool {
 	return ok
 }
 
+// fastID reads an id as ID.UnmarshalJSON does; a string id is read as
+// String reads it (the same value, from the string cache when it is on).
 func fastID(l *wire.Lexer, p *ID) bool {
+	if c, ok := l.Peek(); ok && c == '"' {
+		s, ok := l.String()
+		*p = ID(s)
+		return ok
+	}
 	raw, ok := l.Raw()
 	return ok && p.UnmarshalJSON(raw) == nil
 }
@@ -233,5 +240,206 @@ func (c *Customer) decodeFast(l *wire.Lexer) bool {
 			return seen.first(5) && fastTime(l, &c.UpdatedAt)
 		}
 		return !wire.Folds(k, customerNames...) && l.Skip()
+	})
+}
+
+// exportDecoder returns the hand-written decoder of T for export files, or
+// nil when T has none (the file reader then decodes with encoding/json).
+func exportDecoder[T any]() func(*wire.Lexer, *T) bool {
+	if _, ok := any((*T)(nil)).(fastDecoder); !ok {
+		return nil
+	}
+	return func(l *wire.Lexer, v *T) bool { return any(v).(fastDecoder).decodeFast(l) }
+}
+
+func fastBool(l *wire.Lexer, p *bool) bool {
+	if l.Null() {
+		return true
+	}
+	v, ok := l.Bool()
+	*p = v
+	return ok
+}
+
+// fastEpoch reads a time as epochMillis decodes it: a plain integer
+// directly, anything else through parseEpochMillis itself.
+func fastEpoch(l *wire.Lexer, p *time.Time) bool {
+	raw, ok := l.Raw()
+	if !ok {
+		return false
+	}
+	if ms, ok := plainMillis(raw); ok {
+		if ms > 0 {
+			*p = time.UnixMilli(ms).UTC()
+		}
+		return true
+	}
+	t, err := parseEpochMillis(raw)
+	*p = t
+	return err == nil
+}
+
+// plainMillis parses raw when it is -?[0-9]{1,18} (it cannot overflow).
+func plainMillis(raw []byte) (int64, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	if neg {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 || len(raw) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// fastRef reads {"id": …} into *id as a *ref field decodes it: null leaves
+// it as it is.
+func fastRef(l *wire.Lexer, id *ID) bool {
+	if l.Null() {
+		return true
+	}
+	var seen fields
+	return l.Object(func(k []byte) bool {
+		switch {
+		case string(k) == "id":
+			return seen.first(0) && fastID(l, id)
+		case wire.Folds(k, "id"):
+			return false
+		}
+		return l.Skip()
+	})
+}
+
+// fastExportList reads a list inside an exported object as exportList
+// decodes it: null, {"elements": […]} (other keys skipped) or a bare array.
+func fastExportList[T any](l *wire.Lexer, p *[]T) bool {
+	if l.Null() {
+		return true
+	}
+	if c, ok := l.Peek(); ok && c == '[' {
+		items, ok := sliceFast[T](l)
+		*p = items
+		return ok
+	}
+	var seen fields
+	return l.Object(func(k []byte) bool {
+		switch {
+		case string(k) == "elements":
+			if !seen.first(0) {
+				return false
+			}
+			if l.Null() {
+				*p = nil
+				return true
+			}
+			items, ok := sliceFast[T](l)
+			*p = items
+			return ok
+		case wire.Folds(k, "elements"):
+			return false
+		}
+		return l.Skip()
+	})
+}
+
+var exportedOrderNames = []string{"id", "currency", "total", "state", "paymentState", "title", "note",
+	"createdTime", "modifiedTime", "merchant", "lineItems", "payments"}
+
+func (o *ExportedOrder) decodeFast(l *wire.Lexer) bool {
+	var seen fields
+	return l.Object(func(k []byte) bool {
+		switch string(k) {
+		case "id":
+			return seen.first(0) && fastID(l, &o.ID)
+		case "currency":
+			return seen.first(1) && fastString(l, &o.Currency)
+		case "total":
+			return seen.first(2) && fastInt64(l, &o.Total)
+		case "state":
+			return seen.first(3) && fastString(l, &o.State)
+		case "paymentState":
+			return seen.first(4) && fastString(l, &o.PaymentState)
+		case "title":
+			return seen.first(5) && fastString(l, &o.Title)
+		case "note":
+			return seen.first(6) && fastString(l, &o.Note)
+		case "createdTime":
+			return seen.first(7) && fastEpoch(l, &o.CreatedTime)
+		case "modifiedTime":
+			return seen.first(8) && fastEpoch(l, &o.ModifiedTime)
+		case "merchant":
+			return seen.first(9) && fastRef(l, &o.MerchantID)
+		case "lineItems":
+			return seen.first(10) && fastExportList(l, &o.LineItems)
+		case "payments":
+			return seen.first(11) && fastExportList(l, &o.Payments)
+		}
+		return !wire.Folds(k, exportedOrderNames...) && l.Skip()
+	})
+}
+
+var exportedLineItemNames = []string{"id", "item", "name", "itemCode", "price", "unitQty", "note", "refunded"}
+
+func (it *ExportedLineItem) decodeFast(l *wire.Lexer) bool {
+	var seen fields
+	return l.Object(func(k []byte) bool {
+		switch string(k) {
+		case "id":
+			return seen.first(0) && fastID(l, &it.ID)
+		case "item":
+			return seen.first(1) && fastRef(l, &it.ItemID)
+		case "name":
+			return seen.first(2) && fastString(l, &it.Name)
+		case "itemCode":
+			return seen.first(3) && fastString(l, &it.ItemCode)
+		case "price":
+			return seen.first(4) && fastInt64(l, &it.Price)
+		case "unitQty":
+			return seen.first(5) && fastInt64(l, &it.UnitQty)
+		case "note":
+			return seen.first(6) && fastString(l, &it.Note)
+		case "refunded":
+			return seen.first(7) && fastBool(l, &it.Refunded)
+		}
+		return !wire.Folds(k, exportedLineItemNames...) && l.Skip()
+	})
+}
+
+var exportedPaymentNames = []string{"id", "order", "currency", "amount", "tipAmount", "taxAmount", "result",
+	"createdTime", "modifiedTime"}
+
+func (p *ExportedPayment) decodeFast(l *wire.Lexer) bool {
+	var seen fields
+	return l.Object(func(k []byte) bool {
+		switch string(k) {
+		case "id":
+			return seen.first(0) && fastID(l, &p.ID)
+		case "order":
+			return seen.first(1) && fastRef(l, &p.OrderID)
+		case "currency":
+			return seen.first(2) && fastString(l, &p.Currency)
+		case "amount":
+			return seen.first(3) && fastInt64(l, &p.Amount)
+		case "tipAmount":
+			return seen.first(4) && fastInt64(l, &p.TipAmount)
+		case "taxAmount":
+			return seen.first(5) && fastInt64(l, &p.TaxAmount)
+		case "result":
+			return seen.first(6) && fastString(l, &p.Result)
+		case "createdTime":
+			return seen.first(7) && fastEpoch(l, &p.CreatedTime)
+		case "modifiedTime":
+			return seen.first(8) && fastEpoch(l, &p.ModifiedTime)
+		}
+		return !wire.Folds(k, exportedPaymentNames...) && l.Skip()
 	})
 }

@@ -393,7 +393,7 @@ var pathWords = map[string]bool{
 	// Checkout
 	"carts": true, "payment-link": true, "analytics": true,
 	// Spark (documented root and nested resources, and actions)
-	"products": true, "variants": true, "categories": true, "filled": true, "select_many": true,
+	"products": true, "product_variants": true, "variants": true, "categories": true, "filled": true, "select_many": true,
 	"webhooks": true, "stripe": true,
 	// Clover exports
 	"merchants": true, "exports": true,

@@ -123,10 +123,18 @@ type komojuCustomerBody struct {
 	PaymentDetails json.RawMessage   `json:"payment_details,omitempty"`
 }
 
-// KomojuListParams selects one page of a Komoju list.
+// KomojuListParams selects one page of a Komoju list, optionally only the
+// customers created in a time range. StartTime and EndTime are KOMOJU's
+// start_time and end_time ("records created after this time" and "before
+// this time" in its API reference), sent as ISO 8601 date-times in UTC; a
+// zero time is no bound. Whether a customer created at exactly a bound is
+// listed is the server's choice: the reference does not say (the mock, for
+// one, lists it).
 type KomojuListParams struct {
-	Page    int `url:"page,omitempty"`     // page number, from 1
-	PerPage int `url:"per_page,omitempty"` // page size
+	Page      int       `url:"page,omitempty"`     // page number, from 1
+	PerPage   int       `url:"per_page,omitempty"` // page size
+	StartTime time.Time `url:"start_time,omitempty" layout:"2006-01-02T15:04:05.999999999Z07:00"`
+	EndTime   time.Time `url:"end_time,omitempty" layout:"2006-01-02T15:04:05.999999999Z07:00"`
 }
 
 // komojuCurrency checks and upper-cases a 3-letter ISO currency code.
@@ -196,7 +204,8 @@ func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, para
 }
 
 // Delete deletes a customer and returns it as the API last knew it:
-// DELETE /api/v1/customers/{id}.
+// DELETE /api/v1/customers/{id}. A server that answers 200 or 204 without a
+// body deleted it too: Delete then returns nil with no error.
 func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
 	path, err := customerPath(customerID)
 	if err != nil {
@@ -223,6 +232,7 @@ func (s *KomojuCustomersService) List(ctx context.Context, params *KomojuListPar
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
+	q.StartTime, q.EndTime = utcOrZero(q.StartTime), utcOrZero(q.EndTime)
 	page, err := listPage[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/customers", query: &q}, opts)
 	if err != nil {
 		return nil, err
@@ -247,4 +257,12 @@ func (s *KomojuCustomersService) All(ctx context.Context, params *KomojuListPara
 	return pageNumberPager(&q.Page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
 		return s.List(ctx, &q, opts...)
 	}).all(ctx, opts)
+}
+
+// utcOrZero is t in UTC, or the zero time (no bound) when t is zero.
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -237,6 +238,82 @@ func TestKomojuCustomerAll(t *testing.T) {
 		queries = append(queries, r.RawQuery)
 	}
 	assert.Equal(t, []string{"page=1&per_page=2", "page=2&per_page=2", "page=3&per_page=2"}, queries)
+}
+
+// TestKomojuCustomerListTimeRange: StartTime/EndTime go out as KOMOJU's
+// start_time/end_time (ISO 8601, UTC), the mock lists only the customers
+// created in the range, bounds included, and paging (total, last_page, Next,
+// All) counts the filtered list.
+func TestKomojuCustomerListTimeRange(t *testing.T) {
+	srv := newKomoju(t)
+	ctx := context.Background()
+	var created []time.Time
+	for i := range 5 {
+		_, err := srv.Client.Komoju.Customers.Create(ctx, ghost.KomojuCustomerCreateParams{
+			Email: fmt.Sprintf("t%d@example.com", i), PaymentDetails: ghost.KomojuPaymentToken("tok_abc"),
+		})
+		require.NoError(t, err)
+		created = append(created, srv.Clock.Now())
+		srv.Clock.Advance(time.Hour)
+	}
+	tokyo := time.FixedZone("JST", 9*3600)
+	tests := []struct {
+		name       string
+		params     ghost.KomojuListParams
+		wantQuery  string
+		wantEmails []string
+		wantTotal  int
+	}{
+		{"both bounds, inclusive, sent in UTC",
+			ghost.KomojuListParams{StartTime: created[1].In(tokyo), EndTime: created[3]},
+			"end_time=2018-11-13T09%3A20%3A21Z&start_time=2018-11-13T07%3A20%3A21Z",
+			[]string{"t3@example.com", "t2@example.com", "t1@example.com"}, 3},
+		{"start only",
+			ghost.KomojuListParams{StartTime: created[3].Add(time.Millisecond)},
+			"start_time=2018-11-13T09%3A20%3A21.001Z",
+			[]string{"t4@example.com"}, 1},
+		{"end only, paged",
+			ghost.KomojuListParams{EndTime: created[2].Add(-time.Second), PerPage: 1},
+			"end_time=2018-11-13T08%3A20%3A20Z&per_page=1",
+			[]string{"t1@example.com"}, 2},
+		{"empty range", ghost.KomojuListParams{StartTime: created[4].Add(time.Hour)},
+			"start_time=2018-11-13T11%3A20%3A21Z", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.ResetRequests()
+			page, err := srv.Client.Komoju.Customers.List(ctx, &tt.params)
+			require.NoError(t, err)
+			r := lastRequest(t, srv)
+			assert.Equal(t, "GET", r.Method)
+			assert.Equal(t, "/api/v1/customers", r.Path)
+			assert.Equal(t, tt.wantQuery, r.RawQuery)
+			assert.Empty(t, r.Body)
+			var emails []string
+			for _, c := range page.Items {
+				emails = append(emails, c.Email)
+			}
+			assert.Equal(t, tt.wantEmails, emails)
+			assert.Equal(t, ghost.Some(tt.wantTotal), page.Meta.Total)
+		})
+	}
+
+	// All walks the filtered list, page by page, keeping the range.
+	srv.ResetRequests()
+	var emails []string
+	for c, err := range srv.Client.Komoju.Customers.All(ctx, &ghost.KomojuListParams{StartTime: created[1], EndTime: created[3], PerPage: 2}) {
+		require.NoError(t, err)
+		emails = append(emails, c.Email)
+	}
+	assert.Equal(t, []string{"t3@example.com", "t2@example.com", "t1@example.com"}, emails)
+	var queries []string
+	for _, r := range srv.Requests() {
+		queries = append(queries, r.RawQuery)
+	}
+	assert.Equal(t, []string{
+		"end_time=2018-11-13T09%3A20%3A21Z&page=1&per_page=2&start_time=2018-11-13T07%3A20%3A21Z",
+		"end_time=2018-11-13T09%3A20%3A21Z&page=2&per_page=2&start_time=2018-11-13T07%3A20%3A21Z",
+	}, queries)
 }
 
 func TestKomojuErrors(t *testing.T) {

@@ -136,6 +136,11 @@ func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOp
 	if _, err := s.do(ctx, r, v, opts); err != nil {
 		return nil, err
 	}
+	if r.noBody {
+		// A DELETE or PUT answered without a body (emptyOK): it took
+		// effect, and there is no object to return.
+		return nil, nil
+	}
 	return v, nil
 }
 

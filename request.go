@@ -174,6 +174,9 @@ type request struct {
 	// maybeSent: an attempt failed after it may have reached the server
 	// (written, no complete answer), so what it did is unknown.
 	maybeSent bool
+	// noBody: a DELETE or PUT succeeded without a body (emptyOK), so
+	// there is no object to return.
+	noBody bool
 }
 
 // do is the one executor every service method calls: it builds the request,
@@ -188,8 +191,14 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 			o(&cc)
 		}
 	}
+	// lost is what is known of a call that failed without a usable answer
+	// after its request was built: its key, attempts and last status.
+	var lost *Response
 	if cc.response != nil {
 		defer func() {
+			if resp == nil {
+				resp = lost
+			}
 			if resp != nil {
 				*cc.response = *resp
 			}
@@ -325,6 +334,7 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 	hresp, err := hc.Do(hreq)
 	r.maybeSent = st.ambiguous
 	if err != nil {
+		lost = lostResponse(st, hresp, idemKey)
 		if hresp != nil && !read {
 			hresp.Body.Close()
 		}
@@ -404,9 +414,11 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		e.StatusCode = statusOfCode(e.Code)
 		return resp, fail(e)
 	}
+	if env.Kind == wire.KindEmpty && emptyOK(r.method, hresp.StatusCode) {
+		r.env, r.noBody = env, true
+		return resp, nil
+	}
 	if env.Kind == wire.KindEmpty && hresp.StatusCode != http.StatusNoContent {
-		// Only 204 promises no body; an empty 200 (a broken proxy, a cut
-		// stream) says nothing about whether the call took effect.
 		return resp, undecodable("empty response body with status %d", hresp.StatusCode)
 	}
 	r.env = env
@@ -422,6 +434,32 @@ func (s *service) do(ctx context.Context, r *request, out any, opts []RequestOpt
 		return resp, undecodable("cannot decode %s: %v", payloadWord(out), err)
 	}
 	return resp, nil
+}
+
+// lostResponse is the Response of a call whose attempts all failed without
+// an answer it could use (a dropped connection, a body cut short): the key
+// it sent on every attempt, so that the caller can repeat it safely, and
+// the last status seen, if any.
+func lostResponse(st *callState, hresp *http.Response, key string) *Response {
+	r := &Response{Attempts: st.attempts, IdempotencyKey: key}
+	switch {
+	case hresp != nil:
+		r.StatusCode, r.Header, r.RequestID = hresp.StatusCode, hresp.Header, requestID(hresp.Header)
+	case st.lastErr != nil:
+		r.StatusCode, r.RequestID = st.lastErr.StatusCode, st.lastErr.RequestID
+	}
+	return r
+}
+
+// emptyOK reports whether a 2xx answer without a body is a complete
+// success: a DELETE or PUT answered 200 or 204 took effect (Spark documents
+// DELETE as a 200 with an empty body), and the call returns no object (the
+// typed method returns nil with a nil error). An empty 200 to anything else
+// (a broken proxy, a cut stream) says nothing about whether the call took
+// effect: bad_response.
+func emptyOK(method string, status int) bool {
+	return (method == http.MethodDelete || method == http.MethodPut) &&
+		(status == http.StatusOK || status == http.StatusNoContent)
 }
 
 // mutates reports whether a method changes something on the server.

@@ -3,6 +3,7 @@ package ghost
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -138,3 +139,171 @@ func (p KomojuPaymentDetails) MarshalJSON() ([]byte, error) { return json.Marsha
 // slog's JSON handler never print its number or CVC. The SDK sends the API
 // the full card.
 func (p CardCreateParams) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+// Every exported type that holds a credential (or card data), directly or
+// through the *Client behind it, has a Format method: fmt then never walks
+// its fields, whatever the verb (%s, %q, %x, %d, %t … as well as %v, %+v and
+// %#v). A Stringer alone is not enough: fmt ignores String for %d or %t, and
+// for a struct holding an unexported *Client it walks the client's fields.
+// slog's text handler formats with %+v, so it goes through Format too; the
+// JSON handler and encoding/json see no exported field holding a secret.
+// TestRedactionEveryExportedType checks every exported type of the package.
+
+// formatRedacted writes text (gotext for %#v) under any verb: %v and %s
+// write it, %q, %x and %X apply to it, any other verb reports itself as
+// fmt does for a value it cannot format.
+func formatRedacted(f fmt.State, verb rune, text, gotext string) {
+	switch verb {
+	case 'v':
+		if f.Flag('#') {
+			text = gotext
+		}
+		io.WriteString(f, text)
+	case 's':
+		io.WriteString(f, text)
+	case 'q', 'x', 'X':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), text)
+	default:
+		fmt.Fprintf(f, "%%!%c(%s)", verb, text)
+	}
+}
+
+// Format writes the redacted credentials (see String) under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, c.String(), c.GoString())
+}
+
+// Format writes the redacted endpoint (see String) under every verb.
+func (e Endpoint) Format(f fmt.State, verb rune) { formatRedacted(f, verb, e.String(), e.GoString()) }
+
+// Format writes the redacted details (see String) under every verb.
+func (p KomojuPaymentDetails) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, p.String(), p.GoString())
+}
+
+// Format writes the masked card (see String) under every verb.
+func (p CardCreateParams) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, p.String(), p.GoString())
+}
+
+// Format writes the client's base URLs (see String), never its
+// credentials, under every verb.
+func (c Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
+
+// Format writes the value as %v, %s, %q, %x and %X did through String, and
+// under any other verb the value itself with that verb, so a value that
+// redacts itself (KomojuPaymentDetails) stays redacted.
+func (o Opt[T]) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		io.WriteString(f, o.GoString())
+	case verb == 'v' || verb == 's':
+		io.WriteString(f, o.String())
+	case verb == 'q' || verb == 'x' || verb == 'X' || !o.ok:
+		fmt.Fprintf(f, fmt.FormatString(f, verb), o.String())
+	default:
+		fmt.Fprintf(f, fmt.FormatString(f, verb), o.v)
+	}
+}
+
+// handleText describes a service handle: its type and the base URL its
+// requests go to, never a credential.
+func handleText(typ string, s *service) string {
+	base := "unset"
+	if s != nil && s.client != nil {
+		if ep := s.client.endpoints[s.name]; ep != nil && ep.missing == "" {
+			base = ep.base.String()
+		}
+	}
+	return "ghost." + typ + "{" + base + "}"
+}
+
+func formatHandle(f fmt.State, verb rune, typ string, s *service) {
+	t := handleText(typ, s)
+	formatRedacted(f, verb, t, t)
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s AccountsService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "AccountsService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s CardsService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "CardsService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s ChargesService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "ChargesService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s CustomersService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "CustomersService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s EventsService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "EventsService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s IdentitiesService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "IdentitiesService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s IdentityTypesService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "IdentityTypesService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s OrdersService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "OrdersService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s CartsService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "CartsService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s AnalyticsService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "AnalyticsService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s ExportsService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "ExportsService", (*service)(&s))
+}
+
+// Format writes the service's base URL, never the client's credentials.
+func (s KomojuCustomersService) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "KomojuCustomersService", (*service)(&s))
+}
+
+// Format writes the part's base URL, never the client's credentials.
+func (k KomojuClient) Format(f fmt.State, verb rune) {
+	var s *service
+	if k.Customers != nil {
+		s = (*service)(k.Customers)
+	}
+	formatHandle(f, verb, "KomojuClient", s)
+}
+
+// Format writes the store's base URL, never the client's credentials.
+func (sc SparkClient) Format(f fmt.State, verb rune) {
+	var s *service
+	if sc.client != nil {
+		s = sparkBase(sc.client)
+	}
+	formatHandle(f, verb, "SparkClient", s)
+}
+
+// Format writes the resource and the store's base URL, never the client's
+// credentials. The typed Spark services (SparkProductsService, …) embed it
+// and format the same way.
+func (r SparkResourceService[T]) Format(f fmt.State, verb rune) {
+	formatHandle(f, verb, "SparkResourceService["+r.name+"]", r.s)
+}

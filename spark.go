@@ -13,7 +13,7 @@ import "context"
 // part's, whatever host the other parts are on.
 type SparkClient struct {
 	Products   *SparkProductsService   // /api/v1/products, nested variants and categories
-	Variants   *SparkVariantsService   // /api/v1/variants
+	Variants   *SparkVariantsService   // /api/v1/product_variants
 	Categories *SparkCategoriesService // /api/v1/categories
 	Customers  *SparkCustomersService  // /api/v1/customers, nested addresses
 	Orders     *SparkOrdersService     // /api/v1/orders, nested items
@@ -28,7 +28,7 @@ func sparkBase(c *Client) *service { return &service{client: c, name: ServiceRes
 func newSparkClient(c *Client) *SparkClient {
 	return &SparkClient{
 		Products:   &SparkProductsService{*newSparkResource[SparkProduct](c, "products")},
-		Variants:   &SparkVariantsService{*newSparkResource[SparkVariant](c, "variants")},
+		Variants:   &SparkVariantsService{*newSparkResource[SparkVariant](c, "product_variants")},
 		Categories: &SparkCategoriesService{*newSparkResource[SparkCategory](c, "categories")},
 		Customers:  &SparkCustomersService{*newSparkResource[SparkCustomer](c, "customers")},
 		Orders:     &SparkOrdersService{*newSparkResource[SparkOrder](c, "orders")},
@@ -111,9 +111,10 @@ func (s *SparkProductsService) ListCategories(ctx context.Context, productID ID,
 	return SparkListNested[SparkCategory](ctx, &s.SparkResourceService, productID, "categories", params, opts...)
 }
 
-// SparkVariantsService is /api/v1/variants, the product variants as a root
-// resource. It has every method of SparkResourceService with typed Upsert
-// and Update.
+// SparkVariantsService is /api/v1/product_variants, the product variants as
+// a root resource (a product's own are also at /api/v1/products/{id}/variants:
+// SparkProductsService.ListVariants). It has every method of
+// SparkResourceService with typed Upsert and Update.
 type SparkVariantsService struct {
 	SparkResourceService[SparkVariant]
 }
@@ -123,8 +124,8 @@ func (s *SparkVariantsService) Resource() *SparkResourceService[SparkVariant] {
 	return &s.SparkResourceService
 }
 
-// Upsert creates or updates a variant: POST /api/v1/variants with v's set
-// fields; created reports 201 (created) rather than 200 (updated).
+// Upsert creates or updates a variant: POST /api/v1/product_variants with
+// v's set fields; created reports 201 (created) rather than 200 (updated).
 func (s *SparkVariantsService) Upsert(ctx context.Context, v SparkVariant, opts ...RequestOption) (*SparkVariant, bool, error) {
 	return s.SparkResourceService.Upsert(ctx, v, opts...)
 }
@@ -135,7 +136,6 @@ type SparkVariantUpdateParams struct {
 	VariantGroupID      Opt[ID]           `json:"variant_group_id,omitzero"`
 	Description         Opt[string]       `json:"description,omitzero"`
 	SortOrder           Opt[int]          `json:"sort_order,omitzero"`
-	Price               Opt[SparkDecimal] `json:"price,omitzero"`
 	PriceAdjustment     Opt[SparkDecimal] `json:"price_adjustment,omitzero"`
 	PriceAdjustmentType Opt[string]       `json:"price_adjustment_type,omitzero"`
 	IsHidden            Opt[bool]         `json:"is_hidden,omitzero"`
@@ -143,7 +143,7 @@ type SparkVariantUpdateParams struct {
 }
 
 // Update applies the set fields of params to a variant:
-// PUT /api/v1/variants/{id}. A missing variant is ErrNotFound.
+// PUT /api/v1/product_variants/{id}. A missing variant is ErrNotFound.
 func (s *SparkVariantsService) Update(ctx context.Context, id ID, params SparkVariantUpdateParams, opts ...RequestOption) (*SparkVariant, error) {
 	if err := checkSparkIDs(sparkIDField{"product_id", params.ProductID}, sparkIDField{"variant_group_id", params.VariantGroupID}); err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ func (s *SparkCategoriesService) Upsert(ctx context.Context, c SparkCategory, op
 // SparkCategoryUpdateParams changes a category; unset fields are not sent.
 type SparkCategoryUpdateParams struct {
 	Name             Opt[string] `json:"name,omitzero"`
-	ParentID         Opt[ID]     `json:"parent_id,omitzero"`
+	ParentCategoryID Opt[ID]     `json:"parent_category_id,omitzero"`
 	ShortDescription Opt[string] `json:"short_description,omitzero"`
 	SortOrder        Opt[int]    `json:"sort_order,omitzero"`
 	IsHidden         Opt[bool]   `json:"is_hidden,omitzero"`
@@ -180,7 +180,7 @@ type SparkCategoryUpdateParams struct {
 // Update applies the set fields of params to a category:
 // PUT /api/v1/categories/{id}. A missing category is ErrNotFound.
 func (s *SparkCategoriesService) Update(ctx context.Context, id ID, params SparkCategoryUpdateParams, opts ...RequestOption) (*SparkCategory, error) {
-	if err := checkSparkIDs(sparkIDField{"parent_id", params.ParentID}); err != nil {
+	if err := checkSparkIDs(sparkIDField{"parent_category_id", params.ParentCategoryID}); err != nil {
 		return nil, err
 	}
 	return s.SparkResourceService.Update(ctx, id, params, opts...)

@@ -351,14 +351,15 @@ type SparkProduct struct {
 }
 
 // SparkVariant is one variant of a product (size, colour, …), nested in a
-// product or the root resource "variants".
+// product or the root resource "product_variants". A variant has no price
+// of its own: PriceAdjustment changes the product's price, as
+// PriceAdjustmentType says ("+ dollars", "- percent", …).
 type SparkVariant struct {
 	ID                  ID           `json:"id,omitempty"`
 	ProductID           ID           `json:"product_id,omitempty"`
 	VariantGroupID      ID           `json:"variant_group_id,omitempty"`
 	Description         string       `json:"description,omitempty"`
 	SortOrder           Opt[int]     `json:"sort_order,omitzero"`
-	Price               SparkDecimal `json:"price,omitzero"`
 	PriceAdjustment     SparkDecimal `json:"price_adjustment,omitzero"`
 	PriceAdjustmentType string       `json:"price_adjustment_type,omitempty"`
 	ItemNumberExtension string       `json:"item_number_extension,omitempty"`
@@ -369,13 +370,13 @@ type SparkVariant struct {
 }
 
 // SparkCategory is a product category (/api/v1/categories, or nested in a
-// product, where IsPrimary marks the product's primary category). ParentID
-// is unset for a top-level category.
+// product; a product names its primary one in PrimaryCategoryID).
+// ParentCategoryID is "0" for a top-level category, as the API writes an
+// unset id.
 type SparkCategory struct {
 	ID               ID        `json:"id,omitempty"`
 	Name             string    `json:"name,omitempty"`
-	ParentID         ID        `json:"parent_id,omitempty"`
-	IsPrimary        bool      `json:"is_primary,omitempty"`
+	ParentCategoryID ID        `json:"parent_category_id,omitempty"`
 	ShortDescription string    `json:"short_description,omitempty"`
 	SortOrder        Opt[int]  `json:"sort_order,omitzero"`
 	IsHidden         bool      `json:"is_hidden,omitempty"`

@@ -107,7 +107,7 @@ func TestSparkListQuery(t *testing.T) {
 	assert.Equal(t, "2", next.Query().Get("page"))
 	assert.Equal(t, "2", next.Query().Get("count"))
 	assert.Empty(t, page.Meta.PrevURL)
-	assert.Equal(t, ghost.CallLimit{Used: 1, Max: 0}, resp.CallLimit)
+	assert.Equal(t, ghost.CallLimit{Used: 1, Max: ghosttest.DefaultSparkCallLimit}, resp.CallLimit)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
 
@@ -361,12 +361,12 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 
 	p, created, err := products.Upsert(ctx, ghost.SparkProduct{
 		ItemName: "Shirt", ItemNumber: "sh-1", Price: dec(t, "19.99"),
-		Variants:   ghost.SparkNestedOf(ghost.SparkVariant{Description: "S", SortOrder: ghost.Some(1), Price: dec(t, "19.99")}),
+		Variants:   ghost.SparkNestedOf(ghost.SparkVariant{Description: "S", SortOrder: ghost.Some(1), PriceAdjustment: dec(t, "1.50")}),
 		Categories: ghost.SparkNestedOf(ghost.SparkCategory{Name: "Clothes"}),
 	})
 	require.NoError(t, err)
 	r := assertSparkRequest(t, srv, "POST", "/api/v1/products", "")
-	assert.JSONEq(t, `{"item_name":"Shirt","item_number":"sh-1","price":19.99,"variants":[{"description":"S","sort_order":1,"price":19.99}],"categories":[{"name":"Clothes"}]}`, string(r.Body))
+	assert.JSONEq(t, `{"item_name":"Shirt","item_number":"sh-1","price":19.99,"variants":[{"description":"S","sort_order":1,"price_adjustment":1.50}],"categories":[{"name":"Clothes"}]}`, string(r.Body))
 	assert.True(t, created)
 	assert.Equal(t, ghost.IntID(1), p.ID)
 	assert.Equal(t, "19.99", p.Price.String())
@@ -376,6 +376,7 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 	fv := items(t, filled.Variants)
 	require.Len(t, fv, 1)
 	assert.Equal(t, "S", fv[0].Description)
+	assert.Equal(t, "1.50", fv[0].PriceAdjustment.String())
 	assert.Equal(t, []string{"1 Clothes"}, catNames(items(t, filled.Categories)))
 
 	p, created, err = products.Upsert(ctx, ghost.SparkProduct{ID: ghost.IntID(1), Price: dec(t, "17.50")})
@@ -425,36 +426,43 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 
 	// Categories and variants are root resources too.
 	cats := srv.Client.Spark.Categories
-	sub, created, err := cats.Upsert(ctx, ghost.SparkCategory{Name: "Shirts", ParentID: ghost.IntID(1)})
+	sub, created, err := cats.Upsert(ctx, ghost.SparkCategory{Name: "Shirts", ParentCategoryID: ghost.IntID(1)})
 	require.NoError(t, err)
 	r = assertSparkRequest(t, srv, "POST", "/api/v1/categories", "")
-	assert.JSONEq(t, `{"name":"Shirts","parent_id":1}`, string(r.Body))
+	assert.JSONEq(t, `{"name":"Shirts","parent_category_id":1}`, string(r.Body))
 	assert.True(t, created)
 	assert.Equal(t, ghost.IntID(2), sub.ID)
 	assert.Equal(t, "Shirts", sub.Name)
-	assert.Equal(t, ghost.IntID(1), sub.ParentID)
-	sub, err = cats.Update(ctx, sub.ID, ghost.SparkCategoryUpdateParams{Name: ghost.Some("Tees")})
+	assert.Equal(t, ghost.IntID(1), sub.ParentCategoryID)
+	sub, err = cats.Update(ctx, sub.ID, ghost.SparkCategoryUpdateParams{Name: ghost.Some("Tees"), ParentCategoryID: ghost.Some(ghost.IntID(0))})
 	require.NoError(t, err)
 	r = assertSparkRequest(t, srv, "PUT", "/api/v1/categories/2", "")
-	assert.JSONEq(t, `{"name":"Tees"}`, string(r.Body))
+	assert.JSONEq(t, `{"name":"Tees","parent_category_id":0}`, string(r.Body))
 	assert.Equal(t, "Tees", sub.Name)
+	assert.Equal(t, ghost.IntID(0), sub.ParentCategoryID, "a top-level category's parent reads 0")
 
 	vars := srv.Client.Spark.Variants
 	p, _, err = products.Upsert(ctx, ghost.SparkProduct{ItemName: "Cap"})
 	require.NoError(t, err)
 	v, created, err := vars.Upsert(ctx, ghost.SparkVariant{ProductID: p.ID, Description: "M", SortOrder: ghost.Some(2)})
 	require.NoError(t, err)
-	r = assertSparkRequest(t, srv, "POST", "/api/v1/variants", "")
+	r = assertSparkRequest(t, srv, "POST", "/api/v1/product_variants", "")
 	assert.JSONEq(t, `{"product_id":`+p.ID.String()+`,"description":"M","sort_order":2}`, string(r.Body))
 	assert.True(t, created)
-	v, err = vars.Update(ctx, v.ID, ghost.SparkVariantUpdateParams{SortOrder: ghost.Some(0), Price: ghost.Some(dec(t, "21.00"))})
+	assert.Equal(t, "0", v.PriceAdjustment.String(), "an unset adjustment reads 0, not null")
+	v, err = vars.Update(ctx, v.ID, ghost.SparkVariantUpdateParams{SortOrder: ghost.Some(0), PriceAdjustment: ghost.Some(dec(t, "2.50"))})
 	require.NoError(t, err)
-	r = assertSparkRequest(t, srv, "PUT", "/api/v1/variants/"+v.ID.String(), "")
-	assert.JSONEq(t, `{"sort_order":0,"price":21.00}`, string(r.Body))
+	r = assertSparkRequest(t, srv, "PUT", "/api/v1/product_variants/"+v.ID.String(), "")
+	assert.JSONEq(t, `{"sort_order":0,"price_adjustment":2.50}`, string(r.Body))
 	assert.Equal(t, ghost.Some(0), v.SortOrder)
-	assert.Equal(t, "21.00", v.Price.String())
+	assert.Equal(t, "2.50", v.PriceAdjustment.String())
+	listed, err := srv.Client.Spark.Products.ListVariants(ctx, p.ID, nil)
+	require.NoError(t, err)
+	assertSparkRequest(t, srv, "GET", "/api/v1/products/"+p.ID.String()+"/variants", "")
+	require.Len(t, listed.Items, 1, "the root resource and the product's nested list are the same variants")
+	assert.Equal(t, v.ID, listed.Items[0].ID)
 	require.NoError(t, vars.Delete(ctx, v.ID))
-	assertSparkRequest(t, srv, "DELETE", "/api/v1/variants/"+v.ID.String(), "")
+	assertSparkRequest(t, srv, "DELETE", "/api/v1/product_variants/"+v.ID.String(), "")
 }
 
 func TestSparkCallLimitAndRateLimit(t *testing.T) {
@@ -473,13 +481,18 @@ func TestSparkCallLimitAndRateLimit(t *testing.T) {
 	var e *ghost.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusTooManyRequests, e.StatusCode)
-	assert.Equal(t, 60*time.Second, e.RetryAfter)
+	assert.Equal(t, 10*time.Second, e.RetryAfter, "the count resets every 10 seconds")
 	assert.ErrorIs(t, err, ghost.ErrRateLimited)
 	assert.Equal(t, ghost.CallLimit{Used: 2, Max: 2}, resp.CallLimit)
 
-	srv.Clock.Advance(time.Minute)
-	_, err = cats.List(ctx, nil)
+	srv.Clock.Advance(ghosttest.SparkCallWindow - time.Second)
+	_, err = cats.List(ctx, nil, ghost.WithResponse(&resp), ghost.WithMaxRetries(0))
+	require.ErrorIs(t, err, ghost.ErrRateLimited)
+	assert.Equal(t, ghost.CallLimit{Used: 2, Max: 2}, resp.CallLimit)
+	srv.Clock.Advance(time.Second)
+	_, err = cats.List(ctx, nil, ghost.WithResponse(&resp))
 	require.NoError(t, err)
+	assert.Equal(t, ghost.CallLimit{Used: 1, Max: 2}, resp.CallLimit, "a new window")
 }
 
 func TestSparkUnauthorized(t *testing.T) {
@@ -1025,7 +1038,7 @@ func TestSparkNestedForms(t *testing.T) {
 		name, path, key, body, item string
 		nested                      func(t *testing.T, c *ghost.Client) (nestedView, any)
 	}{
-		{"product variants", "/api/v1/products/1", "variants", `{"id":1,"item_name":"Shirt","price":19.99%s}`, `{"id":3,"product_id":1,"description":"S","price":19.99}`,
+		{"product variants", "/api/v1/products/1", "variants", `{"id":1,"item_name":"Shirt","price":19.99%s}`, `{"id":3,"product_id":1,"description":"S","price_adjustment":1.5}`,
 			func(t *testing.T, c *ghost.Client) (nestedView, any) {
 				p, err := c.Spark.Products.Get(t.Context(), ghost.IntID(1), nil)
 				require.NoError(t, err)

@@ -74,6 +74,6 @@ func ExampleServer_BaseURLs() {
 	// ghost    $URL
 	// komoju   $URL/komoju
 	// checkout $URL
-	// sparkpay $URL/spark
-	// clover   $URL
+	// spark    $URL/spark
+	// exports  $URL
 }

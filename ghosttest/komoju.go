@@ -18,7 +18,8 @@ import (
 	"time"
 )
 
-// The Komoju part: the customers API of seed 001 (list, show, create,
+// The Komoju part: the customers API of seed 001 (list, filtered by
+// start_time/end_time as KOMOJU's API reference documents, show, create,
 // update by PATCH, destroy returning the object), Basic auth with the
 // secret key as the username, bare objects, the {"resource":"list",…}
 // envelope and {"error":{"code","message","param"}} errors. Under
@@ -173,17 +174,55 @@ func (k *komoju) list(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	start, ok := komojuTime(w, q, "start_time")
+	if !ok {
+		return
+	}
+	end, ok := komojuTime(w, q, "end_time")
+	if !ok {
+		return
+	}
 	k.mu.Lock()
-	total := len(k.order)
-	data := []*komojuCustomer{}
 	// Newest first, like the seed's list.
-	for i := total - 1 - (page-1)*perPage; i >= 0 && len(data) < perPage && (page-1)*perPage < total; i-- {
-		c := *k.customers[k.order[i]]
+	var match []*komojuCustomer
+	for i := len(k.order) - 1; i >= 0; i-- {
+		c := k.customers[k.order[i]]
+		created, _ := time.Parse(time.RFC3339, c.CreatedAt)
+		if (!start.IsZero() && created.Before(start)) || (!end.IsZero() && created.After(end)) {
+			continue
+		}
+		match = append(match, c)
+	}
+	total := len(match)
+	data := []*komojuCustomer{}
+	for i := (page - 1) * perPage; i < total && len(data) < perPage; i++ {
+		c := *match[i]
 		data = append(data, &c)
 	}
 	k.mu.Unlock()
 	last := max(1, (total+perPage-1)/perPage)
 	writeJSON(w, http.StatusOK, komojuList{Resource: "list", Total: total, Page: page, PerPage: perPage, LastPage: last, Data: data})
+}
+
+// komojuTime reads the start_time or end_time filter of a list: an ISO 8601
+// date-time (RFC 3339, fractional seconds allowed, as KOMOJU's Node SDK
+// sends Date.toISOString()). KOMOJU's reference says "records created after
+// this time" (start_time) and "before this time" (end_time) without saying
+// whether the bound itself is included: the mock includes it, so a customer
+// created at exactly start_time or end_time is listed. An absent or empty
+// parameter is no bound; anything else is a 400 naming the parameter.
+func komojuTime(w http.ResponseWriter, q url.Values, name string) (time.Time, bool) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		komojuError(w, http.StatusBadRequest, "invalid_parameter",
+			fmt.Sprintf("The parameter %s must be an ISO 8601 date-time, e.g. 2024-01-15T10:30:00Z", name), name)
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func (k *komoju) show(w http.ResponseWriter, r *http.Request) {

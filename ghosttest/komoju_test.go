@@ -2,8 +2,10 @@ package ghosttest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -232,4 +234,50 @@ func TestKomojuMockExactBodies(t *testing.T) {
 	customer := `{"id":"` + id + `","resource":"customer","email":"eldon@dare.co","source":{"type":"credit_card","brand":"visa","last_four_digits":"1111","month":1,"year":2023},"metadata":{"order_id":"abcdefg"},"created_at":"2018-11-13T06:20:21Z"}`
 	assert.Equal(t, customer, raw("/api/v1/customers/"+id))
 	assert.Equal(t, `{"resource":"list","total":1,"page":1,"per_page":10,"last_page":1,"data":[`+customer+`]}`, raw("/api/v1/customers"))
+}
+
+// TestKomojuMockListTimeRange: start_time and end_time filter the list on
+// created_at, bounds included; a date-time that does not parse is a 400
+// naming the parameter.
+func TestKomojuMockListTimeRange(t *testing.T) {
+	srv := newKomojuServer(t)
+	base := srv.Clock.Now()
+	for i := range 3 {
+		status, got := komojuCall(t, srv, "POST", "/api/v1/customers", "application/json",
+			fmt.Sprintf(`{"email":"c%d@example.com","payment_details":"tok_abc"}`, i))
+		require.Equal(t, http.StatusOK, status, got)
+		srv.Clock.Advance(time.Minute)
+	}
+	at := func(min int) string {
+		return url.QueryEscape(base.Add(time.Duration(min) * time.Minute).Format(time.RFC3339))
+	}
+	emails := func(got map[string]any) []string {
+		var out []string
+		for _, c := range got["data"].([]any) {
+			out = append(out, c.(map[string]any)["email"].(string))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"start_time=" + at(1), []string{"c2@example.com", "c1@example.com"}},
+		{"end_time=" + at(1), []string{"c1@example.com", "c0@example.com"}},
+		{"start_time=" + at(1) + "&end_time=" + at(1), []string{"c1@example.com"}},
+		// Fractional seconds, as KOMOJU's Node SDK sends Date.toISOString().
+		{"start_time=2018-11-13T06%3A21%3A20.999Z&end_time=2018-11-13T06%3A21%3A21.000Z", []string{"c1@example.com"}},
+		{"start_time=" + at(5), nil},
+	} {
+		status, got := komojuCall(t, srv, "GET", "/api/v1/customers?"+tt.query, "", "")
+		require.Equal(t, http.StatusOK, status, got)
+		assert.Equal(t, tt.want, emails(got), tt.query)
+		assert.Equal(t, float64(len(tt.want)), got["total"], tt.query)
+	}
+	for _, name := range []string{"start_time", "end_time"} {
+		status, got := komojuCall(t, srv, "GET", "/api/v1/customers?"+name+"=yesterday", "", "")
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Equal(t, "invalid_parameter", got["error"].(map[string]any)["code"])
+		assert.Equal(t, name, got["error"].(map[string]any)["param"])
+	}
 }

@@ -117,7 +117,7 @@ func (s *Server) build() *state {
 		ghostP.routes(root.mux)
 		checkoutP.routes(root.mux)
 		cloverP.routes(root.mux)
-		shared := []string{"products", "variants", "categories"}
+		shared := []string{"products", "product_variants", "categories"}
 		sparkP.routesFor(root.mux, shared)
 		root.shape = func(path string) part {
 			switch {
@@ -140,7 +140,7 @@ func (s *Server) build() *state {
 			p.routes(m.mux)
 			if name == "sparkpay" {
 				for _, rt := range unmodelledRoutes(ProfileSparkPay) {
-					m.mux.HandleFunc(rt, notModelled)
+					m.mux.HandleFunc(rt, sparkP.notModelled)
 				}
 			}
 			m.shape = func(string) part { return p }
@@ -154,7 +154,11 @@ func (s *Server) build() *state {
 		root.shape = func(string) part { return only }
 	}
 	for _, rt := range unmodelledRoutes(s.Config.Profile) {
-		root.mux.HandleFunc(rt, notModelled)
+		h := notModelled
+		if sp, ok := st.parts["sparkpay"].(*sparkPay); ok {
+			h = sp.notModelled // only the sparkpay profile has unmodelled routes
+		}
+		root.mux.HandleFunc(rt, h)
 	}
 	st.mounts = append(st.mounts, root)
 	for _, p := range order {
@@ -165,9 +169,10 @@ func (s *Server) build() *state {
 
 // unmodelledRoutes are the routes the seeds document that the mock does not
 // model: they answer 501. Spark's common usage applies to "any of the root
-// level resources"; the mock models products, variants, categories,
+// level resources"; the mock models products, product_variants, categories,
 // customers and orders, and answers 501 for the other root resources of the
-// Spark API's public OpenAPI description.
+// Spark API's public OpenAPI description (acapi.yaml), in Spark's error
+// shape. contract/acapi's tests derive the list from that document.
 func unmodelledRoutes(p Profile) []string {
 	if p != ProfileSparkPay {
 		return nil
@@ -180,18 +185,21 @@ func unmodelledRoutes(p Profile) []string {
 }
 
 // sparkUnmodelled lists the root resources of the Spark API that the mock
-// does not model.
+// does not model ("themes" holds one route, /themes/import).
 var sparkUnmodelled = []string{
 	"adcodes", "addresses", "attribute_groups", "attributes", "blacklisted_ips", "blog_categories",
 	"blog_posts", "blogs", "cart_items", "carts", "coupon_codes", "credit_cards", "custom_field_values",
-	"custom_fields", "custom_shipping_methods", "customer_payment_methods", "customer_types",
-	"discount_actions", "discount_methods", "discount_rules", "drips", "email_templates",
-	"gift_certificate_transactions", "gift_certificates", "inventory", "links", "mailing_lists",
-	"manufacturers", "microstores", "notifications", "order_addresses", "order_items", "order_payments",
-	"order_shipments", "order_statuses", "pages", "payment_methods", "product_pictures", "product_pricing",
-	"product_reviews", "product_statuses", "product_variants", "profiles", "quotes", "regions",
-	"shipping_rate_adjustments", "store_locations", "stores", "subscriptions", "tax_rates",
-	"url_redirects", "users", "variant_groups", "warehouses", "wishlists",
+	"custom_fields", "custom_shipping_methods", "customer_association", "customer_payment_methods",
+	"customer_types", "discount_actions", "discount_methods", "discount_rules", "drips", "email_templates",
+	"external_image_whitelist", "gift_certificate_transactions", "gift_certificates", "inventory", "links",
+	"mailing_lists", "manufacturers", "microstores", "notifications", "order_addresses", "order_items",
+	"order_payments", "order_shipments", "order_statuses", "pages", "payment_methods",
+	"price_calculator_rule_modifiers", "price_calculator_rules", "price_calculators",
+	"product_inactive_in_store", "product_lists", "product_pictures", "product_pricing", "product_reviews",
+	"product_statuses", "profiles", "quotes", "regions", "sessions", "shipping_provider_services",
+	"shipping_providers", "shipping_rate_adjustments", "store_locations", "stores", "subscriptions",
+	"tax_rates", "themes", "url_redirects", "users", "variant_groups", "variant_inventory", "warehouses",
+	"wishlists",
 }
 
 // UnmodelledRoutes lists, for the README and tools, the documented routes
@@ -225,8 +233,14 @@ func (st *state) mountFor(path string) *mount {
 	return st.mounts[len(st.mounts)-1]
 }
 
-// serve answers r on m: the route's handler, or a 404/405 in the part's own
-// error shape.
+// gatedPart is a part that sees every request in its path space first,
+// routed or not (Spark: auth and the call limit on every response).
+type gatedPart interface {
+	gate(w http.ResponseWriter, r *http.Request) bool
+}
+
+// serve answers r on m: the part's gate, then the route's handler, or a
+// 404/405 in the part's own error shape.
 func (m *mount) serve(w http.ResponseWriter, r *http.Request) {
 	if m.prefix != "" {
 		r2 := r.Clone(context.WithValue(r.Context(), prefixKey, m.prefix))
@@ -238,13 +252,16 @@ func (m *mount) serve(w http.ResponseWriter, r *http.Request) {
 		r2.URL.RawPath = strings.TrimPrefix(r.URL.RawPath, m.prefix)
 		r = r2
 	}
+	p := m.shape(r.URL.Path)
+	if g, ok := p.(gatedPart); ok && !g.gate(w, r) {
+		return
+	}
 	if _, pat := m.mux.Handler(r); pat != "" {
 		m.mux.ServeHTTP(w, r)
 		return
 	}
 	rec := httptest.NewRecorder()
 	m.mux.ServeHTTP(rec, r)
-	p := m.shape(r.URL.Path)
 	switch rec.Code {
 	case http.StatusNotFound:
 		p.writeError(w, http.StatusNotFound, fmt.Sprintf("%s does not exist", r.URL.Path))
@@ -291,9 +308,12 @@ func (w *statusWriter) Flush() { http.NewResponseController(w.ResponseWriter).Fl
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP records the request, applies any injected fault, then serves it.
-// Requests to the control API (when enabled) are neither recorded nor
-// subject to faults.
+// Requests for the contract (OpenAPIYAMLPath, OpenAPIJSONPath) and to the
+// control API (when enabled) are neither recorded nor subject to faults.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveOpenAPI(w, r) {
+		return
+	}
 	if s.Config.Control && strings.HasPrefix(r.URL.Path, ControlPrefix) {
 		s.control(w, r)
 		return

@@ -29,22 +29,51 @@ import (
 // Profile selects which part of the API the mock emulates.
 type Profile string
 
-// The profiles. ProfileAll serves every part at once: Ghost, Checkout and
-// Clover (exports) at the server's URL, Komoju under KomojuPrefix and Spark
-// under SparkPrefix (their customers and orders collide with Ghost's); the
-// Spark resources Ghost does not define (products, categories, variants)
-// are also served at the root. Server.BaseURLs names each part's base URL.
+// The profiles, named like the SDK's parts (ghost.Part). ProfileAll serves
+// every part at once: Ghost, Checkout and Exports at the server's URL,
+// Komoju under KomojuPrefix and Spark under SparkPrefix (their customers and
+// orders collide with Ghost's); the Spark resources Ghost does not define
+// (products, categories, variants) are also served at the root.
+// Server.BaseURLs names each part's base URL.
 const (
 	ProfileAll      Profile = "all"
 	ProfileGhost    Profile = "ghost"
 	ProfileKomoju   Profile = "komoju"
 	ProfileCheckout Profile = "checkout"
-	ProfileSparkPay Profile = "sparkpay"
-	ProfileClover   Profile = "clover"
+	ProfileSpark    Profile = "spark"
+	ProfileExports  Profile = "exports"
+
+	// ProfileSparkPay is ProfileSpark under its name before v0.3.
+	//
+	// Deprecated: use ProfileSpark. The profile name "sparkpay" is still
+	// accepted (ParseProfile, Config.Profile).
+	ProfileSparkPay = ProfileSpark
+	// ProfileClover is ProfileExports under its name before v0.3.
+	//
+	// Deprecated: use ProfileExports. The profile name "clover" is still
+	// accepted (ParseProfile, Config.Profile).
+	ProfileClover = ProfileExports
 )
 
 // Profiles lists every profile.
-var Profiles = []Profile{ProfileAll, ProfileGhost, ProfileKomoju, ProfileCheckout, ProfileSparkPay, ProfileClover}
+var Profiles = []Profile{ProfileAll, ProfileGhost, ProfileKomoju, ProfileCheckout, ProfileSpark, ProfileExports}
+
+// profileAliases are the profile names before v0.3, still accepted.
+var profileAliases = map[Profile]Profile{"sparkpay": ProfileSpark, "clover": ProfileExports}
+
+// ParseProfile returns the profile a name stands for: one of Profiles, or an
+// old name still accepted ("sparkpay" for ProfileSpark, "clover" for
+// ProfileExports).
+func ParseProfile(name string) (Profile, error) {
+	p := Profile(name)
+	if alias, ok := profileAliases[p]; ok {
+		p = alias
+	}
+	if !slices.Contains(Profiles, p) {
+		return "", fmt.Errorf("unknown profile %q (want one of %v)", name, Profiles)
+	}
+	return p, nil
+}
 
 // The credentials the mock accepts unless configured otherwise.
 const (
@@ -80,8 +109,10 @@ type Config struct {
 	// (default a minute). Shorten both to scale the limit for a test that runs
 	// in real time: 20 per second is 1,200 per minute.
 	CheckoutRateWindow time.Duration
-	// SparkCallLimit is the Spark API's call limit per minute (0, the default,
-	// turns it off; the seed documents the 429, not the number).
+	// SparkCallLimit is the Spark store's call limit per 10-second window
+	// (SparkCallWindow), advertised in X-AC-Call-Limit on every Spark
+	// response; a call over it is answered 429 with Retry-After. 0 (or less)
+	// means DefaultSparkCallLimit: the limit is never 0.
 	SparkCallLimit int
 	// ExportConcurrency is how many exports may run at once (default 2).
 	ExportConcurrency int
@@ -175,7 +206,8 @@ type Server struct {
 	exportFileBase string
 }
 
-// part is one part of the API (ghost, komoju, checkout, sparkpay, clover).
+// part is one part of the API (ghost, komoju, checkout, and Spark and
+// Exports, registered as "sparkpay" and "clover").
 type part interface {
 	routes(mux *http.ServeMux)
 	seed(n int)
@@ -244,9 +276,11 @@ func Start(opts ...Option) (*Server, error) {
 		o(&cfg)
 	}
 	cfg.defaults()
-	if !slices.Contains(Profiles, cfg.Profile) {
-		return nil, fmt.Errorf("unknown profile %q (want one of %v)", cfg.Profile, Profiles)
+	profile, err := ParseProfile(string(cfg.Profile))
+	if err != nil {
+		return nil, err
 	}
+	cfg.Profile = profile
 	s := &Server{Config: cfg, Clock: newClock(), ids: make(map[string]int)}
 	s.st.Store(s.build())
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -294,6 +328,42 @@ func (s *Server) ClientOptions() []ghost.Option {
 		}
 	}
 	return opts
+}
+
+// Environ is the environment that points the ghost command (cmd/ghost) and
+// the SDK's examples at the server, as NAME=value entries: GHOST_BASE_URL
+// (the server's URL, which every part defaults to), then for each part the
+// server serves, in the order of Profiles, its own base URL and the
+// credentials the server accepts for it:
+//
+//	ghost     GHOST_PUBLIC_KEY, GHOST_SECRET_KEY (its base URL is GHOST_BASE_URL)
+//	komoju    GHOST_KOMOJU_BASE_URL, GHOST_KOMOJU_SECRET_KEY
+//	checkout  GHOST_CHECKOUT_BASE_URL, GHOST_API_KEY
+//	spark     GHOST_SPARK_BASE_URL, GHOST_AUTH_TOKEN
+//	exports   GHOST_EXPORTS_BASE_URL, GHOST_BEARER_TOKEN
+//
+// cmd/ghost-mock prints it on start.
+func (s *Server) Environ() []string {
+	c, urls := s.Config, s.BaseURLs()
+	env := []string{"GHOST_BASE_URL=" + s.URL}
+	for _, pe := range []struct {
+		profile Profile
+		vars    []string // NAME, value, …
+	}{
+		{ProfileGhost, []string{"GHOST_PUBLIC_KEY", c.PublicKey, "GHOST_SECRET_KEY", c.SecretKey}},
+		{ProfileKomoju, []string{"GHOST_KOMOJU_BASE_URL", urls[ProfileKomoju], "GHOST_KOMOJU_SECRET_KEY", c.SecretKey}},
+		{ProfileCheckout, []string{"GHOST_CHECKOUT_BASE_URL", urls[ProfileCheckout], "GHOST_API_KEY", c.APIKey}},
+		{ProfileSpark, []string{"GHOST_SPARK_BASE_URL", urls[ProfileSpark], "GHOST_AUTH_TOKEN", c.AuthToken}},
+		{ProfileExports, []string{"GHOST_EXPORTS_BASE_URL", urls[ProfileExports], "GHOST_BEARER_TOKEN", c.BearerToken}},
+	} {
+		if _, ok := urls[pe.profile]; !ok {
+			continue
+		}
+		for i := 0; i < len(pe.vars); i += 2 {
+			env = append(env, pe.vars[i]+"="+pe.vars[i+1])
+		}
+	}
+	return env
 }
 
 // partOfProfile is the SDK part each single-part profile emulates.

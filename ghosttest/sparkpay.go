@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,18 +22,21 @@ import (
 // field=op:value filters; /{id}, /{id}/filled, /{id}/{nested},
 // /select_many?ids=; POST upsert (201/200), PUT partial update, DELETE 204;
 // X-AC-Auth-Token auth; {"status_code","message","details"} errors; the
-// X-AC-Call-Limit header on every response and an optional call limit
-// (Config.SparkCallLimit per minute on the mock clock) answering 429.
+// store's call limit (docs/README.md of the vendor's API repository): every
+// response carries X-AC-Call-Limit "used/max", the count resets every 10
+// seconds of the mock's clock, and a call over the limit is answered 429
+// with Retry-After. max is Config.SparkCallLimit, DefaultSparkCallLimit when
+// unset; it is never 0.
 //
-// X-AC-Call-Limit reads "used/max" where max is Config.SparkCallLimit; with
-// the limit off (0) it reads "used/0" and no call is refused.
-//
-// It serves products (with nested variants and categories), variants,
-// categories, customers (with nested addresses) and orders (with nested
-// items), with the fields of the API's OpenAPI description; the other root
-// resources of that description answer 501. Under ProfileAll all of it is
-// served under SparkPrefix, and products, variants and categories also at
-// the root (the Ghost part owns customers and orders there). A nested
+// It serves products (with nested variants and categories),
+// product_variants, categories, customers (with nested addresses) and
+// orders (with nested items), with the fields and types of the API's
+// OpenAPI description (acapi.yaml): an unset field reads as the value the
+// description's examples show ("", 0, false, []), never null; an unset date
+// is left out. The other root resources of that description answer 501 in
+// Spark's error shape. Under ProfileAll all of it is served under
+// SparkPrefix, and products, product_variants and categories also at the
+// root (the Ghost part owns customers and orders there). A nested
 // collection appears in an item only when expanded (expand, fields,
 // /filled), as in the description's sample models.
 func init() {
@@ -44,6 +48,16 @@ const (
 	sparkMaxCount     = 250
 )
 
+// DefaultSparkCallLimit is the Spark call limit per 10-second window the
+// mock advertises and enforces when Config.SparkCallLimit is not set: high
+// enough that no test or benchmark reaches it by accident. The API's plans
+// allow 5 to 50 calls per window; set Config.SparkCallLimit to test
+// throttling.
+const DefaultSparkCallLimit = 1_000_000
+
+// SparkCallWindow is how often the Spark call count resets.
+const SparkCallWindow = 10 * time.Second
+
 // sparkKind is the type of a resource field.
 type sparkKind int
 
@@ -52,9 +66,10 @@ const (
 	sparkInt               // integer (ids of other resources, counters)
 	sparkDecimal           // exact decimal (money, weights, rates)
 	sparkBool              // true or false
-	sparkTime              // RFC 3339, set by the server
+	sparkTime              // a date and time, RFC 3339; omitted while unset
 	sparkArray             // any JSON array
 	sparkObject            // any JSON object
+	sparkGUID              // a GUID string; unset reads as the nil GUID
 	sparkNested            // a nested resource collection
 )
 
@@ -62,6 +77,7 @@ type sparkField struct {
 	kind        sparkKind
 	required    bool // on create
 	readOnly    bool // set by the server; ignored in bodies
+	optional    bool // left out of responses while unset (not in the description)
 	nonNegative bool // a price, cost or total
 }
 
@@ -128,8 +144,10 @@ func (sc *sparkSchema) nest(name, store, parent string) {
 
 // sparkKindOf maps a type of the API description to a kind. The
 // description types several money fields (subtotal, shipping_total, price
-// of an order item …) as integer while its own sample models carry
-// decimals there: money is a decimal whatever the description says.
+// of an order item …) as integer in its components while its own request
+// bodies type them number and its sample models carry decimal totals: money
+// is a decimal whatever the description says. Its dates (…_at, …_date) are
+// strings holding RFC 3339 times.
 func sparkKindOf(name, typ string) sparkField {
 	money := name == "price" || name == "cost" || name == "subtotal" || strings.HasSuffix(name, "_total") ||
 		strings.HasSuffix(name, "_price") || strings.HasSuffix(name, "_amount") || strings.HasSuffix(name, "_fees") ||
@@ -149,21 +167,73 @@ func sparkKindOf(name, typ string) sparkField {
 		return sparkField{kind: sparkArray}
 	case "object":
 		return sparkField{kind: sparkObject}
+	case "guid":
+		return sparkField{kind: sparkGUID}
+	}
+	if strings.HasSuffix(name, "_at") || strings.HasSuffix(name, "_date") {
+		return sparkField{kind: sparkTime}
 	}
 	return sparkField{kind: sparkString}
 }
 
+// nilGUID is how the API's sample models write an unset GUID.
+const nilGUID = "00000000-0000-0000-0000-000000000000"
+
+var guidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// zero is what an unset field of kind k reads as: the values the API's
+// sample models show ("", 0, false, []), never null. An unset time has no
+// value and is left out (ok false).
+func (k sparkKind) zero() (v any, ok bool) {
+	switch k {
+	case sparkString:
+		return "", true
+	case sparkGUID:
+		return nilGUID, true
+	case sparkInt, sparkDecimal:
+		return json.Number("0"), true
+	case sparkBool:
+		return false, true
+	case sparkArray:
+		return []any{}, true
+	case sparkObject:
+		return map[string]any{}, true
+	}
+	return nil, false
+}
+
+// valueOf is the value field name of obj reads as: its stored value, or
+// its kind's zero when unset (nil for an unset time).
+func valueOf(sc *sparkSchema, obj sparkObj, name string) any {
+	return sc.fields[name].kind.read(obj[name])
+}
+
+// read is what a stored value v of kind k reads as: v, or the zero when
+// unset (nil).
+func (k sparkKind) read(v any) any {
+	if v != nil {
+		return v
+	}
+	z, _ := k.zero()
+	return z
+}
+
 // sparkSchemas builds the modelled resources from the fields of the API's
 // OpenAPI description (sparkAPIFields): every field it defines is accepted,
-// stored, echoed and type-checked. A few fields the mock served before
-// it followed the description are kept (variants' price, categories'
-// parent_id) so existing clients keep working.
+// stored, echoed and type-checked, plus the few fields the vendor's own
+// request examples send that the description leaves out (sparkExampleFields).
 func sparkSchemas() map[string]*sparkSchema {
 	build := func(name, api string) *sparkSchema {
 		sc := &sparkSchema{name: name, fields: map[string]sparkField{}, ref: map[string]string{}, children: map[string]sparkChild{}}
 		for _, f := range strings.Fields(sparkAPIFields[api]) {
 			n, typ, _ := strings.Cut(f, ":")
 			sc.set(n, sparkKindOf(n, typ))
+		}
+		for _, f := range strings.Fields(sparkExampleFields[api]) {
+			n, typ, _ := strings.Cut(f, ":")
+			kind := sparkKindOf(n, typ)
+			kind.optional = true
+			sc.set(n, kind)
 		}
 		sc.set("id", sparkField{kind: sparkInt, readOnly: true})
 		sc.set("created_at", sparkField{kind: sparkTime, readOnly: true})
@@ -173,18 +243,15 @@ func sparkSchemas() map[string]*sparkSchema {
 	products := build("products", "products")
 	products.lead("id", "item_name", "item_number", "price") // the seed's examples' order
 	products.require("item_name")
-	products.nest("variants", "variants", "product_id")
+	products.nest("variants", "product_variants", "product_id")
 	products.nest("categories", "categories", "")
 
-	variants := build("variants", "product_variants")
-	variants.set("price", sparkField{kind: sparkDecimal, nonNegative: true})
+	variants := build("product_variants", "product_variants")
 	variants.require("product_id")
 	variants.ref["product_id"] = "products"
 
 	categories := build("categories", "categories")
-	categories.set("parent_id", sparkField{kind: sparkInt})
 	categories.require("name")
-	categories.ref["parent_id"] = "categories"
 	categories.ref["parent_category_id"] = "categories"
 
 	customers := build("customers", "customers")
@@ -199,7 +266,7 @@ func sparkSchemas() map[string]*sparkSchema {
 	addresses := build("addresses", "addresses")
 
 	return map[string]*sparkSchema{
-		"products": products, "variants": variants, "categories": categories,
+		"products": products, "product_variants": variants, "categories": categories,
 		"customers": customers, "orders": orders, "order_items": items, "addresses": addresses,
 	}
 }
@@ -296,7 +363,7 @@ type sparkPay struct {
 
 func newSparkPay(s *Server) *sparkPay {
 	p := &sparkPay{srv: s, stores: map[string]*sparkStore{}, catLink: map[int][]int{}}
-	p.roots = []string{"products", "variants", "categories", "customers", "orders"}
+	p.roots = []string{"products", "product_variants", "categories", "customers", "orders"}
 	for name, sc := range sparkSchemas() {
 		p.stores[name] = &sparkStore{schema: sc, items: map[int]sparkObj{}}
 	}
@@ -339,37 +406,54 @@ func sparkJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(bytes.TrimRight(b.Bytes(), "\n"))
 }
 
-// wrap authenticates, applies the call limit and sets X-AC-Call-Limit, then
-// runs h with the resource's store.
+// wrap runs h with the resource's store (the gate has let the call in).
 func (p *sparkPay) wrap(name string, h func(http.ResponseWriter, *http.Request, *sparkStore)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		limit := p.srv.Config.SparkCallLimit
-		if limit < 0 {
-			limit = 0
-		}
-		now := p.srv.Clock.Now()
-		authed := subtle.ConstantTimeCompare([]byte(r.Header.Get("X-AC-Auth-Token")), []byte(p.srv.Config.AuthToken)) == 1
-		p.mu.Lock()
-		if p.window.IsZero() || !now.Before(p.window.Add(time.Minute)) {
-			p.window, p.used = now, 0
-		}
-		over := authed && limit > 0 && p.used >= limit
-		if authed && !over {
-			p.used++
-		}
-		used, reset := p.used, p.window.Add(time.Minute).Sub(now)
-		p.mu.Unlock()
-		w.Header().Set("X-AC-Call-Limit", fmt.Sprintf("%d/%d", used, limit))
-		switch {
-		case !authed:
-			sparkError(w, http.StatusUnauthorized, "A valid X-AC-Auth-Token header is required")
-		case over:
-			w.Header().Set("Retry-After", strconv.Itoa(int((reset+time.Second-1)/time.Second)))
-			sparkError(w, http.StatusTooManyRequests, fmt.Sprintf("Call limit of %d calls per minute exceeded", limit))
-		default:
-			h(w, r, p.stores[name]) // stores is built once, before any route
-		}
+		h(w, r, p.stores[name]) // stores is built once, before any route
 	}
+}
+
+// gate runs before every request to the Spark API (/api/v1/…), modelled
+// or not: it authenticates, counts the call against the store's limit and
+// sets X-AC-Call-Limit, and answers 401 or 429 itself (returning false).
+// A path outside the API is left to the router's 404.
+func (p *sparkPay) gate(w http.ResponseWriter, r *http.Request) bool {
+	if !strings.HasPrefix(r.URL.Path, "/api/v1/") {
+		return true
+	}
+	limit := p.srv.Config.SparkCallLimit
+	if limit <= 0 {
+		limit = DefaultSparkCallLimit
+	}
+	now := p.srv.Clock.Now()
+	authed := subtle.ConstantTimeCompare([]byte(r.Header.Get("X-AC-Auth-Token")), []byte(p.srv.Config.AuthToken)) == 1
+	p.mu.Lock()
+	if p.window.IsZero() || !now.Before(p.window.Add(SparkCallWindow)) {
+		p.window, p.used = now, 0
+	}
+	over := authed && p.used >= limit
+	if authed && !over {
+		p.used++
+	}
+	used, reset := p.used, p.window.Add(SparkCallWindow).Sub(now)
+	p.mu.Unlock()
+	w.Header().Set("X-AC-Call-Limit", fmt.Sprintf("%d/%d", used, limit))
+	switch {
+	case !authed:
+		sparkError(w, http.StatusUnauthorized, "A valid X-AC-Auth-Token header is required")
+		return false
+	case over:
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int((reset+time.Second-1)/time.Second))))
+		sparkError(w, http.StatusTooManyRequests, fmt.Sprintf("Call limit of %d calls per %s exceeded", limit, SparkCallWindow))
+		return false
+	}
+	return true
+}
+
+// notModelled answers a root resource of the API the mock does not model:
+// 501 in Spark's error shape.
+func (p *sparkPay) notModelled(w http.ResponseWriter, r *http.Request) {
+	sparkError(w, http.StatusNotImplemented, fmt.Sprintf("ghost-mock: %s %s is not modelled by the Spark mock", r.Method, r.URL.Path))
 }
 
 // seed preloads n categories, n products with two variants each (linked to
@@ -379,17 +463,21 @@ func (p *sparkPay) seed(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := 1; i <= n; i++ {
-		p.insert("categories", sparkObj{"name": fmt.Sprintf("Category %d", i), "parent_id": nil})
+		p.insert("categories", sparkObj{"name": fmt.Sprintf("Category %d", i), "sort_order": json.Number(strconv.Itoa(i))})
 	}
 	for i := 1; i <= n; i++ {
+		// The fields POST /products requires (primary_category_id,
+		// product_status_id, item_name, price) are filled.
 		id := p.insert("products", sparkObj{
 			"item_name": fmt.Sprintf("Item %d", i), "item_number": fmt.Sprintf("item-%d", i),
-			"price": json.Number(fmt.Sprintf("%d.99", 10*i)),
+			"price": json.Number(fmt.Sprintf("%d.99", 10*i)), "cost": json.Number(strconv.Itoa(4 * i)),
+			"primary_category_id": json.Number(strconv.Itoa(i)), "product_status_id": json.Number("1"),
 		})
 		for j := 1; j <= 2; j++ {
-			p.insert("variants", sparkObj{
-				"product_id": json.Number(strconv.Itoa(id)), "description": fmt.Sprintf("Item %d variant %d", i, j),
-				"sort_order": json.Number(strconv.Itoa(j)), "price": json.Number(fmt.Sprintf("%d.99", 10*i+j)),
+			p.insert("product_variants", sparkObj{
+				"product_id": json.Number(strconv.Itoa(id)), "variant_group_id": json.Number("1"),
+				"description": fmt.Sprintf("Item %d variant %d", i, j), "sort_order": json.Number(strconv.Itoa(j)),
+				"price_adjustment": json.Number(fmt.Sprintf("%d.50", j-1)), "price_adjustment_type": "+ dollars",
 			})
 		}
 		p.catLink[id] = []int{i}
@@ -414,8 +502,11 @@ func (p *sparkPay) seed(n int) {
 		dec := func(r *big.Rat) json.Number {
 			return json.Number(strings.TrimRight(strings.TrimRight(r.FloatString(4), "0"), "."))
 		}
+		// The fields POST /orders requires are filled; the order's
+		// addresses (order_addresses, not modelled) are numbered like it.
 		id := p.insert("orders", sparkObj{
 			"customer_id": num(i), "order_status_id": num(1), "store_id": num(1),
+			"order_shipping_address_id": num(i), "order_billing_address_id": num(i),
 			"subtotal": dec(sub), "tax_total": dec(tax), "shipping_total": num(5), "discount_total": num(0), "grand_total": dec(grand),
 			"ordered_at": p.srv.Clock.Now().Truncate(time.Second).Format(time.RFC3339),
 		})
@@ -426,18 +517,14 @@ func (p *sparkPay) seed(n int) {
 	}
 }
 
-// insert stores obj as a new item of resource and returns its id; p.mu is held.
+// insert stores obj as a new item of resource and returns its id; p.mu is
+// held. Fields obj leaves out are unset: they read as their kind's zero.
 func (p *sparkPay) insert(resource string, obj sparkObj) int {
 	st := p.stores[resource]
 	id := p.srv.nextInt("spark_" + resource)
 	now := p.srv.Clock.Now().Truncate(time.Second).Format(time.RFC3339)
 	obj["id"] = json.Number(strconv.Itoa(id))
 	obj["created_at"], obj["updated_at"] = now, now
-	for name, f := range st.schema.fields {
-		if _, ok := obj[name]; !ok && f.kind != sparkNested {
-			obj[name] = nil
-		}
-	}
 	st.items[id] = obj
 	return id
 }
@@ -488,7 +575,9 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// render copies an item for output; p.mu is held.
+// render copies an item for output, unset fields as their kind's zero
+// (an unset time, or a field of the vendor's examples only, is left out);
+// p.mu is held.
 func (p *sparkPay) render(sc *sparkSchema, obj sparkObj, v sparkView) sparkObj {
 	out := sparkObj{}
 	for name, f := range sc.fields {
@@ -501,7 +590,9 @@ func (p *sparkPay) render(sc *sparkSchema, obj sparkObj, v sparkView) sparkObj {
 			}
 			continue
 		}
-		out[name] = obj[name]
+		if val := valueOf(sc, obj, name); val != nil && (obj[name] != nil || !f.optional) {
+			out[name] = val
+		}
 	}
 	return out
 }
@@ -606,7 +697,7 @@ func compareValues(kind sparkKind, a, b any) int {
 func sortItems(items []sparkObj, keys []sparkSortKey) {
 	slices.SortStableFunc(items, func(a, b sparkObj) int {
 		for _, k := range keys {
-			if c := compareValues(k.kind, a[k.field], b[k.field]); c != 0 {
+			if c := compareValues(k.kind, k.kind.read(a[k.field]), k.kind.read(b[k.field])); c != 0 {
 				if k.desc {
 					return -c
 				}
@@ -675,7 +766,7 @@ func parseFilters(w http.ResponseWriter, q url.Values, sc *sparkSchema, reserved
 }
 
 func (f sparkFilter) match(obj sparkObj) bool {
-	v := obj[f.field]
+	v := f.kind.read(obj[f.field])
 	if v == nil {
 		return f.op == "not"
 	}
@@ -1032,55 +1123,15 @@ func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, parentF
 			ch.fields[name] = nil
 			continue
 		}
-		switch f.kind {
-		case sparkString:
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Sprintf("%s must be a string", name)
-			}
-			if f.required && strings.TrimSpace(s) == "" {
-				return nil, fmt.Sprintf("%s cannot be empty", name)
-			}
-			if name == "email" && !strings.Contains(s, "@") {
-				return nil, fmt.Sprintf("%q is not a valid email address", s)
-			}
-		case sparkInt:
-			n, ok := v.(json.Number)
-			if _, err := n.Int64(); !ok || err != nil {
-				return nil, fmt.Sprintf("%s must be an integer", name)
-			}
-		case sparkDecimal:
-			var n json.Number
-			switch x := v.(type) {
-			case json.Number:
-				n = x
-			case string:
-				n = json.Number(x)
-			}
-			if _, ok := new(big.Rat).SetString(string(n)); n == "" || !ok {
-				return nil, fmt.Sprintf("%s must be a decimal number", name)
-			}
-			if f.nonNegative && strings.HasPrefix(string(n), "-") {
-				return nil, fmt.Sprintf("%s must not be negative", name)
-			}
-			v = n
-		case sparkBool:
-			if _, ok := v.(bool); !ok {
-				return nil, fmt.Sprintf("%s must be true or false", name)
-			}
-		case sparkArray:
-			if _, ok := v.([]any); !ok {
-				return nil, fmt.Sprintf("%s must be an array", name)
-			}
-		case sparkObject:
-			if _, ok := v.(map[string]any); !ok {
-				return nil, fmt.Sprintf("%s must be an object", name)
-			}
-		case sparkNested:
+		if f.kind == sparkNested {
 			if msg := p.validateNested(sc, ch, name, v); msg != "" {
 				return nil, msg
 			}
 			continue
+		}
+		var msg string
+		if v, msg = checkValue(name, f, v); msg != "" {
+			return nil, msg
 		}
 		if target, ok := sc.ref[name]; ok {
 			if n := intOf(v); n != 0 {
@@ -1101,6 +1152,75 @@ func (p *sparkPay) validate(sc *sparkSchema, body sparkObj, create bool, parentF
 		}
 	}
 	return ch, ""
+}
+
+// checkValue checks a non-null body value against its field and returns the
+// value to store, or the details of a 409. An empty string clears a time.
+// checkValue checks a non-null body value against its field and returns the
+// value to store, or the details of a 409. An empty time clears it, as the
+// vendor's examples send "" for a date they leave unset.
+func checkValue(name string, f sparkField, v any) (any, string) {
+	switch f.kind {
+	case sparkString:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Sprintf("%s must be a string", name)
+		}
+		if f.required && strings.TrimSpace(s) == "" {
+			return nil, fmt.Sprintf("%s cannot be empty", name)
+		}
+		if name == "email" && !strings.Contains(s, "@") {
+			return nil, fmt.Sprintf("%q is not a valid email address", s)
+		}
+	case sparkInt:
+		n, ok := v.(json.Number)
+		if _, err := n.Int64(); !ok || err != nil {
+			return nil, fmt.Sprintf("%s must be an integer", name)
+		}
+	case sparkDecimal:
+		var n json.Number
+		switch x := v.(type) {
+		case json.Number:
+			n = x
+		case string:
+			n = json.Number(x)
+		}
+		if _, ok := new(big.Rat).SetString(string(n)); n == "" || !ok {
+			return nil, fmt.Sprintf("%s must be a decimal number", name)
+		}
+		if f.nonNegative && strings.HasPrefix(string(n), "-") {
+			return nil, fmt.Sprintf("%s must not be negative", name)
+		}
+		v = n
+	case sparkBool:
+		if _, ok := v.(bool); !ok {
+			return nil, fmt.Sprintf("%s must be true or false", name)
+		}
+	case sparkArray:
+		if _, ok := v.([]any); !ok {
+			return nil, fmt.Sprintf("%s must be an array", name)
+		}
+	case sparkObject:
+		if _, ok := v.(map[string]any); !ok {
+			return nil, fmt.Sprintf("%s must be an object", name)
+		}
+	case sparkGUID:
+		if s, ok := v.(string); !ok || !guidPattern.MatchString(s) {
+			return nil, fmt.Sprintf("%s must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", name)
+		}
+	case sparkTime:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Sprintf("%s must be a date and time (RFC 3339)", name)
+		}
+		if s == "" {
+			return nil, ""
+		}
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return nil, fmt.Sprintf("%s: %q is not a date and time (RFC 3339)", name, s)
+		}
+	}
+	return v, ""
 }
 
 // validateNested checks the inline items of a nested collection (a

@@ -1,12 +1,15 @@
-// The field names and JSON types of each schema the Spark mock models, taken
-// from the Spark (AmeriCommerce) API's public OpenAPI description, acapi.yaml
-// in github.com/AmeriCommerce/rest-api. There is no generator in this
-// repository: when the description changes, update the table by hand.
+// The field names and JSON types of each schema the Spark mock models, as
+// the Spark (AmeriCommerce) API's public OpenAPI description writes them:
+// components/schemas of acapi.yaml in github.com/AmeriCommerce/rest-api
+// (pinned as test data in contract/testdata/acapi.yaml). There is no
+// generator: contract/acapi's tests compare what the mock serves with that
+// document, so an edit that drifts from it fails there.
 
 package ghosttest
 
 // sparkAPIFields maps a schema to its fields, "name:type" in the
-// description's order; type is integer, number, string, boolean, array or object.
+// description's order; type is integer, number, string, boolean, array or
+// object, or guid (one field: cart_product_id, a string).
 var sparkAPIFields = map[string]string{
 	"products": "" +
 		"id:integer item_number:string manufacturer_id:integer manufacturer_part_number:string " +
@@ -125,4 +128,15 @@ var sparkAPIFields = map[string]string{
 		"phone:string company:string alternate_phone:string fax:string comments:string " +
 		"is_default_billing_address:boolean updated_at:string created_at:string first_name:string " +
 		"last_name:string address_type:string",
+}
+
+// sparkExampleFields are fields the vendor's own requests send that the
+// description's schemas leave out: the customer in acapi.yaml's POST
+// /customers example carries "sub", and the vendor's product-group example
+// (examples/python/creating_product_groups.py) sends "custom_url" and
+// "child_products" to POST /products. They are accepted, stored and echoed
+// once set, and left out of responses while unset.
+var sparkExampleFields = map[string]string{
+	"customers": "sub:string",
+	"products":  "custom_url:string child_products:array",
 }

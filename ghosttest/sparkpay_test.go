@@ -2,9 +2,11 @@ package ghosttest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -113,11 +115,13 @@ func TestSparkMockExpandFieldsFilters(t *testing.T) {
 	first := got["products"].([]any)[0].(map[string]any)
 	cat := first["categories"].([]any)[0].(map[string]any)
 	assert.Equal(t, map[string]any{"id": json.Number("1"), "item_name": "Item 1", "categories": []any{cat}}, first)
-	// A nested item carries every field of its resource (nil when unset).
+	// A nested item carries every field of its resource (its zero when unset).
 	assert.Equal(t, json.Number("1"), cat["id"])
 	assert.Equal(t, "Category 1", cat["name"])
-	assert.Contains(t, cat, "parent_category_id")
-	assert.Nil(t, cat["parent_id"])
+	assert.Equal(t, json.Number("0"), cat["parent_category_id"])
+	assert.Equal(t, "", cat["short_description"])
+	assert.Equal(t, false, cat["is_hidden"])
+	assert.NotContains(t, cat, "parent_id")
 
 	_, got = sparkCall(t, srv, "GET", "/api/v1/products?expand=variants", "")
 	first = got["products"].([]any)[0].(map[string]any)
@@ -193,13 +197,13 @@ func TestSparkMockWrites(t *testing.T) {
 	srv := newSparkServer(t)
 	// Create a product with inline variants and a new category.
 	resp, got := sparkCall(t, srv, "POST", "/api/v1/products",
-		`{"item_name":"Shirt","item_number":"sh-1","price":19.99,"variants":[{"description":"S","sort_order":1,"price":19.99},{"description":"L","sort_order":2,"price":"21.50"}],"categories":[{"name":"Clothes"}]}`)
+		`{"item_name":"Shirt","item_number":"sh-1","price":19.99,"variants":[{"description":"S","sort_order":1,"price_adjustment":0},{"description":"L","sort_order":2,"price_adjustment":"1.50"}],"categories":[{"name":"Clothes"}]}`)
 	require.Equal(t, http.StatusCreated, resp.StatusCode, got)
 	assert.Equal(t, json.Number("1"), got["id"])
 	assert.Equal(t, json.Number("19.99"), got["price"])
 	_, got = sparkCall(t, srv, "GET", "/api/v1/products/1/filled", "")
 	assert.Equal(t, []string{"S", "L"}, names(t, got["variants"], "description"))
-	assert.Equal(t, []string{"21.50"}, names(t, got["variants"], "price")[1:])
+	assert.Equal(t, []string{"0", "1.50"}, names(t, got["variants"], "price_adjustment"))
 	assert.Equal(t, []string{"Clothes"}, names(t, got["categories"], "name"))
 
 	// POST with an existing id updates: 200.
@@ -217,7 +221,7 @@ func TestSparkMockWrites(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 
 	// Validation → 409; malformed JSON → 400.
-	for _, body := range []string{`{"price":1}`, `{"item_name":""}`, `{"item_name":"x","price":"abc"}`, `{"item_name":"x","bogus":1}`, `{"item_name":"x","variants":[{"price":"x"}]}`} {
+	for _, body := range []string{`{"price":1}`, `{"item_name":""}`, `{"item_name":"x","price":"abc"}`, `{"item_name":"x","bogus":1}`, `{"item_name":"x","variants":[{"price_adjustment":"x"}]}`, `{"item_name":"x","variants":[{"price":1}]}`} {
 		resp, got = sparkCall(t, srv, "POST", "/api/v1/products", body)
 		assert.Equal(t, http.StatusConflict, resp.StatusCode, body)
 		assert.Equal(t, "Conflict", got["message"], body)
@@ -225,8 +229,10 @@ func TestSparkMockWrites(t *testing.T) {
 	}
 	resp, _ = sparkCall(t, srv, "POST", "/api/v1/products", `{`)
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	resp, _ = sparkCall(t, srv, "POST", "/api/v1/variants", `{"product_id":42,"description":"x"}`)
+	resp, _ = sparkCall(t, srv, "POST", "/api/v1/product_variants", `{"product_id":42,"description":"x"}`)
 	assert.Equal(t, http.StatusConflict, resp.StatusCode)
+	resp, _ = sparkCall(t, srv, "POST", "/api/v1/variants", `{"product_id":1,"description":"x"}`)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the API has no /variants root resource")
 
 	// DELETE → 204 with no body, then 404; the product's variants go too.
 	resp, got = sparkCall(t, srv, "DELETE", "/api/v1/products/1", "")
@@ -234,9 +240,9 @@ func TestSparkMockWrites(t *testing.T) {
 	assert.Nil(t, got)
 	resp, _ = sparkCall(t, srv, "DELETE", "/api/v1/products/1", "")
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	_, got = sparkCall(t, srv, "GET", "/api/v1/variants", "")
+	_, got = sparkCall(t, srv, "GET", "/api/v1/product_variants", "")
 	assert.Equal(t, json.Number("0"), got["total_count"])
-	assert.Equal(t, []any{}, got["variants"])
+	assert.Equal(t, []any{}, got["product_variants"])
 }
 
 func TestSparkMockCustomersOrders(t *testing.T) {
@@ -332,40 +338,68 @@ func TestSparkMockCustomersOrders(t *testing.T) {
 }
 
 func TestSparkMockAuthAndCallLimit(t *testing.T) {
-	srv := newSparkServer(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: 2}))
+	srv := newSparkServer(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: 3}))
 	srv.Clock.Set(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 
 	resp, got := sparkCall(t, srv, "GET", "/api/v1/products", "", func(r *http.Request) { r.Header.Set("X-AC-Auth-Token", "wrong") })
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Equal(t, json.Number("401"), got["status_code"])
 	assert.Equal(t, "Unauthorized", got["message"])
-	assert.Equal(t, "0/2", resp.Header.Get("X-AC-Call-Limit"))
+	assert.Equal(t, "0/3", resp.Header.Get("X-AC-Call-Limit"))
 
-	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products", "")
-	assert.Equal(t, "1/2", resp.Header.Get("X-AC-Call-Limit"))
-	resp, _ = sparkCall(t, srv, "GET", "/api/v1/categories", "")
-	assert.Equal(t, "2/2", resp.Header.Get("X-AC-Call-Limit"))
-	srv.Clock.Advance(15 * time.Second)
+	// Every response counts and carries the header: errors, unknown paths
+	// and unmodelled resources too.
+	for i, path := range []string{"/api/v1/products", "/api/v1/products/99", "/api/v1/shipping_providers"} {
+		resp, _ = sparkCall(t, srv, "GET", path, "")
+		assert.Equal(t, fmt.Sprintf("%d/3", i+1), resp.Header.Get("X-AC-Call-Limit"), path)
+	}
+	srv.Clock.Advance(4 * time.Second)
 	resp, got = sparkCall(t, srv, "GET", "/api/v1/products", "")
 	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
-	assert.Equal(t, "45", resp.Header.Get("Retry-After"))
+	assert.Equal(t, "6", resp.Header.Get("Retry-After"), "seconds until the 10-second window resets")
+	assert.Equal(t, "3/3", resp.Header.Get("X-AC-Call-Limit"))
 	assert.Equal(t, "Too Many Requests", got["message"])
 
-	srv.Clock.Advance(45 * time.Second)
+	srv.Clock.Advance(5 * time.Second)
+	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products", "")
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+	srv.Clock.Advance(time.Second)
 	resp, _ = sparkCall(t, srv, "GET", "/api/v1/products", "")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "1/2", resp.Header.Get("X-AC-Call-Limit"))
+	assert.Equal(t, "1/3", resp.Header.Get("X-AC-Call-Limit"))
+}
+
+// An unconfigured mock advertises a limit (never 0) that tests do not reach.
+func TestSparkMockDefaultCallLimit(t *testing.T) {
+	srv := newSparkServer(t)
+	srv.Clock.Freeze()
+	for i := 1; i <= 300; i++ {
+		resp, _ := sparkCall(t, srv, "GET", "/api/v1/categories", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, fmt.Sprintf("%d/%d", i, ghosttest.DefaultSparkCallLimit), resp.Header.Get("X-AC-Call-Limit"))
+	}
+	for _, limit := range []int{0, -1} {
+		srv := newSparkServer(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: limit}))
+		resp, _ := sparkCall(t, srv, "GET", "/api/v1/categories", "")
+		assert.Equal(t, fmt.Sprintf("1/%d", ghosttest.DefaultSparkCallLimit), resp.Header.Get("X-AC-Call-Limit"), limit)
+	}
 }
 
 func TestSparkMockProfiles(t *testing.T) {
 	all := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileAll), ghosttest.WithSeed(1))
 	defer all.Close()
-	for _, res := range []string{"products", "categories", "variants"} {
-		resp, got := sparkCall(t, all, "GET", "/api/v1/"+res, "")
-		assert.Equal(t, http.StatusOK, resp.StatusCode, res)
-		assert.Contains(t, got, res)
-		assert.Regexp(t, `^[1-9][0-9]*/0$`, resp.Header.Get("X-AC-Call-Limit"), res)
+	for _, res := range []string{"products", "categories", "product_variants"} {
+		for _, prefix := range []string{"", ghosttest.SparkPrefix} {
+			resp, got := sparkCall(t, all, "GET", prefix+"/api/v1/"+res, "")
+			assert.Equal(t, http.StatusOK, resp.StatusCode, res)
+			assert.Contains(t, got, res)
+			assert.Regexp(t, fmt.Sprintf(`^[1-9][0-9]*/%d$`, ghosttest.DefaultSparkCallLimit), resp.Header.Get("X-AC-Call-Limit"), res)
+		}
 	}
+	resp, _ := sparkCall(t, all, "GET", ghosttest.SparkPrefix+"/api/v1/shipping_provider_services", "")
+	assert.Equal(t, http.StatusNotImplemented, resp.StatusCode)
+	assert.NotEmpty(t, resp.Header.Get("X-AC-Call-Limit"))
 	// Under ProfileAll, customers and orders belong to the Ghost part.
 	for _, res := range []string{"customers", "orders"} {
 		_, got := sparkCall(t, all, "GET", "/api/v1/"+res, "")
@@ -423,6 +457,74 @@ func TestSparkMockExactBodies(t *testing.T) {
 	assert.Equal(t, `{"id":1,"item_name":"Item 1","item_number":"item-1","price":10.99}`,
 		raw("/api/v1/products/1?fields=price,item_number,item_name,id"))
 	host := strings.TrimPrefix(srv.URL, "http://")
-	assert.Equal(t, `{"total_count":2,"next_page":"http://`+host+`/api/v1/variants?count=1&fields=id&page=2","variants":[{"id":1}]}`,
-		raw("/api/v1/variants?count=1&fields=id"))
+	assert.Equal(t, `{"total_count":2,"next_page":"http://`+host+`/api/v1/product_variants?count=1&fields=id&page=2","product_variants":[{"id":1}]}`,
+		raw("/api/v1/product_variants?count=1&fields=id"))
+	// Unset fields read as the vendor's examples write them, never null;
+	// an unset date is left out.
+	cat := raw("/api/v1/categories/1")
+	stamp := regexp.MustCompile(`"(updated|created)_at":"[^"]+"`)
+	assert.Equal(t, `{"id":1,"name":"Category 1","short_description":"","sort_order":1,"is_hidden":false,`+
+		`"parent_category_id":0,"max_quantity":0,"category_thumbnail":"","page_title":"","lookup_path":"","keywords":"",`+
+		`"meta_description":"","category_image":"","external_content_url":"","is_category_content_displayed":false,`+
+		`"are_subcategory_products_displayed":false,"url_rewrite":"","updated_at":"T","created_at":"T",`+
+		`"default_product_picture":"","alternate_thumbnail":"","head_tags":"","cat_image_alt_text":"",`+
+		`"thumb_image_alt_text":"","is_hide_from_site_maps":false}`,
+		stamp.ReplaceAllString(cat, `"${1}_at":"T"`))
+}
+
+// No modelled resource writes null for a field, whatever was set; seeded
+// items fill what the API requires on create.
+func TestSparkMockNoNulls(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(2))
+	for _, path := range []string{
+		"/api/v1/products?expand=variants,categories", "/api/v1/product_variants", "/api/v1/categories",
+		"/api/v1/customers?expand=addresses", "/api/v1/orders?expand=items",
+		"/api/v1/products/1/filled", "/api/v1/customers/1/filled", "/api/v1/orders/1/filled",
+	} {
+		resp, got := sparkCall(t, srv, "GET", path, "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		b, _ := json.Marshal(got)
+		assert.NotContains(t, string(b), "null", path)
+	}
+	// A null in a body unsets the field: it reads as its zero again.
+	resp, got := sparkCall(t, srv, "PUT", "/api/v1/customers/1", `{"company":null,"tax_rate":null,"last_visit_at":null,"registered_at":"2019-04-01T15:16:00-05:00"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	assert.Equal(t, "", got["company"])
+	assert.Equal(t, json.Number("0"), got["tax_rate"])
+	assert.NotContains(t, got, "last_visit_at")
+	assert.Equal(t, "2019-04-01T15:16:00-05:00", got["registered_at"])
+	resp, got = sparkCall(t, srv, "PUT", "/api/v1/customers/1", `{"registered_at":"yesterday"}`)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode, got)
+
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/2", "")
+	assert.Equal(t, "00000000-0000-0000-0000-000000000000", got["cart_product_id"], "an unset GUID, as the API writes it")
+	resp, got = sparkCall(t, srv, "PUT", "/api/v1/products/2", `{"cart_product_id":"x"}`)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode, got)
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/2", "")
+	assert.Equal(t, json.Number("2"), got["primary_category_id"])
+	assert.Equal(t, json.Number("1"), got["product_status_id"])
+	_, got = sparkCall(t, srv, "GET", "/api/v1/orders/2", "")
+	for _, f := range []string{"customer_id", "order_status_id", "order_shipping_address_id", "order_billing_address_id"} {
+		assert.NotEqual(t, json.Number("0"), got[f], f)
+	}
+	_, got = sparkCall(t, srv, "GET", "/api/v1/product_variants/1", "")
+	assert.Equal(t, json.Number("1"), got["variant_group_id"])
+}
+
+// The vendor's product-group example posts custom_url and child_products,
+// which the description's schema leaves out: they are accepted, and echoed
+// only once set.
+func TestSparkMockVendorProductGroupFields(t *testing.T) {
+	srv := newSparkServer(t, ghosttest.WithSeed(1))
+	resp, got := sparkCall(t, srv, "POST", "/api/v1/products", `{"item_number":"grp-1","item_name":"Group","price":123.0,"cost":61.5,`+
+		`"product_status_id":1,"primary_category_id":1,"is_child_product":false,"custom_url":null,"is_kit":true,`+
+		`"exclude_parent_from_display":false,"child_products":[{"id":1,"is_child_product":true,"child_required_quantity":0}]}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, got)
+	assert.NotContains(t, got, "custom_url")
+	assert.Len(t, got["child_products"], 1)
+	_, got = sparkCall(t, srv, "GET", "/api/v1/products/1", "")
+	assert.NotContains(t, got, "child_products")
+	resp, got = sparkCall(t, srv, "PUT", "/api/v1/products/1", `{"custom_url":"/item-1"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, got)
+	assert.Equal(t, "/item-1", got["custom_url"])
 }

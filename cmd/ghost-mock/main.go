@@ -3,9 +3,12 @@
 //
 //	go run ./cmd/ghost-mock -addr 127.0.0.1:12111 -profile all
 //
-// It prints the URL and the credentials it accepts, then serves until
-// interrupted. Every flag is accepted under every profile; a flag the
-// profile does not use is ignored.
+// It prints each part's base URL and the environment block (export
+// GHOST_…=… lines: every served part's base URL and the credentials it
+// accepts) that points the ghost command and the SDK's examples at it, then
+// serves until interrupted. -env-file writes the same block to a file, for
+// scripts that start it on a free port. Every flag is accepted under every
+// profile; a flag the profile does not use is ignored.
 package main
 
 import (
@@ -40,9 +43,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs := flag.NewFlagSet("ghost-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg ghosttest.Config
-	var profile, hours string
+	var profile, hours, envFile string
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:12111", "listen address (127.0.0.1:0 picks a free port)")
-	fs.StringVar(&profile, "profile", string(ghosttest.ProfileAll), "API part to emulate: "+profileList())
+	fs.StringVar(&profile, "profile", string(ghosttest.ProfileAll), "API part to emulate: "+profileList()+" (sparkpay and clover, the old names of spark and exports, still work)")
+	fs.StringVar(&envFile, "env-file", "", "also write the environment block (export GHOST_…=… lines) to this file once listening")
 	fs.StringVar(&cfg.PublicKey, "public-key", ghosttest.DefaultPublicKey, "Ghost Basic auth username")
 	fs.StringVar(&cfg.SecretKey, "secret-key", ghosttest.DefaultSecretKey, "Ghost Basic auth password; Komoju Basic auth username")
 	fs.StringVar(&cfg.APIKey, "api-key", ghosttest.DefaultAPIKey, "Checkout x-api-key")
@@ -50,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.StringVar(&cfg.BearerToken, "bearer", ghosttest.DefaultBearerToken, "Exports bearer token")
 	fs.IntVar(&cfg.Seed, "seed", 0, "objects to preload per resource")
 	fs.IntVar(&cfg.CheckoutRateLimit, "checkout-rate-limit", 100, "Checkout requests per minute per client (negative: off)")
-	fs.IntVar(&cfg.SparkCallLimit, "spark-call-limit", 0, "Spark calls per minute (0: off)")
+	fs.IntVar(&cfg.SparkCallLimit, "spark-call-limit", 0, fmt.Sprintf("Spark calls per 10-second window, advertised in X-AC-Call-Limit (0: %d)", ghosttest.DefaultSparkCallLimit))
 	fs.IntVar(&cfg.ExportConcurrency, "export-concurrency", 2, "exports allowed to run at once")
 	fs.StringVar(&hours, "export-hours", "", "daily UTC hours the export service is open, e.g. 10-15 (default: always)")
 	fs.DurationVar(&cfg.ExportDuration, "export-duration", ghosttest.DefaultExportDuration, "time an export takes to reach DONE (on the mock's clock)")
@@ -62,7 +66,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	cfg.Profile = ghosttest.Profile(profile)
+	p, err := ghosttest.ParseProfile(profile)
+	if err != nil {
+		return err
+	}
+	cfg.Profile = p
 	if hours != "" {
 		h, err := parseHours(hours)
 		if err != nil {
@@ -76,7 +84,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	defer srv.Close()
 	fmt.Fprintf(stdout, "ghost-mock serving profile %q at %s\n", srv.Config.Profile, srv.URL)
-	fmt.Fprintf(stdout, "  GHOST_BASE_URL=%s\n", srv.URL)
 	urls := srv.BaseURLs()
 	for _, p := range ghosttest.Profiles {
 		if u, ok := urls[p]; ok {
@@ -86,14 +93,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if cfg.Control {
 		fmt.Fprintf(stdout, "  control API %s%s (requests, faults, reset, clock)\n", srv.URL, ghosttest.ControlPrefix)
 	}
-	fmt.Fprintf(stdout, "  public key %s, secret key %s\n", srv.Config.PublicKey, srv.Config.SecretKey)
-	fmt.Fprintf(stdout, "  x-api-key %s, X-AC-Auth-Token %s, bearer %s\n", srv.Config.APIKey, srv.Config.AuthToken, srv.Config.BearerToken)
 	fmt.Fprintf(stdout, "  try: %s\n", curlHint(srv))
+	block := envBlock(srv)
+	fmt.Fprintf(stdout, "\nThe environment for ghost (cmd/ghost) and the SDK's examples:\n%s\n", block)
+	if envFile != "" {
+		if err := os.WriteFile(envFile, []byte(block), 0o600); err != nil {
+			return err
+		}
+	}
 	if ready != nil {
 		ready <- srv.URL
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// envBlock is srv.Environ() as shell lines: export NAME=value, the value
+// quoted when it holds anything but letters, digits and -_.,:/@%+=.
+func envBlock(srv *ghosttest.Server) string {
+	var b strings.Builder
+	for _, kv := range srv.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&b, "export %s=%s\n", name, shellQuote(value))
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/@%+=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // curlHint is a first request to try against the profile being served.
@@ -104,9 +134,9 @@ func curlHint(srv *ghosttest.Server) string {
 		return fmt.Sprintf("curl -u %s: %s/api/v1/customers", c.SecretKey, srv.URL)
 	case ghosttest.ProfileCheckout:
 		return fmt.Sprintf("curl -H 'x-api-key: %s' %s/api/carts", c.APIKey, srv.URL)
-	case ghosttest.ProfileSparkPay:
+	case ghosttest.ProfileSpark:
 		return fmt.Sprintf("curl -H 'X-AC-Auth-Token: %s' %s/api/v1/products", c.AuthToken, srv.URL)
-	case ghosttest.ProfileClover:
+	case ghosttest.ProfileExports:
 		return fmt.Sprintf(`curl -H 'Authorization: Bearer %s' -d '{"type":"ORDERS","startTime":1700000000000,"endTime":1700086400000}' %s/v3/merchants/m1/exports`, c.BearerToken, srv.URL)
 	}
 	return fmt.Sprintf("curl -u %s:%s %s/api/v1/accounts/1", c.PublicKey, c.SecretKey, srv.URL)

@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,29 +21,66 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// ghostBin is the command built once for the tests.
-var ghostBin string
+// ghostBin and mockBin are the commands, built once for the tests.
+var ghostBin, mockBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ghost-e2e-*")
 	if err != nil {
 		panic(err)
 	}
-	ghostBin = filepath.Join(dir, "ghost")
-	if out, err := exec.Command("go", "build", "-o", ghostBin, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building ghost: " + err.Error() + "\n" + string(out))
+	ghostBin, mockBin = filepath.Join(dir, "ghost"), filepath.Join(dir, "ghost-mock")
+	for _, b := range [][]string{
+		{"build", "-o", ghostBin, "."},
+		{"build", "-o", mockBin, "github.com/ghostanalytics/ghost-go/cmd/ghost-mock"},
+	} {
+		if out, err := exec.Command("go", b...).CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
+			panic("go " + strings.Join(b, " ") + ": " + err.Error() + "\n" + string(out))
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// runGhost runs the command to the end; stderr is a pipe, not a terminal.
-func runGhost(t *testing.T, args ...string) (stdout, stderr string, code int) {
+// baseEnv is the test's environment without any GHOST_ setting, and a
+// config file of the test's own (none unless a test writes it).
+func baseEnv(t *testing.T) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GHOST_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GHOST_CONFIG="+filepath.Join(t.TempDir(), "config.yaml"))
+}
+
+// runIn runs the command to the end with env in dir; stdout and stderr are
+// pipes, not terminals.
+func runIn(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return run(t, dir, env, "", args...)
+}
+
+// runWithStdin runs the command with stdin.
+func runWithStdin(t *testing.T, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return run(t, "", env, stdin, args...)
+}
+
+// shell runs a command line with sh, as a user would type it.
+func shell(dir string, env []string, line string) (string, error) {
+	cmd := exec.Command("sh", "-c", line)
+	cmd.Env, cmd.Dir = env, dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func run(t *testing.T, dir string, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(ghostBin, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env, cmd.Dir, cmd.Stdin = env, dir, strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -53,14 +93,10 @@ func runGhost(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return o.String(), e.String(), code
 }
 
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GHOST_") {
-			env = append(env, kv)
-		}
-	}
-	return env
+// runGhost runs the command with no settings at all.
+func runGhost(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return runIn(t, "", baseEnv(t), args...)
 }
 
 // mockExport is the flags of a fast export against the in-process mock.
@@ -111,9 +147,10 @@ func TestExportToFilePlainProgress(t *testing.T) {
 
 	// Not a terminal: plain lines, no escape sequences.
 	assert.NotContains(t, stderr, "\x1b[")
-	assert.Contains(t, stderr, "window 1/3 [2026-01-01, 2026-01-31): written, 1168 objects; total 1168 objects")
+	assert.Contains(t, stderr, "window 1/3 [2026-01-01, 2026-01-31): written, 1168 objects; file 1168 objects, ")
 	assert.Contains(t, stderr, "window 3/3 [2026-03-02, 2026-04-01): written")
-	assert.Contains(t, stderr, "done: 3503 objects this run")
+	assert.Contains(t, stderr, "done: 3503 objects this run in ")
+	assert.Contains(t, stderr, "the file holds 3503 objects")
 }
 
 func TestExportCSVToStdout(t *testing.T) {
@@ -131,7 +168,7 @@ func TestExportInterruptThenResume(t *testing.T) {
 	// --days: the range ends "now"; the resume must reuse the stored range.
 	cmd := exec.Command(ghostBin, "--mock", "--mock-export-duration", "150ms", "export", "--poll", "10ms",
 		"--type", "orders", "--days", "180", "--concurrency", "1", "--out", out)
-	cmd.Env = cleanEnv()
+	cmd.Env = baseEnv(t)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -152,6 +189,7 @@ func TestExportInterruptThenResume(t *testing.T) {
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, log.String())
 	assert.Equal(t, 130, ee.ExitCode(), log.String())
+	assert.Contains(t, log.String(), `ghost: Exports API: interrupted; `)
 	assert.Contains(t, log.String(), `run "ghost export --resume --out `+out+`" to continue`)
 
 	b, err := os.ReadFile(out + ".checkpoint")
@@ -160,6 +198,7 @@ func TestExportInterruptThenResume(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &cp))
 	assert.Equal(t, cp.From.AddDate(0, 0, 180), cp.To)
 	assert.False(t, cp.Done.Before(cp.From.Add(30*24*time.Hour)), "at least window 1 is saved")
+	doneWindows := windowsIn(cp.From, cp.Done)
 
 	// Flags that would change the export are refused with --resume.
 	_, stderrText, code := runGhost(t, mockExport("--resume", "--out", out, "--days", "10")...)
@@ -171,8 +210,17 @@ func TestExportInterruptThenResume(t *testing.T) {
 	_, stderrText, code = runGhost(t, mockExport("--resume", "--out", out)...)
 	require.Equal(t, 0, code, stderrText)
 	assert.Contains(t, stderrText, "resuming orders of MERCHANT1")
+	// The windows keep their numbers, and the totals count the whole file.
+	assert.Contains(t, stderrText, "at window "+itoa(doneWindows+1)+"/6")
+	assert.Contains(t, stderrText, "window "+itoa(doneWindows+1)+"/6 [")
+	assert.NotContains(t, stderrText, "window 1/6", "no window is renumbered")
+	first := regexp.MustCompile(`written, (\d+) objects; file (\d+) objects`).FindStringSubmatch(stderrText)
+	require.NotNil(t, first, stderrText)
+	written, _ := strconv.Atoi(first[1])
+	assert.Equal(t, itoa(cp.Objects+written), first[2], "the first window after the resume adds to the file's total")
 	got := readJSONL(t, out)
 	assert.Len(t, got, ordersIn(cp.From, cp.To))
+	assert.Contains(t, stderrText, "the file holds "+itoa(len(got))+" objects")
 
 	clean := filepath.Join(dir, "clean.jsonl")
 	_, stderrText, code = runGhost(t, mockExport("--type", "orders", "--from", cp.From.Format(time.RFC3339),
@@ -185,79 +233,19 @@ func TestExportInterruptThenResume(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
+var itoa = strconv.Itoa
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
 func TestExportRefusesToOverwriteACheckpoint(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "orders.jsonl")
 	require.NoError(t, os.WriteFile(out+".checkpoint", []byte("{}"), 0o644))
 	_, stderr, code := runGhost(t, mockExport("--type", "orders", "--days", "1", "--out", out)...)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "add --resume to continue that export")
-}
-
-func TestResourceVerbs(t *testing.T) {
-	stdout, stderr, code := runGhost(t, "--mock", "get", "customers", "cus_000001")
-	require.Equal(t, 0, code, stderr)
-	var c map[string]any
-	require.NoError(t, json.Unmarshal([]byte(stdout), &c))
-	assert.Equal(t, "cus_000001", c["id"])
-
-	stdout, stderr, code = runGhost(t, "--mock", "list", "customers", "--all", "--param", "limit=2")
-	require.Equal(t, 0, code, stderr)
-	var list []map[string]any
-	require.NoError(t, json.Unmarshal([]byte(stdout), &list))
-	assert.Len(t, list, 3, "every page of the three seeded customers")
-
-	stdout, stderr, code = runGhost(t, "--mock", "create", "customers", "--data", `{"email":"ada@example.com"}`, "--param", "description=VIP")
-	require.Equal(t, 0, code, stderr)
-	require.NoError(t, json.Unmarshal([]byte(stdout), &c))
-	assert.Equal(t, "ada@example.com", c["email"])
-	assert.Equal(t, "VIP", c["description"])
-
-	stdout, stderr, code = runGhost(t, "--mock", "list", "spark-products", "--param", "count=2")
-	require.Equal(t, 0, code, stderr)
-	require.NoError(t, json.Unmarshal([]byte(stdout), &list))
-	assert.Len(t, list, 2)
-
-	// Every part through the one client: Komoju and Spark customers next to
-	// Ghost's, each at its own base URL on the mock.
-	stdout, stderr, code = runGhost(t, "--mock", "create", "komoju-customers", "--data",
-		`{"email":"k@example.com","currency":"JPY","payment_details":"tok_abc"}`)
-	require.Equal(t, 0, code, stderr)
-	require.NoError(t, json.Unmarshal([]byte(stdout), &c))
-	assert.Equal(t, "k@example.com", c["email"])
-	assert.Equal(t, "JPY", c["currency"])
-	stdout, stderr, code = runGhost(t, "--mock", "list", "spark-orders", "--param", "count=2")
-	require.Equal(t, 0, code, stderr)
-	require.NoError(t, json.Unmarshal([]byte(stdout), &list))
-	require.NotEmpty(t, list)
-	assert.Contains(t, list[0], "grand_total", "Spark orders as the store sends them")
-	stdout, stderr, code = runGhost(t, "--mock", "list", "carts", "--param", "limit=2")
-	require.Equal(t, 0, code, stderr)
-	require.NoError(t, json.Unmarshal([]byte(stdout), &list))
-	assert.Len(t, list, 2)
-
-	_, stderr, code = runGhost(t, "--mock", "get", "widgets", "1")
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `"widgets": not a resource`)
-	_, stderr, code = runGhost(t, "--mock", "create", "customers", "--param", "colour=red")
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, `unknown parameter "colour"`)
-	_, stderr, code = runGhost(t, "list", "customers")
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "set GHOST_BASE_URL")
-}
-
-func TestHelpAndCompletion(t *testing.T) {
-	stdout, _, code := runGhost(t, "help", "export")
-	require.Equal(t, 0, code)
-	assert.Contains(t, stdout, "--resume")
-	assert.Contains(t, stdout, "ghost export --resume --out orders.jsonl")
-	stdout, _, code = runGhost(t, "completion", "bash")
-	require.Equal(t, 0, code)
-	assert.Contains(t, stdout, "__start_ghost")
-	stdout, _, code = runGhost(t, "__complete", "get", "")
-	require.Equal(t, 0, code)
-	assert.Contains(t, stdout, "customers\n")
-	assert.Contains(t, stdout, "spark-products\n")
 }
 
 func TestExportFailureLeavesACheckpoint(t *testing.T) {
@@ -273,4 +261,102 @@ func TestExportFailureLeavesACheckpoint(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &cp))
 	assert.Equal(t, "fail_M1", cp.Merchant)
 	assert.True(t, cp.Done.IsZero(), "nothing done yet")
+}
+
+// startMockBinary starts the built ghost-mock with args and returns the
+// environment block it prints, as NAME=value entries.
+func startMockBinary(t *testing.T, args ...string) []string {
+	t.Helper()
+	cmd := exec.Command(mockBin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	var env []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			env = append(env, kv)
+		} else if len(env) > 0 && line == "" {
+			break // the block's end
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	require.NotEmpty(t, env, "ghost-mock printed no environment block")
+	return env
+}
+
+// everyPart is create, list and get on every part, each checked by what
+// the part's API answers. A stateful server keeps what was created; with
+// --mock every run has a fresh (seeded) server, so get takes an id the
+// list showed.
+func everyPart(t *testing.T, env []string, stateful bool, global ...string) {
+	t.Helper()
+	ghost := func(args ...string) map[string]any {
+		t.Helper()
+		stdout, stderr, code := runIn(t, "", env, append(global, args...)...)
+		require.Equal(t, 0, code, "ghost %s: %s", strings.Join(args, " "), stderr)
+		var v any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &v), stdout)
+		if list, ok := v.([]any); ok {
+			require.NotEmpty(t, list, "ghost %s", strings.Join(args, " "))
+			return list[0].(map[string]any)
+		}
+		return v.(map[string]any)
+	}
+	// Ghost
+	assert.Equal(t, "ada@example.com", ghost("create", "customers", "--param", "email=ada@example.com")["email"])
+	c := ghost("list", "customers")
+	assert.Equal(t, c["email"], ghost("get", "customers", c["id"].(string))["email"])
+	// Komoju: its own base URL and secret key.
+	k := ghost("create", "komoju-customers", "--param", "email=k@example.com", "--param", "currency=JPY", "--param", "payment_details=tok_visa")
+	assert.Equal(t, "customer", k["resource"])
+	k = ghost("list", "komoju-customers", "--param", "per_page=5")
+	assert.Equal(t, k["email"], ghost("get", "komoju-customers", k["id"].(string))["email"])
+	// Checkout: carts and analytics, under the x-api-key.
+	cart := ghost("create", "carts", "--data", `{"customerEmail":"c@example.com","items":[{"name":"Hat","quantity":1,"price":19.99}]}`)
+	assert.Equal(t, "abandoned", cart["status"])
+	cart = ghost("list", "carts")
+	assert.Equal(t, cart["customerEmail"], ghost("get", "carts", cart["id"].(string))["customerEmail"])
+	assert.Contains(t, ghost("get", "analytics", "--param", "period=7d"), "summary")
+	// Spark: the store's base URL and token.
+	p := ghost("create", "spark-products", "--param", "item_name=Hat", "--param", "item_number=HAT-1", "--param", "price=19.99")
+	assert.Equal(t, "Hat", p["item_name"])
+	p = ghost("list", "spark-products", "--param", "sort=-price")
+	assert.Equal(t, p["item_name"], ghost("get", "spark-products", jsonText(p["id"]))["item_name"])
+	// Exports: create and get, with the bearer token.
+	e := ghost("create", "exports", "MERCHANT1", "--param", "type=ORDERS", "--param", "startTime=2026-01-01", "--param", "endTime=1769817600000")
+	assert.Contains(t, []any{"PENDING", "IN_PROGRESS", "DONE"}, e["status"])
+	if !stateful {
+		return
+	}
+	assert.Equal(t, e["id"], ghost("get", "exports", "MERCHANT1", e["id"].(string))["id"])
+	hat := ghost("list", "spark-products", "--param", "item_name=like:Hat", "--param", "fields=id,item_name,item_number")
+	assert.Equal(t, "HAT-1", hat["item_number"])
+}
+
+// The environment block ghost-mock prints reaches every part with no other
+// flag; so does --mock.
+func TestMockEnvironmentReachesEveryPart(t *testing.T) {
+	env := append(baseEnv(t), startMockBinary(t, "-profile", "all")...)
+	everyPart(t, env, true)
+	everyPart(t, baseEnv(t), false, "--mock")
+}
+
+// Each single-part profile's block reaches its part.
+func TestSinglePartProfiles(t *testing.T) {
+	for _, tc := range []struct{ profile, resource string }{
+		{"komoju", "komoju-customers"}, {"checkout", "carts"}, {"spark", "spark-products"}, {"sparkpay", "spark-orders"},
+		{"ghost", "orders"},
+	} {
+		env := append(baseEnv(t), startMockBinary(t, "-profile", tc.profile, "-seed", "1")...)
+		stdout, stderr, code := runIn(t, "", env, "list", tc.resource)
+		require.Equal(t, 0, code, "%s: %s", tc.profile, stderr)
+		assert.True(t, strings.HasPrefix(stdout, "[\n  {"), "%s: %s", tc.profile, stdout)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -27,7 +29,7 @@ type exportOpts struct {
 	progress                string
 }
 
-func newExportCmd(cfg *config) *cobra.Command {
+func (a *app) newExportCmd() *cobra.Command {
 	o := &exportOpts{}
 	cmd := &cobra.Command{
 		Use:   "export --type orders|payments --merchant M --from DATE [--to DATE] [--out FILE|-]",
@@ -39,7 +41,9 @@ many lowers the number for a while), and the objects are written in time
 order, each exactly once, as JSON Lines or CSV.
 
 On a terminal, stderr shows one live bar per window in flight and a total
-(objects, bytes, rate, ETA); otherwise it gets one plain line per step.
+(windows, the file's objects and bytes, the rate, an ETA from the smoothed
+rate), fitted to the terminal's width; otherwise it gets one plain line per
+step. A resumed export keeps its window numbers and counts the whole file.
 
 Writing to a file, export saves a checkpoint next to it (FILE.checkpoint)
 after every window: the range, the format and how much of the file is done.
@@ -48,12 +52,12 @@ there, however much later: the range is read from the checkpoint, not
 recomputed from the clock. The checkpoint is removed when the export is done.
 
 Dates are YYYY-MM-DD (midnight UTC) or RFC 3339; the range is [from, to).`,
-		Example: `  ghost export --type orders --merchant ABC123 --from 2025-01-01 --to 2026-01-01 --out orders.jsonl
+		Example: `  ghost export --type orders --merchant ABC123 --from 2026-01-01 --to 2026-03-01 --out orders.jsonl
   ghost export --resume --out orders.jsonl
-  ghost export --type payments --merchant ABC123 --days 90 --format csv --out - > payments.csv
-  ghost --mock export --type orders --days 365 --concurrency 3 --mock-export-concurrency 3 --out orders.jsonl`,
+  ghost export --type payments --merchant ABC123 --days 45 --format csv --out - > payments.csv
+  ghost --mock export --type orders --days 90 --concurrency 3 --mock-export-concurrency 3 --out orders.jsonl`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runExport(cmd, cfg, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runExport(cmd, o) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.typ, "type", "", "what to export: orders or payments (required unless --resume)")
@@ -144,7 +148,7 @@ func exportType(s string) (ghost.ExportType, error) {
 
 // plan builds the checkpoint the run starts from: a new one from the flags,
 // or the saved one with --resume.
-func (o *exportOpts) plan(cmd *cobra.Command, cfg *config) (*exportCheckpoint, error) {
+func (o *exportOpts) plan(cmd *cobra.Command, mock bool) (*exportCheckpoint, error) {
 	if o.out != "-" && o.cpPath == "" {
 		o.cpPath = o.out + ".checkpoint"
 	}
@@ -177,7 +181,7 @@ func (o *exportOpts) plan(cmd *cobra.Command, cfg *config) (*exportCheckpoint, e
 	}
 	cp := &exportCheckpoint{Version: 1, Type: typ, Merchant: o.merchant}
 	if cp.Merchant == "" {
-		if !cfg.mock {
+		if !mock {
 			return nil, errors.New("--merchant is required")
 		}
 		cp.Merchant = "MERCHANT1"
@@ -226,11 +230,24 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// tally counts the bytes written through it, for the display.
+type tally struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (t *tally) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	t.n.Add(int64(n))
+	return n, err
+}
+
 // rowWriter writes objects as JSON Lines or CSV.
 type rowWriter struct {
 	typ    ghost.ExportType
 	format string
 	bw     *bufio.Writer
+	out    *tally // over bw
 	cw     *csv.Writer
 	line   bytes.Buffer
 }
@@ -262,7 +279,7 @@ func (w *rowWriter) write(obj json.RawMessage) error {
 			return err
 		}
 		w.line.WriteByte('\n')
-		_, err := w.bw.Write(w.line.Bytes())
+		_, err := w.out.Write(w.line.Bytes())
 		return err
 	}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
@@ -290,134 +307,197 @@ func (w *rowWriter) flush() error {
 	return w.bw.Flush()
 }
 
-func runExport(cmd *cobra.Command, cfg *config, o *exportOpts) (err error) {
-	ctx := cmd.Context()
-	cp, err := o.plan(cmd, cfg)
-	if err != nil {
-		return err
+// windowsIn is how many export windows [from, to) splits into.
+func windowsIn(from, to time.Time) int {
+	if !to.After(from) {
+		return 0
 	}
-	ui, err := newProgress(o.progress, cfg.stderr)
-	if err != nil {
-		return err
-	}
-	c, err := cfg.client()
-	if err != nil {
-		return err
-	}
+	return int((to.Sub(from) + ghost.MaxExportRange - 1) / ghost.MaxExportRange)
+}
 
-	// The output: stdout, or the file truncated to the checkpoint.
-	var (
-		out    io.Writer = cfg.stdout
-		file   *os.File
-		offset = cp.Offset
-	)
-	if o.out != "-" {
-		flags := os.O_CREATE | os.O_WRONLY
-		if !o.resume {
-			flags |= os.O_TRUNC
-		}
-		if file, err = os.OpenFile(o.out, flags, 0o644); err != nil {
-			return err
-		}
-		defer file.Close()
-		st, err := file.Stat()
-		if err != nil {
-			return err
-		}
-		if st.Size() < cp.Offset {
-			return fmt.Errorf("%s is shorter than its checkpoint says (%d < %d bytes): remove %s to start afresh", o.out, st.Size(), cp.Offset, o.cpPath)
-		}
-		if err := file.Truncate(cp.Offset); err != nil {
-			return err
-		}
-		if _, err := file.Seek(cp.Offset, io.SeekStart); err != nil {
-			return err
-		}
-		out = file
+// openOutput opens the --out file truncated to the checkpoint's offset, or
+// returns nil for stdout.
+func (o *exportOpts) openOutput(cp *exportCheckpoint) (*os.File, error) {
+	if o.out == "-" {
+		return nil, nil
 	}
-	counted := &countWriter{w: out}
-	rw := &rowWriter{typ: cp.Type, format: cp.Format, bw: bufio.NewWriterSize(counted, 256<<10)}
+	flags := os.O_CREATE | os.O_WRONLY
+	if !o.resume {
+		flags |= os.O_TRUNC
+	}
+	file, err := os.OpenFile(o.out, flags, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	st, err := file.Stat()
+	if err == nil && st.Size() < cp.Offset {
+		err = fmt.Errorf("%s is shorter than its checkpoint says (%d < %d bytes): remove %s to start afresh", o.out, st.Size(), cp.Offset, o.cpPath)
+	}
+	if err == nil {
+		err = file.Truncate(cp.Offset)
+	}
+	if err == nil {
+		_, err = file.Seek(cp.Offset, io.SeekStart)
+	}
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	return file, nil
+}
+
+// newRowWriter writes the checkpoint's format to w, the CSV header first
+// in a new file.
+func newRowWriter(cp *exportCheckpoint, w io.Writer) (*rowWriter, error) {
+	rw := &rowWriter{typ: cp.Type, format: cp.Format, bw: bufio.NewWriterSize(w, 256<<10)}
+	rw.out = &tally{w: rw.bw}
 	if cp.Format == "csv" {
-		rw.cw = csv.NewWriter(rw.bw)
+		rw.cw = csv.NewWriter(rw.out)
 	}
 	if cp.Offset == 0 {
 		if err := rw.header(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if o.resume {
-		ui.note(fmt.Sprintf("resuming %s of %s [%s, %s) from %s: %d objects already in %s",
-			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), cp.doneAt().Format(time.RFC3339), cp.Objects, o.out))
-	}
+	return rw, nil
+}
 
+func (a *app) runExport(cmd *cobra.Command, o *exportOpts) (err error) {
+	defer func() {
+		if err != nil {
+			err = &partError{ghost.PartExports, err}
+		}
+	}()
+	cp, err := o.plan(cmd, a.mock)
+	if err != nil {
+		return err
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	// The output: stdout, or the file truncated to the checkpoint.
+	var out io.Writer = a.stdout
+	file, err := o.openOutput(cp)
+	if err != nil {
+		return err
+	}
+	if file != nil {
+		defer file.Close()
+		out = file
+	}
+	r := &exporter{o: o, cp: cp, file: file, counted: &countWriter{w: out}, offset: cp.Offset, objects: cp.Objects}
+	if r.rw, err = newRowWriter(cp, r.counted); err != nil {
+		return err
+	}
+	// The display numbers windows in the whole range and counts the whole
+	// file: a resumed run goes on where the first stopped.
+	before := windowsIn(cp.From, cp.doneAt())
+	r.tot = newTotals(time.Now, before, windowsIn(cp.From, cp.To), int64(cp.Objects),
+		func() int64 { return r.offset + r.rw.out.n.Load() })
+	if r.ui, err = newProgress(o.progress, a.stderr, r.tot); err != nil {
+		return err
+	}
+	if o.resume {
+		r.ui.note(fmt.Sprintf("resuming %s of %s [%s, %s) at window %d/%d (%s): %d objects already in %s",
+			strings.ToLower(string(cp.Type)), cp.Merchant, day(cp.From), day(cp.To), before+1, r.tot.windows,
+			day(cp.doneAt()), cp.Objects, o.out))
+	}
 	// A checkpoint exists from the start, so even a crash before the first
 	// window is done leaves something to resume.
 	if file != nil {
-		if err := rw.flush(); err != nil {
+		if err := r.rw.flush(); err != nil {
 			return err
 		}
-		cp.Offset = offset + counted.n
+		cp.Offset = r.offset + r.counted.n
 		if err := cp.save(o.cpPath); err != nil {
 			return err
 		}
 	}
-	objects := cp.Objects // written so far, the current window's included
-	var saveErr error
+	defer func() { r.ui.finish(err) }()
+	if err := r.copy(cmd.Context(), c); err != nil {
+		return err
+	}
+	return r.complete()
+}
+
+// exporter is one run of ghost export: the output and its checkpoint.
+type exporter struct {
+	o       *exportOpts
+	cp      *exportCheckpoint
+	file    *os.File // nil for stdout
+	counted *countWriter
+	offset  int64 // the file's size when the run began
+	rw      *rowWriter
+	tot     *totals
+	ui      progress
+	objects int   // written so far, the current window's included
+	saveErr error // saving the checkpoint failed
+}
+
+// progress saves the checkpoint when a window is written, before it is
+// reported, and reports every step.
+func (r *exporter) progress(p ghost.RangeProgress) {
+	if p.Phase == ghost.PhaseDone && r.file != nil && r.saveErr == nil {
+		r.saveErr = r.rw.flush()
+		if r.saveErr == nil {
+			r.saveErr = r.file.Sync()
+		}
+		if r.saveErr == nil {
+			r.cp.Done, r.cp.Offset, r.cp.Objects = p.Checkpoint, r.offset+r.counted.n, r.objects
+			r.saveErr = r.cp.save(r.o.cpPath)
+		}
+	}
+	r.ui.event(p)
+}
+
+// copy writes every object of the range to the output.
+func (r *exporter) copy(ctx context.Context, c *ghost.Client) error {
+	o, cp := r.o, r.cp
 	params := ghost.RangeParams{
 		Type: cp.Type, Start: cp.From, End: cp.To, Checkpoint: cp.Done,
 		Concurrency: o.concurrency, Downloads: o.downloads, WaitForHours: o.waitHours,
-		Wait: ghost.WaitOptions{Interval: o.poll, MaxInterval: 30 * time.Second},
-		OnProgress: func(p ghost.RangeProgress) {
-			// The checkpoint is saved before the window is reported written.
-			if p.Phase == ghost.PhaseDone && file != nil && saveErr == nil {
-				saveErr = rw.flush()
-				if saveErr == nil {
-					saveErr = file.Sync()
-				}
-				if saveErr == nil {
-					cp.Done, cp.Offset, cp.Objects = p.Checkpoint, offset+counted.n, objects
-					saveErr = cp.save(o.cpPath)
-				}
-			}
-			ui.event(p)
-		},
+		Wait:       ghost.WaitOptions{Interval: o.poll, MaxInterval: 30 * time.Second},
+		OnProgress: r.progress,
 	}
-	started := objects
-	defer func() { ui.finish(err, objects-started) }()
-	for obj, rerr := range c.Exports.Range(ctx, ghost.ID(cp.Merchant), params) {
-		if rerr != nil {
-			if file == nil {
-				return rerr
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("interrupted; %d objects up to %s are saved: run \"ghost export --resume --out %s\" to continue",
-					cp.Objects, cp.doneAt().Format(time.RFC3339), o.out)
-			}
+	for obj, err := range c.Exports.Range(ctx, ghost.ID(cp.Merchant), params) {
+		switch {
+		case err != nil && r.file == nil:
+			return err
+		case err != nil && ctx.Err() != nil:
+			return fmt.Errorf("interrupted; %d objects up to %s are saved: run \"ghost export --resume --out %s\" to continue",
+				cp.Objects, cp.doneAt().Format(time.RFC3339), o.out)
+		case err != nil:
 			return fmt.Errorf("%w\nthe objects up to %s are saved: fix the cause, then run \"ghost export --resume --out %s\"",
-				rerr, cp.doneAt().Format(time.RFC3339), o.out)
+				err, cp.doneAt().Format(time.RFC3339), o.out)
+		case r.saveErr != nil:
+			return fmt.Errorf("saving the checkpoint: %w", r.saveErr)
 		}
-		if saveErr != nil {
-			return fmt.Errorf("saving the checkpoint: %w", saveErr)
+		if err := r.rw.write(obj); err != nil {
+			return fmt.Errorf("writing object %d: %w", r.objects+1, err)
 		}
-		if err := rw.write(obj); err != nil {
-			return fmt.Errorf("writing object %d: %w", objects+1, err)
-		}
-		objects++
-		ui.object(len(obj))
+		r.objects++
+		r.tot.objects.Add(1)
 	}
-	if saveErr != nil {
-		return fmt.Errorf("saving the checkpoint: %w", saveErr)
+	return nil
+}
+
+// complete flushes the output and, in a file, removes the checkpoint.
+func (r *exporter) complete() error {
+	if r.saveErr != nil {
+		return fmt.Errorf("saving the checkpoint: %w", r.saveErr)
 	}
-	if err := rw.flush(); err != nil {
+	if err := r.rw.flush(); err != nil {
 		return err
 	}
-	if file != nil {
-		if err := file.Sync(); err != nil {
-			return err
-		}
-		if err := os.Remove(o.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
+	if r.file == nil {
+		return nil
+	}
+	if err := r.file.Sync(); err != nil {
+		return err
+	}
+	if err := os.Remove(r.o.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 	return nil
 }

@@ -1,322 +1,227 @@
 package main
 
-// This file is the one place that maps the command line's resources to SDK
-// calls. When the SDK renames a service or a params type, only this file
-// changes.
+// The resources: one row per resource, naming its part and the SDK service
+// that serves it. The verbs a resource supports are its service's methods
+// (Get; List and All; Create, or Upsert on Spark; Update; Delete), found
+// and called by reflection, so a row is all a resource costs and the command
+// follows the SDK's methods as they are.
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"iter"
+	"reflect"
 	"strings"
 
 	ghost "github.com/ghostanalytics/ghost-go"
 )
 
-// args is what a verb passes to a resource's call.
-type args struct {
-	id   string                     // the ID argument ("" when none)
-	data map[string]json.RawMessage // --data and --param, merged
-}
-
-// lister returns one page, or with all every item of every page.
-type lister func(ctx context.Context, a args, all bool) (iter.Seq2[any, error], error)
-
-// call is one SDK call.
-type call func(ctx context.Context, a args) (any, error)
-
-// resource is a resource of one part of the API and the calls it supports.
+// resource is one row of the table.
 type resource struct {
-	name, part, idHelp string
-	get, create        call
-	update, delete     call
-	list               lister
+	name    string                  // as the command line writes it
+	part    ghost.Part              // the part of the API that serves it
+	ids     []string                // the ID arguments, in the order the SDK takes them
+	service func(*ghost.Client) any // the SDK service
+	model   reflect.Type            // Spark: the SDK's model, which types --param values of a body
 }
 
-// resources builds the table for the clients cfg hands out.
-func resources(cfg *config) []resource {
-	c := cfg.client
-	return []resource{
-		{name: "customers", part: "ghost", idHelp: "customer id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Customers.Get(ctx, ghost.ID(a.id))
-			}),
-			list: pages(c, func(c *ghost.Client) pageFuncs[ghost.CustomerListParams, ghost.Customer] {
-				return pageFuncs[ghost.CustomerListParams, ghost.Customer]{c.Customers.List, c.Customers.All}
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CustomerCreateParams) (any, error) {
-				return c.Customers.Create(ctx, p)
-			}),
-			update: withParams(c, func(ctx context.Context, c *ghost.Client, id string, p ghost.CustomerUpdateParams) (any, error) {
-				return c.Customers.Update(ctx, ghost.ID(id), p)
-			}),
-			delete: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return nil, c.Customers.Delete(ctx, ghost.ID(a.id))
-			}),
+func row(name string, part ghost.Part, ids string, service func(*ghost.Client) any) resource {
+	return resource{name: name, part: part, ids: strings.Fields(ids), service: service}
+}
+
+// spark is a Spark root resource as raw JSON (every field the store
+// sends), reached by the name the SDK's typed service uses.
+func spark[T any](name string, typed func(*ghost.SparkClient) *ghost.SparkResourceService[T]) resource {
+	return resource{name: "spark-" + name, part: ghost.PartSpark, ids: []string{"ID"},
+		service: func(c *ghost.Client) any {
+			return ghost.SparkResource[json.RawMessage](c.Spark, typed(c.Spark).Name())
 		},
-		{name: "orders", part: "ghost", idHelp: "order id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Orders.Get(ctx, ghost.ID(a.id))
-			}),
-			list: pages(c, func(c *ghost.Client) pageFuncs[ghost.OrderListParams, ghost.Order] {
-				return pageFuncs[ghost.OrderListParams, ghost.Order]{c.Orders.List, c.Orders.All}
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.OrderCreateParams) (any, error) {
-				return c.Orders.Create(ctx, p)
-			}),
-			delete: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return nil, c.Orders.Delete(ctx, ghost.ID(a.id))
-			}),
-		},
-		{name: "cards", part: "ghost", idHelp: "CUSTOMER_ID/CARD_ID (create: CUSTOMER_ID)",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				cus, card, err := pair(a.id)
-				if err != nil {
-					return nil, err
+		model: reflect.TypeFor[T]()}
+}
+
+var resources = []resource{
+	row("accounts", ghost.PartGhost, "ACCOUNT_ID", func(c *ghost.Client) any { return c.Accounts }),
+	row("customers", ghost.PartGhost, "CUSTOMER_ID", func(c *ghost.Client) any { return c.Customers }),
+	row("cards", ghost.PartGhost, "CUSTOMER_ID CARD_ID", func(c *ghost.Client) any { return c.Cards }),
+	row("charges", ghost.PartGhost, "", func(c *ghost.Client) any { return c.Charges }),
+	row("identities", ghost.PartGhost, "IDENTITY_ID", func(c *ghost.Client) any { return c.Identities }),
+	row("identity-types", ghost.PartGhost, "IDENTITY_TYPE_ID", func(c *ghost.Client) any { return c.IdentityTypes }),
+	row("events", ghost.PartGhost, "IDENTITY_ID", func(c *ghost.Client) any { return c.Events }),
+	row("orders", ghost.PartGhost, "ORDER_ID", func(c *ghost.Client) any { return c.Orders }),
+	row("komoju-customers", ghost.PartKomoju, "CUSTOMER_ID", func(c *ghost.Client) any { return c.Komoju.Customers }),
+	row("carts", ghost.PartCheckout, "CART_ID", func(c *ghost.Client) any { return c.Carts }),
+	row("analytics", ghost.PartCheckout, "", func(c *ghost.Client) any { return c.Analytics }),
+	spark("products", func(s *ghost.SparkClient) *ghost.SparkResourceService[ghost.SparkProduct] {
+		return s.Products.Resource()
+	}),
+	spark("product_variants", func(s *ghost.SparkClient) *ghost.SparkResourceService[ghost.SparkVariant] {
+		return s.Variants.Resource()
+	}),
+	spark("categories", func(s *ghost.SparkClient) *ghost.SparkResourceService[ghost.SparkCategory] {
+		return s.Categories.Resource()
+	}),
+	spark("customers", func(s *ghost.SparkClient) *ghost.SparkResourceService[ghost.SparkCustomer] {
+		return s.Customers.Resource()
+	}),
+	spark("orders", func(s *ghost.SparkClient) *ghost.SparkResourceService[ghost.SparkOrder] { return s.Orders.Resource() }),
+	row("exports", ghost.PartExports, "MERCHANT_ID EXPORT_ID", func(c *ghost.Client) any { return c.Exports }),
+}
+
+// methodNames are the SDK methods behind each verb, first match wins.
+var methodNames = map[string][]string{
+	"get":    {"Get"},
+	"list":   {"List"},
+	"create": {"Create", "Upsert"},
+	"update": {"Update"},
+	"delete": {"Delete"},
+	"all":    {"All"}, // list --all
+}
+
+// offline is a client that sends nothing, for looking at the services'
+// methods (help, completion) without any settings.
+var offline = func() *ghost.Client {
+	c, err := ghost.NewClient()
+	if err != nil {
+		panic("ghost.NewClient(): " + err.Error())
+	}
+	return c
+}()
+
+var (
+	ctxType = reflect.TypeFor[context.Context]()
+	idType  = reflect.TypeFor[ghost.ID]()
+	errType = reflect.TypeFor[error]()
+)
+
+// sdkCall is one SDK method a verb calls: its IDs and its params type.
+type sdkCall struct {
+	method reflect.Value
+	ids    int          // leading ghost.ID arguments
+	params reflect.Type // the params argument, nil when none
+}
+
+// call returns the SDK method behind verb for c, if the resource has one.
+func (r resource) call(c *ghost.Client, verb string) (sdkCall, bool) {
+	svc := reflect.ValueOf(r.service(c))
+	for _, name := range methodNames[verb] {
+		m := svc.MethodByName(name)
+		if !m.IsValid() {
+			continue
+		}
+		t := m.Type()
+		if t.NumIn() == 0 || t.In(0) != ctxType || t.NumOut() == 0 {
+			continue
+		}
+		sc := sdkCall{method: m}
+		for i := 1; i < t.NumIn(); i++ {
+			switch in := t.In(i); {
+			case t.IsVariadic() && i == t.NumIn()-1: // per-call options
+			case in == idType && sc.params == nil:
+				sc.ids++
+			case sc.params == nil:
+				sc.params = in
+			default:
+				panic(fmt.Sprintf("%s %s: %s takes more than one params argument", verb, r.name, name))
+			}
+		}
+		return sc, true
+	}
+	return sdkCall{}, false
+}
+
+// verbs lists the verbs the resource supports, in the command's order.
+func (r resource) verbs() []string {
+	var out []string
+	for _, v := range verbNames {
+		if _, ok := r.call(offline, v); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (r resource) supports(verb string) bool {
+	_, ok := r.call(offline, verb)
+	return ok
+}
+
+// usage is the resource's arguments for a verb: "customers CUSTOMER_ID".
+func (r resource) usage(verb string) string {
+	sc, _ := r.call(offline, verb)
+	return strings.TrimSpace(r.name + " " + strings.Join(r.ids[:sc.ids], " "))
+}
+
+// invoke calls the method with ids and the params built from the API's
+// words, and returns its results before the error (All returns only its
+// iterator).
+func (sc sdkCall) invoke(ctx context.Context, ids []string, params reflect.Value) ([]reflect.Value, error) {
+	args := []reflect.Value{reflect.ValueOf(ctx)}
+	for _, id := range ids {
+		args = append(args, reflect.ValueOf(ghost.ID(id)))
+	}
+	if sc.params != nil {
+		args = append(args, params)
+	}
+	out := sc.method.Call(args)
+	if last := out[len(out)-1]; last.Type() == errType { // not All's iterator
+		if err, _ := last.Interface().(error); err != nil {
+			return nil, err
+		}
+		out = out[:len(out)-1]
+	}
+	return out, nil
+}
+
+// items returns the objects a list call returned: a *Page[T]'s Items, or
+// every item of an iter.Seq2[T, error], as JSON.
+func items(v reflect.Value) iter.Seq2[json.RawMessage, error] {
+	return func(yield func(json.RawMessage, error) bool) {
+		if v.Kind() == reflect.Func { // iter.Seq2[T, error]
+			fn := reflect.MakeFunc(v.Type().In(0), func(a []reflect.Value) []reflect.Value {
+				var more bool
+				if err, _ := a[1].Interface().(error); err != nil {
+					more = yield(nil, err)
+				} else {
+					more = yield(toJSON(a[0].Interface()))
 				}
-				return c.Cards.Get(ctx, cus, card)
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, id string, p ghost.CardCreateParams) (any, error) {
-				return c.Cards.Create(ctx, ghost.ID(id), p)
-			}),
-			delete: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				cus, card, err := pair(a.id)
-				if err != nil {
-					return nil, err
-				}
-				return nil, c.Cards.Delete(ctx, cus, card)
-			}),
-		},
-		{name: "charges", part: "ghost",
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.ChargeCreateParams) (any, error) {
-				return c.Charges.Create(ctx, p)
-			}),
-		},
-		{name: "accounts", part: "ghost", idHelp: "account id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Accounts.Get(ctx, ghost.ID(a.id))
-			}),
-		},
-		{name: "identities", part: "ghost", idHelp: "identity id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Identities.Get(ctx, ghost.ID(a.id))
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.IdentityCreateParams) (any, error) {
-				return c.Identities.Create(ctx, p)
-			}),
-		},
-		{name: "identity-types", part: "ghost", idHelp: "identity type id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.IdentityTypes.Get(ctx, ghost.ID(a.id))
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.IdentityTypeCreateParams) (any, error) {
-				return c.IdentityTypes.Create(ctx, p)
-			}),
-		},
-		{name: "events", part: "ghost", idHelp: "identity id (create)",
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, id string, p ghost.EventCreateParams) (any, error) {
-				return c.Events.Create(ctx, ghost.ID(id), p)
-			}),
-		},
-		{name: "analytics", part: "ghost",
-			get: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.AnalyticsParams) (any, error) {
-				return c.Analytics.Get(ctx, p)
-			}),
-		},
-		{name: "carts", part: "checkout", idHelp: "cart id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Carts.Get(ctx, ghost.ID(a.id))
-			}),
-			list: pages(c, func(c *ghost.Client) pageFuncs[ghost.CartListParams, ghost.Cart] {
-				return pageFuncs[ghost.CartListParams, ghost.Cart]{c.Carts.List, c.Carts.All}
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.CartCreateParams) (any, error) {
-				return c.Carts.Create(ctx, p)
-			}),
-			update: withParams(c, func(ctx context.Context, c *ghost.Client, id string, p ghost.CartUpdateParams) (any, error) {
-				return c.Carts.Update(ctx, ghost.ID(id), p)
-			}),
-			delete: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return nil, c.Carts.Delete(ctx, ghost.ID(a.id))
-			}),
-		},
-		{name: "exports", part: "exports", idHelp: "MERCHANT_ID/EXPORT_ID (create: MERCHANT_ID)",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				m, e, err := pair(a.id)
-				if err != nil {
-					return nil, err
-				}
-				return c.Exports.Get(ctx, m, e)
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, id string, p ghost.ExportCreateParams) (any, error) {
-				return c.Exports.Create(ctx, ghost.ID(id), p)
-			}),
-		},
-		{name: "komoju-customers", part: "komoju", idHelp: "customer id",
-			get: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Komoju.Customers.Get(ctx, ghost.ID(a.id))
-			}),
-			list: pages(c, func(c *ghost.Client) pageFuncs[ghost.KomojuListParams, ghost.KomojuCustomer] {
-				return pageFuncs[ghost.KomojuListParams, ghost.KomojuCustomer]{c.Komoju.Customers.List, c.Komoju.Customers.All}
-			}),
-			create: withParams(c, func(ctx context.Context, c *ghost.Client, _ string, p ghost.KomojuCustomerCreateParams) (any, error) {
-				return c.Komoju.Customers.Create(ctx, p)
-			}),
-			update: withParams(c, func(ctx context.Context, c *ghost.Client, id string, p ghost.KomojuCustomerUpdateParams) (any, error) {
-				return c.Komoju.Customers.Update(ctx, ghost.ID(id), p)
-			}),
-			delete: withClient(c, func(ctx context.Context, c *ghost.Client, a args) (any, error) {
-				return c.Komoju.Customers.Delete(ctx, ghost.ID(a.id))
-			}),
-		},
-		sparkResource(c, "products"),
-		sparkResource(c, "categories"),
-		sparkResource(c, "variants"),
-		sparkResource(c, "customers"),
-		sparkResource(c, "orders"),
-	}
-}
-
-// sparkResource is a Spark root resource through the SDK's generic
-// accessor, as raw JSON.
-func sparkResource(s func() (*ghost.Client, error), name string) resource {
-	r := func() (*ghost.SparkResourceService[json.RawMessage], error) {
-		c, err := s()
-		if err != nil {
-			return nil, err
+				return []reflect.Value{reflect.ValueOf(more)}
+			})
+			v.Call([]reflect.Value{fn})
+			return
 		}
-		return ghost.SparkResource[json.RawMessage](c.Spark, name), nil
-	}
-	return resource{name: "spark-" + name, part: "spark", idHelp: name + " id",
-		get: func(ctx context.Context, a args) (any, error) {
-			rs, err := r()
-			if err != nil {
-				return nil, err
-			}
-			return rs.Get(ctx, ghost.ID(a.id), nil)
-		},
-		list: func(ctx context.Context, a args, all bool) (iter.Seq2[any, error], error) {
-			rs, err := r()
-			if err != nil {
-				return nil, err
-			}
-			p, err := decodeParams[ghost.SparkListParams](a)
-			if err != nil {
-				return nil, err
-			}
-			if all {
-				return anySeq(rs.All(ctx, &p)), nil
-			}
-			page, err := rs.List(ctx, &p)
-			if err != nil {
-				return nil, err
-			}
-			return anySlice(page.Items), nil
-		},
-		create: func(ctx context.Context, a args) (any, error) {
-			rs, err := r()
-			if err != nil {
-				return nil, err
-			}
-			item, _, err := rs.Upsert(ctx, a.data)
-			return item, err
-		},
-		update: func(ctx context.Context, a args) (any, error) {
-			rs, err := r()
-			if err != nil {
-				return nil, err
-			}
-			return rs.Update(ctx, ghost.ID(a.id), a.data)
-		},
-		delete: func(ctx context.Context, a args) (any, error) {
-			rs, err := r()
-			if err != nil {
-				return nil, err
-			}
-			return nil, rs.Delete(ctx, ghost.ID(a.id))
-		},
-	}
-}
-
-// pair splits "A/B" into two ids.
-func pair(id string) (ghost.ID, ghost.ID, error) {
-	a, b, ok := strings.Cut(id, "/")
-	if !ok || a == "" || b == "" {
-		return "", "", fmt.Errorf("want two ids as FIRST/SECOND, got %q", id)
-	}
-	return ghost.ID(a), ghost.ID(b), nil
-}
-
-func withClient(cl func() (*ghost.Client, error), f func(ctx context.Context, c *ghost.Client, a args) (any, error)) call {
-	return func(ctx context.Context, a args) (any, error) {
-		c, err := cl()
-		if err != nil {
-			return nil, err
-		}
-		return f(ctx, c, a)
-	}
-}
-
-// withParams decodes --data/--param into the call's params type P.
-func withParams[P any](cl func() (*ghost.Client, error), f func(ctx context.Context, c *ghost.Client, id string, p P) (any, error)) call {
-	return func(ctx context.Context, a args) (any, error) {
-		p, err := decodeParams[P](a)
-		if err != nil {
-			return nil, err
-		}
-		c, err := cl()
-		if err != nil {
-			return nil, err
-		}
-		return f(ctx, c, a.id, p)
-	}
-}
-
-// pageFuncs is a service's List and All.
-type pageFuncs[P, T any] struct {
-	list func(context.Context, *P, ...ghost.RequestOption) (*ghost.Page[T], error)
-	all  func(context.Context, *P, ...ghost.RequestOption) iter.Seq2[T, error]
-}
-
-func pages[P, T any](cl func() (*ghost.Client, error), fs func(c *ghost.Client) pageFuncs[P, T]) lister {
-	return func(ctx context.Context, a args, all bool) (iter.Seq2[any, error], error) {
-		p, err := decodeParams[P](a)
-		if err != nil {
-			return nil, err
-		}
-		c, err := cl()
-		if err != nil {
-			return nil, err
-		}
-		f := fs(c)
-		if all {
-			return anySeq(f.all(ctx, &p)), nil
-		}
-		page, err := f.list(ctx, &p)
-		if err != nil {
-			return nil, err
-		}
-		return anySlice(page.Items), nil
-	}
-}
-
-func anySeq[T any](s iter.Seq2[T, error]) iter.Seq2[any, error] {
-	return func(yield func(any, error) bool) {
-		for v, err := range s {
-			if !yield(v, err) {
+		list := v.Elem().FieldByName("Items")
+		for i := range list.Len() {
+			if !yield(toJSON(list.Index(i).Interface())) {
 				return
 			}
 		}
 	}
 }
 
-func anySlice[T any](items []T) iter.Seq2[any, error] {
-	return func(yield func(any, error) bool) {
-		for _, v := range items {
-			if !yield(v, nil) {
-				return
-			}
+func toJSON(v any) (json.RawMessage, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(v)
+}
+
+func findResource(name string) (resource, bool) {
+	for _, r := range resources {
+		if r.name == name {
+			return r, true
 		}
 	}
+	return resource{}, false
+}
+
+// resourceNames are the resources that support verb.
+func resourceNames(verb string) []string {
+	var out []string
+	for _, r := range resources {
+		if r.supports(verb) {
+			out = append(out, r.name)
+		}
+	}
+	return out
 }

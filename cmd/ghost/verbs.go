@@ -1,266 +1,213 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"reflect"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 )
 
-// verb is one of get, list, create, update, delete.
-type verb struct {
-	name, short string
-	idArg       string // "required", "optional" or "none" for the ID argument
-	pick        func(r resource) bool
+var verbNames = []string{"get", "list", "create", "update", "delete"}
+
+// verbHelp is each verb's short help and examples (each runs against the
+// mock in a test).
+var verbHelp = map[string][2]string{
+	"get": {"Print one resource", `  ghost get customers cus_000001
+  ghost get orders 1
+  ghost get cards cus_000001 card_000001
+  ghost get spark-products 1 --param expand=variants,categories
+  ghost get analytics --param period=7d --output json`},
+	"list": {"Print a page of a resource, or with --all every page", `  ghost list orders --param limit=50 --all
+  ghost list spark-products --param sort=-price --param item_name=like:Hat --param fields=id,item_name,price
+  ghost list carts --param status=abandoned --output csv
+  ghost list komoju-customers --param per_page=10 --output jsonl`},
+	"create": {"Create a resource from --data/--param and print it", `  ghost create customers --data '{"email":"ada@example.com"}' --param description=VIP
+  ghost create komoju-customers --param email=k@example.com --param currency=JPY --param payment_details=tok_visa
+  ghost create spark-products --param item_name=Hat --param item_number=HAT-1 --param price=19.99
+  ghost create exports MERCHANT1 --param type=ORDERS --param startTime=2026-01-01 --param endTime=1769817600000`},
+	"update": {"Update a resource with --data/--param and print it", `  ghost update customers cus_000001 --param description=VIP
+  ghost update spark-products 1 --param price=24.50
+  ghost update carts cart_000001 --param status=recovered`},
+	"delete": {"Delete a resource", `  ghost delete carts cart_000001
+  ghost delete spark-products 2`},
 }
 
-var verbs = []verb{
-	{"get", "Print one resource as JSON", "optional", func(r resource) bool { return r.get != nil }},
-	{"list", "Print a page of a resource (or with --all every page) as a JSON array", "none", func(r resource) bool { return r.list != nil }},
-	{"create", "Create a resource from --data/--param and print it", "optional", func(r resource) bool { return r.create != nil }},
-	{"update", "Update a resource with --data/--param and print it", "required", func(r resource) bool { return r.update != nil }},
-	{"delete", "Delete a resource", "required", func(r resource) bool { return r.delete != nil }},
-}
-
-func newVerbCmd(cfg *config, v verb) *cobra.Command {
+func (a *app) newVerbCmd(verb string) *cobra.Command {
 	var (
-		data   string
-		params []string
-		all    bool
+		data, output string
+		params       []string
+		all          bool
 	)
-	names := func() []string {
-		var out []string
-		for _, r := range resources(cfg) {
-			if v.pick(r) {
-				out = append(out, r.name)
-			}
-		}
-		return out
-	}
-	use := v.name + " RESOURCE"
-	switch v.idArg {
-	case "required":
-		use += " ID"
-	case "optional":
-		use += " [ID]"
-	}
+	names := resourceNames(verb)
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: v.short,
-		Long: v.short + `.
+		Use:   verb + " RESOURCE [ID]…",
+		Short: verbHelp[verb][0],
+		Long: verbHelp[verb][0] + `.
 
-RESOURCE is one of: ` + strings.Join(names(), ", ") + `
-("ghost resources" shows each one's part, calls and ID).
+RESOURCE is one of: ` + strings.Join(names, ", ") + `.
+"ghost resources RESOURCE" shows its part, IDs and parameters.
 
---data takes a JSON object of the call's parameters; each --param k=v sets
-one (v is read as JSON when it parses, else as a string). Names match the
-SDK's field names or their JSON/query names, case-insensitively. Times take
-RFC 3339.`,
-		Example: "  ghost " + v.name + " " + map[string]string{
-			"get":    "customers cus_000001",
-			"list":   "orders --param limit=50 --all",
-			"create": `customers --data '{"email":"ada@example.com"}'`,
-			"update": "customers cus_000001 --param description=VIP",
-			"delete": "carts cart_000001",
-		}[v.name],
-		Args: func(cmd *cobra.Command, a []string) error {
-			switch {
-			case len(a) == 0:
-				return fmt.Errorf("name a resource: one of %s", strings.Join(names(), ", "))
-			case v.idArg == "required" && len(a) != 2:
-				return fmt.Errorf("%s needs RESOURCE and ID", v.name)
-			case v.idArg == "none" && len(a) != 1:
-				return fmt.Errorf("%s takes only RESOURCE (filters go in --param)", v.name)
-			case len(a) > 2:
-				return fmt.Errorf("too many arguments")
+Parameters are the API's own words: --data takes a JSON object and each
+--param NAME=VALUE sets one (VALUE is text; numbers, true/false, lists and
+objects are read from it where the parameter takes one). Spark lists take
+page, count, expand, sort (-price sorts descending), fields and filters
+FIELD=OP:VALUE (item_name=like:Hat; OP is eq, not, like, startwith, gt,
+gte, lt or lte; FIELD=VALUE is eq). Times are epoch milliseconds, RFC 3339
+or YYYY-MM-DD.
+
+Output (--output): a table on a terminal for get and list, else JSON;
+json, jsonl, csv or table on request.`,
+		Example: verbHelp[verb][1],
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("%s needs a resource: one of %s", verb, strings.Join(names, ", "))
 			}
 			return nil
 		},
-		ValidArgsFunction: func(cmd *cobra.Command, a []string, _ string) ([]string, cobra.ShellCompDirective) {
-			if len(a) == 0 {
-				return names(), cobra.ShellCompDirectiveNoFileComp
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return names, cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
-		RunE: func(cmd *cobra.Command, a []string) error {
-			var r *resource
-			for _, x := range resources(cfg) {
-				if x.name == a[0] && v.pick(x) {
-					r = &x
-					break
-				}
-			}
-			if r == nil {
-				return fmt.Errorf("%s %q: not a resource that supports %s; one of %s", v.name, a[0], v.name, strings.Join(names(), ", "))
-			}
-			in := args{data: map[string]json.RawMessage{}}
-			if len(a) == 2 {
-				in.id = a[1]
-			}
-			if data != "" {
-				if err := json.Unmarshal([]byte(data), &in.data); err != nil {
-					return fmt.Errorf("--data is not a JSON object: %w", err)
-				}
-			}
-			for _, kv := range params {
-				k, val, ok := strings.Cut(kv, "=")
-				if !ok || k == "" {
-					return fmt.Errorf("--param %q: want key=value", kv)
-				}
-				if !json.Valid([]byte(val)) {
-					b, _ := json.Marshal(val)
-					val = string(b)
-				}
-				in.data[k] = json.RawMessage(val)
-			}
-			return runVerb(cmd.Context(), cfg.stdout, v.name, r, in, all)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runVerb(cmd, verb, args, data, params, all, output)
 		},
 	}
-	cmd.Flags().StringVarP(&data, "data", "d", "", "parameters as a JSON object")
-	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "one parameter as key=value (repeatable)")
-	if v.name == "list" {
-		cmd.Flags().BoolVar(&all, "all", false, "walk every page (streams a JSON array)")
+	f := cmd.Flags()
+	f.StringVarP(&data, "data", "d", "", "parameters as a JSON object")
+	f.StringArrayVarP(&params, "param", "p", nil, "one parameter as NAME=VALUE (repeatable)")
+	f.StringVarP(&output, "output", "o", "", "json, jsonl, csv or table (default: table on a terminal for get and list, else json)")
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	if verb == "list" {
+		f.BoolVar(&all, "all", false, "walk every page (streamed)")
 	}
 	return cmd
 }
 
-func runVerb(ctx context.Context, w io.Writer, verb string, r *resource, in args, all bool) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	var (
-		out any
-		err error
-	)
-	switch verb {
-	case "get":
-		out, err = r.get(ctx, in)
-	case "create":
-		out, err = r.create(ctx, in)
-	case "update":
-		out, err = r.update(ctx, in)
-	case "delete":
-		if out, err = r.delete(ctx, in); err == nil && isNil(out) {
-			out = map[string]any{"deleted": true, "id": in.id}
-		}
-	case "list":
-		seq, err := r.list(ctx, in, all)
-		if err != nil {
-			return err
-		}
-		// Streamed: memory stays flat with --all however many pages.
-		fmt.Fprint(w, "[")
-		n := 0
-		for v, err := range seq {
-			if err != nil {
-				fmt.Fprintln(w, "]")
-				return err
-			}
-			b, err := json.MarshalIndent(v, "  ", "  ")
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				fmt.Fprint(w, ",")
-			}
-			fmt.Fprintf(w, "\n  %s", b)
-			n++
-		}
-		if n > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintln(w, "]")
-		return nil
+func (a *app) runVerb(cmd *cobra.Command, verb string, args []string, data string, params []string, all bool, output string) error {
+	r, ok := findResource(args[0])
+	if !ok || !r.supports(verb) {
+		return fmt.Errorf("%s %q: not a resource that supports %s; one of %s", verb, args[0], verb, strings.Join(resourceNames(verb), ", "))
 	}
+	method := verb
+	if all {
+		method = "all"
+	}
+	sc, _ := r.call(offline, method)
+	if ids := args[1:]; len(ids) != sc.ids {
+		return fmt.Errorf("usage: ghost %s %s", verb, r.usage(method))
+	}
+	ws, err := parseWords(data, params)
 	if err != nil {
 		return err
 	}
-	return enc.Encode(out)
-}
-
-func isNil(v any) bool {
-	if v == nil {
-		return true
+	if sc.params == nil && len(ws) > 0 {
+		return fmt.Errorf("%s %s takes no parameters", verb, r.name)
 	}
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
-}
-
-// decodeParams fills a P from the merged --data/--param object: each key
-// names a field by its Go name, or its json or url tag, case-insensitively;
-// the value is decoded into the field as JSON (times also as YYYY-MM-DD).
-func decodeParams[P any](a args) (P, error) {
-	var p P
-	rv := reflect.ValueOf(&p).Elem()
-	if rv.Kind() != reflect.Struct {
-		return p, fmt.Errorf("internal: params type %T is not a struct", p)
+	tty, width := terminal(a.stdout)
+	pr, err := newPrinter(outputFormat(output, verb, tty), a.stdout, a.stderr, width)
+	if err != nil {
+		return err
 	}
-	fields := map[string]int{}
-	var known []string
-	rt := rv.Type()
-	for i := range rt.NumField() {
-		f := rt.Field(i)
-		if !f.IsExported() {
-			continue
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	sc, _ = r.call(c, method)
+	var pv reflect.Value
+	if sc.params != nil {
+		if pv, err = buildParams(sc.params, ws, r.model); err != nil {
+			return fmt.Errorf("%s %s: %w", verb, r.name, err)
 		}
-		known = append(known, f.Name)
-		fields[strings.ToLower(f.Name)] = i
-		for _, tag := range []string{"json", "url"} {
-			if name, _, _ := strings.Cut(f.Tag.Get(tag), ","); name != "" && name != "-" {
-				fields[strings.ToLower(name)] = i
+	}
+	out, err := sc.invoke(cmd.Context(), args[1:], pv)
+	if err != nil {
+		return &partError{r.part, err}
+	}
+	if verb == "list" {
+		for obj, err := range items(out[0]) {
+			if err != nil {
+				pr.end()
+				return &partError{r.part, err}
+			}
+			if err := pr.item(obj); err != nil {
+				return err
 			}
 		}
+		return pr.end()
 	}
-	sort.Strings(known)
-	for k, raw := range a.data {
-		i, ok := fields[strings.ToLower(k)]
-		if !ok {
-			return p, fmt.Errorf("unknown parameter %q; known: %s", k, strings.Join(known, ", "))
-		}
-		fv := rv.Field(i)
-		if fv.Type() == reflect.TypeOf(time.Time{}) {
-			var s string
-			if json.Unmarshal(raw, &s) == nil {
-				if t, err := time.Parse(time.DateOnly, s); err == nil {
-					fv.Set(reflect.ValueOf(t))
-					continue
-				}
-			}
-		}
-		if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
-			return p, fmt.Errorf("parameter %q: %w", k, err)
-		}
+	var obj json.RawMessage
+	if len(out) == 0 || out[0].Kind() == 0 {
+		obj, _ = json.Marshal(map[string]any{"deleted": true, "id": strings.Join(args[1:], "/")})
+	} else if obj, err = toJSON(out[0].Interface()); err != nil {
+		return err
 	}
-	return p, nil
+	return pr.one(obj)
 }
 
-func newResourcesCmd(cfg *config) *cobra.Command {
+// outputFormat is --output, else a table on a terminal for get and list,
+// else JSON.
+func outputFormat(flag, verb string, tty bool) string {
+	switch {
+	case flag != "":
+		return flag
+	case tty && (verb == "get" || verb == "list"):
+		return "table"
+	}
+	return "json"
+}
+
+func (a *app) newResourcesCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "resources",
-		Short: "List the resources, their part of the API, calls and ID",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			w := cfg.stdout
-			fmt.Fprintf(w, "%-18s %-9s %-32s %s\n", "RESOURCE", "PART", "CALLS", "ID")
-			for _, r := range resources(cfg) {
-				var calls []string
-				for _, v := range verbs {
-					if v.pick(r) {
-						calls = append(calls, v.name)
-					}
+		Use:   "resources [RESOURCE]",
+		Short: "List the resources, their verbs and IDs; with RESOURCE, its parameters",
+		Example: `  ghost resources
+  ghost resources spark-products`,
+		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, r := range resources {
+				names = append(names, r.name)
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			w := a.stdout
+			if len(args) == 0 {
+				fmt.Fprintf(w, "%-24s %-9s %-31s %s\n", "RESOURCE", "PART", "VERBS", "IDS")
+				for _, r := range resources {
+					line := fmt.Sprintf("%-24s %-9s %-31s %s", r.name, r.part, strings.Join(r.verbs(), ","), strings.Join(r.ids, " "))
+					fmt.Fprintln(w, strings.TrimRight(line, " "))
 				}
-				id := r.idHelp
-				if id == "" {
-					id = "-"
+				return nil
+			}
+			r, ok := findResource(args[0])
+			if !ok {
+				return fmt.Errorf("no resource %q; see \"ghost resources\"", args[0])
+			}
+			fmt.Fprintf(w, "%s (part %s)\n", r.name, r.part)
+			for _, v := range r.verbs() {
+				sc, _ := r.call(offline, v)
+				usage := "ghost " + v + " " + r.usage(v)
+				if v == "list" {
+					usage += " [--all]"
 				}
-				fmt.Fprintf(w, "%-18s %-9s %-32s %s\n", r.name, r.part, strings.Join(calls, ","), id)
+				fmt.Fprintf(w, "  %s\n", usage)
+				if sc.params != nil {
+					fmt.Fprintf(w, "      parameters: %s\n", wordsOrBody(sc.params))
+				}
 			}
 			return nil
 		},
 	}
+}
+
+func wordsOrBody(t reflect.Type) string {
+	if t.Kind() == reflect.Interface {
+		return "the resource's fields, as the API names them"
+	}
+	return paramWords(t)
 }

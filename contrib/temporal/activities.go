@@ -254,13 +254,8 @@ func (a *Activities) downloadFile(ctx context.Context, sink *Sink, key WindowKey
 			f.Abort()
 		}
 	}()
-	one := e
-	one.ExportURLs = e.ExportURLs[i : i+1]
-	for obj, err := range a.Client.Exports.Objects(ctx, &one) {
+	for obj, err := range a.Client.Exports.File(ctx, &e, i) {
 		if err != nil {
-			if errors.Is(err, ghost.ErrExportExpired) {
-				return n, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeExpired, nil)
-			}
 			return n, classifyOther(err)
 		}
 		if err := f.Write(obj); err != nil {
@@ -283,42 +278,52 @@ func sinkError(err error) error {
 	return err
 }
 
-// classifyCreate sorts a create's error by what the SDK says it means:
-// ambiguous (ghost.ErrExportCreateUnknown, or the call was cut off by its
-// context mid-request: an export may be running), service hours and
-// unavailable (a 503 or 429: refused, nothing created; or a refused
-// connection) or permanent (4xx, bad input, missing configuration).
+// classifyCreate turns a create's error into the decision the workflow
+// takes, from the SDK's reading of it (ghost.ClassifyExportError, the one
+// Range uses): ambiguous (the answer was lost, or the call was cut off: an
+// export may be running), service hours and unavailable (refused: nothing
+// created), or permanent. Stricter than Range on one point: a create
+// answered by a server error other than 503 counts as ambiguous, since a
+// window here must never have two exports at once and a 500 may come after
+// the export was made.
 func classifyCreate(err error) error {
-	var he *ghost.ServiceHoursError
+	c := ghost.ClassifyExportError(err, time.Now())
 	var ge *ghost.Error
+	status := 0
+	if errors.As(err, &ge) {
+		status = ge.StatusCode
+	}
 	switch {
-	case errors.Is(err, ghost.ErrExportCreateUnknown),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		// Stricter than Range, which repeats a create answered 500: a
-		// window here must never have two exports at once, and a server
-		// error may come after the export was made.
-		errors.As(err, &ge) && ge.StatusCode == http.StatusInternalServerError:
+	case c.Kind == ghost.ExportErrorCreateUnknown, c.Kind == ghost.ExportErrorStopped,
+		c.Kind == ghost.ExportErrorTransient && status >= 500 && status != http.StatusServiceUnavailable:
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeAmbiguousCreate, nil)
-	case errors.As(err, &he):
-		d := UnavailableDetails{Message: he.Message, Open: he.Open, Close: he.Close, HasHours: he.HasHours}
-		if he.Err != nil {
-			d.RetryAfter = he.Err.RetryAfter
+	case c.Kind == ghost.ExportErrorServiceHours:
+		d := UnavailableDetails{Message: err.Error()}
+		if ge != nil {
+			d.RetryAfter = ge.RetryAfter
+		}
+		if h := c.Hours; h != nil {
+			d.Message, d.Open, d.Close, d.HasHours = h.Message, h.Open, h.Close, h.HasHours
 		}
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeServiceHours, nil, d)
-	case errors.As(err, &ge) && (ge.StatusCode == http.StatusServiceUnavailable || ge.StatusCode == http.StatusTooManyRequests):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil,
-			UnavailableDetails{RetryAfter: ge.RetryAfter, Message: ge.Message})
-	case errors.As(err, &ge) && !ge.Temporary():
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
+	case c.Kind == ghost.ExportErrorConcurrency, c.Kind == ghost.ExportErrorTransient:
+		d := UnavailableDetails{Message: err.Error()}
+		if ge != nil {
+			d.RetryAfter, d.Message = ge.RetryAfter, ge.Message
+		}
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil, d)
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil, UnavailableDetails{Message: err.Error()})
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
 }
 
-// classifyOther marks permanent API errors non-retryable; everything else
-// is retried by Temporal's retry policy.
+// classifyOther marks what ghost.ClassifyExportError reads as permanent
+// non-retryable, and an expired export ErrTypeExpired (the workflow exports
+// the window again); everything else is retried by Temporal's retry policy.
 func classifyOther(err error) error {
-	var ge *ghost.Error
-	if errors.As(err, &ge) && !ge.Temporary() && (ge.StatusCode >= 400 || errors.Is(err, ghost.ErrValidation)) {
+	switch ghost.ClassifyExportError(err, time.Now()).Kind {
+	case ghost.ExportErrorExpired:
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeExpired, nil)
+	case ghost.ExportErrorPermanent:
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
 	}
 	return err

@@ -21,7 +21,7 @@ import (
 
 func cloverServer(t *testing.T, cfg ghosttest.Config) *ghosttest.Server {
 	t.Helper()
-	cfg.Profile = ghosttest.ProfileClover
+	cfg.Profile = ghosttest.ProfileExports
 	srv := ghosttest.NewServer(ghosttest.WithConfig(cfg))
 	t.Cleanup(srv.Close)
 	srv.Clock.Freeze()

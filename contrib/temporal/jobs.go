@@ -159,7 +159,7 @@ func Failures(ctx context.Context, c client.Client, id string) (*JobFailures, er
 	if err != nil {
 		return nil, err
 	}
-	windows, err := SplitWindows(p.Start, p.End, p.Options.Window)
+	windows, err := ghost.SplitExportRange(p.Start, p.End, p.Options.Window)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +186,8 @@ func Failures(ctx context.Context, c client.Client, id string) (*JobFailures, er
 	for _, f := range res.Failed {
 		fm := FailedMerchant{MerchantID: f.MerchantID, Error: f.Error}
 		for _, i := range f.Windows {
-			if i >= 0 && i < len(windows) {
-				fm.Windows = append(fm.Windows, windows[i])
+			if i >= 0 && i < windows.Len() {
+				fm.Windows = append(fm.Windows, windows.At(i))
 			}
 		}
 		jf.Failed = append(jf.Failed, fm)

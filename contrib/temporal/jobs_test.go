@@ -41,7 +41,7 @@ func TestDiffParams(t *testing.T) {
 }
 
 func TestRetryParams(t *testing.T) {
-	ws, err := SplitWindows(date(2025, 1, 1), date(2025, 6, 1), 0)
+	ws, err := split(date(2025, 1, 1), date(2025, 6, 1), 0)
 	assert.NoError(t, err)
 	p := MerchantsParams{Merchants: []ghost.ID{"m1", "m2", "m3", "m4"}, Type: ghost.ExportTypePayments, Start: date(2025, 1, 1),
 		End: date(2025, 6, 1), Sink: "s3://a", Options: RangeOptions{MaxInFlight: 3}, MaxConcurrent: 5,

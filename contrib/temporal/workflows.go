@@ -251,29 +251,30 @@ func ExportRange(ctx workflow.Context, p RangeParams) (RangeResult, error) {
 	return r.run(ctx)
 }
 
-func checkRangeParams(p RangeParams) ([]Window, []int, error) {
-	windows, err := SplitWindows(p.Start, p.End, p.Options.Window)
+func checkRangeParams(p RangeParams) (ghost.ExportWindows, []int, error) {
+	var none ghost.ExportWindows
+	windows, err := ghost.SplitExportRange(p.Start, p.End, p.Options.Window)
 	if err != nil {
-		return nil, nil, err
+		return none, nil, err
 	}
 	if p.Type != ghost.ExportTypeOrders && p.Type != ghost.ExportTypePayments {
-		return nil, nil, fmt.Errorf("ghosttemporal: export type %q; want ORDERS or PAYMENTS", p.Type)
+		return none, nil, fmt.Errorf("ghosttemporal: export type %q; want ORDERS or PAYMENTS", p.Type)
 	}
 	if err := checkName("merchant", p.MerchantID); err != nil {
-		return nil, nil, err
+		return none, nil, err
 	}
 	if err := CheckSinkURL(p.Sink); err != nil {
-		return nil, nil, err
+		return none, nil, err
 	}
-	plan := make([]int, 0, len(windows))
+	plan := make([]int, 0, windows.Len())
 	if p.Only == nil {
-		for i := range windows {
+		for i := range windows.Len() {
 			plan = append(plan, i)
 		}
 	}
 	for _, i := range p.Only {
-		if i < 0 || i >= len(windows) || len(plan) > 0 && i <= plan[len(plan)-1] {
-			return nil, nil, fmt.Errorf("ghosttemporal: Only: window %d is out of range or order (the range has %d)", i, len(windows))
+		if i < 0 || i >= windows.Len() || len(plan) > 0 && i <= plan[len(plan)-1] {
+			return none, nil, fmt.Errorf("ghosttemporal: Only: window %d is out of range or order (the range has %d)", i, windows.Len())
 		}
 		plan = append(plan, i)
 	}
@@ -291,7 +292,7 @@ type ranger struct {
 	p       RangeParams
 	o       RangeOptions
 	job     string
-	windows []Window
+	windows ghost.ExportWindows
 	plan    []int
 	next    int // position in plan
 
@@ -322,7 +323,7 @@ func newRanger(p RangeParams) (*ranger, error) {
 		r.next, r.res, r.finished = c.Next, c.Result, c.Finished
 		r.res.MerchantID, r.res.Windows, r.res.Parked = p.MerchantID, len(plan), nil
 		for _, pw := range c.Parked {
-			if pw.Index < 0 || pw.Index >= len(windows) {
+			if pw.Index < 0 || pw.Index >= windows.Len() {
 				return nil, fmt.Errorf("ghosttemporal: parked window %d is out of range", pw.Index)
 			}
 			r.parked = append(r.parked, r.newState(pw))
@@ -333,7 +334,7 @@ func newRanger(p RangeParams) (*ranger, error) {
 }
 
 func (r *ranger) newState(pw ParkedWindow) *windowState {
-	w := r.windows[pw.Index]
+	w := r.windows.At(pw.Index)
 	st := &windowState{ParkedWindow: pw, prog: WindowProgress{Index: w.Index, Start: w.Start, End: w.End, Phase: PhaseWaiting}}
 	if !pw.Until.IsZero() {
 		until := pw.Until
@@ -496,7 +497,7 @@ func (r *ranger) finish() (RangeResult, error) {
 	if r.stop != nil {
 		why := fmt.Sprintf("not run: window %d failed for good (%s)", r.stop.Window.Index, r.stop.Reason)
 		skipped := func(i int, exports []ghost.ID) {
-			r.res.Failed = append(r.res.Failed, WindowFailure{MerchantID: r.p.MerchantID, Window: r.windows[i],
+			r.res.Failed = append(r.res.Failed, WindowFailure{MerchantID: r.p.MerchantID, Window: r.windows.At(i),
 				ExportIDs: exports, Kind: ErrTypePermanent, Reason: cut(why)})
 		}
 		for _, st := range slices.Concat(r.ready, r.parked) {
@@ -552,7 +553,7 @@ func (r *ranger) progress() RangeProgress {
 		ws = append(ws, st.prog)
 	}
 	for i := range ws {
-		w := r.windows[ws[i].Index]
+		w := r.windows.At(ws[i].Index)
 		ws[i].Start, ws[i].End = w.Start, w.End
 	}
 	slices.SortFunc(ws, func(a, b WindowProgress) int { return a.Index - b.Index })

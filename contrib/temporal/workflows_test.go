@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,46 +26,13 @@ var day = 24 * time.Hour
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
-func TestSplitWindows(t *testing.T) {
-	s := date(2025, 1, 1)
-	tests := []struct {
-		name       string
-		start, end time.Time
-		size       time.Duration
-		want       int
-		lastLen    time.Duration
-		err        bool
-	}{
-		{"400 days in 30-day windows", s, s.Add(400 * day), 0, 14, 10 * day, false},
-		{"exactly 30 days", s, s.Add(30 * day), 0, 1, 30 * day, false},
-		{"30 days and a millisecond", s, s.Add(30*day + time.Millisecond), 0, 2, time.Millisecond, false},
-		{"7-day windows", s, s.Add(15 * day), 7 * day, 3, day, false},
-		{"window over 30 days", s, s.Add(90 * day), 31 * day, 0, 0, true},
-		{"window under a second", s, s.Add(day), time.Millisecond, 0, 0, true},
-		{"end before start", s, s.Add(-day), 0, 0, 0, true},
-		{"zero start", time.Time{}, s, 0, 0, 0, true},
+// split lists the windows ghost.SplitExportRange makes of a range.
+func split(start, end time.Time, size time.Duration) ([]Window, error) {
+	ws, err := ghost.SplitExportRange(start, end, size)
+	if err != nil {
+		return nil, err
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ws, err := SplitWindows(tt.start, tt.end, tt.size)
-			if tt.err {
-				require.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			require.Len(t, ws, tt.want)
-			assert.Equal(t, tt.start, ws[0].Start)
-			assert.Equal(t, tt.end, ws[len(ws)-1].End)
-			assert.Equal(t, tt.lastLen, ws[len(ws)-1].End.Sub(ws[len(ws)-1].Start))
-			for i, w := range ws {
-				assert.Equal(t, i, w.Index)
-				assert.LessOrEqual(t, w.End.Sub(w.Start), ghost.MaxExportRange)
-				if i > 0 {
-					assert.Equal(t, ws[i-1].End, w.Start, "windows are contiguous")
-				}
-			}
-		})
-	}
+	return slices.Collect(ws.All()), nil
 }
 
 // fakeAPI scripts the activities for workflow tests. Each window's exports
@@ -235,7 +204,7 @@ func TestExportRangeInFlightBound(t *testing.T) {
 			var p RangeProgress
 			require.NoError(t, v.Get(&p))
 			require.Len(t, p.Window, 14)
-			ws, err := SplitWindows(date(2025, 1, 1), date(2025, 1, 1).Add(400*day), 0)
+			ws, err := split(date(2025, 1, 1), date(2025, 1, 1).Add(400*day), 0)
 			require.NoError(t, err)
 			for i, w := range p.Window {
 				assert.Equal(t, WindowProgress{Index: i, Start: ws[i].Start, End: ws[i].End,
@@ -674,7 +643,7 @@ func TestExportRangeContinuesAsNew(t *testing.T) {
 		}
 		f.onDownload = func(_ int, in DownloadInput) error { downloads[in.Window.Index]++; return nil }
 	})
-	ws, _ := SplitWindows(p.Start, p.End, 0)
+	ws, _ := split(p.Start, p.End, 0)
 	require.Len(t, ws, 25)
 	require.Error(t, err)
 	ae, wf := windowErr(t, err)
@@ -738,7 +707,7 @@ func TestExportMerchantsListsFailedWindows(t *testing.T) {
 		env.OnWorkflow(ExportRangeWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, rp RangeParams) (RangeResult, error) {
 			switch rp.MerchantID {
 			case "m2":
-				ws, _ := SplitWindows(rp.Start, rp.End, 0)
+				ws, _ := split(rp.Start, rp.End, 0)
 				r := RangeResult{MerchantID: "m2", Windows: 4, Done: 2, Objects: 20, Failed: []WindowFailure{
 					{MerchantID: "m2", Window: ws[1], Kind: ErrTypeFailed, Reason: "FAILED twice"},
 					{MerchantID: "m2", Window: ws[3], Kind: ErrTypeExpired, Reason: "expired"}}}
@@ -754,6 +723,7 @@ func TestExportMerchantsListsFailedWindows(t *testing.T) {
 	assert.Equal(t, 6, res.Windows)
 	assert.Equal(t, 2, res.FailedCount)
 	require.Len(t, res.Failed, 2)
+	slices.SortFunc(res.Failed, func(a, b MerchantFailure) int { return strings.Compare(string(a.MerchantID), string(b.MerchantID)) })
 	assert.Equal(t, ghost.ID("m2"), res.Failed[0].MerchantID)
 	assert.Equal(t, []int{1, 3}, res.Failed[0].Windows)
 	assert.Equal(t, ghost.ID("m3"), res.Failed[1].MerchantID)

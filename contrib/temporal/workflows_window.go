@@ -15,7 +15,7 @@ import (
 // was lost parks the window (it gives up its slot) unless
 // FailOnAmbiguousCreate.
 func (r *ranger) window(ctx workflow.Context, st *windowState) windowEnd {
-	w := r.windows[st.Index]
+	w := r.windows.At(st.Index)
 	fail := func(kind, reason string) windowEnd {
 		return windowEnd{st: st, failure: &WindowFailure{MerchantID: r.p.MerchantID, Window: w,
 			ExportIDs: st.Exports, Kind: kind, Reason: cut(reason)}}

@@ -20,6 +20,32 @@ type Lexer struct {
 	data []byte
 	pos  int
 	strs *[64]string // recent short strings, when CacheStrings was called
+	// short is set when a read reached the end of data: a value that failed
+	// may only be cut short, and may read whole with more bytes.
+	cut bool
+}
+
+// Reset makes the lexer read data from its start, keeping its string cache.
+func (l *Lexer) Reset(data []byte) {
+	l.data, l.pos, l.cut = data, 0, false
+}
+
+// Pos returns how many bytes of data the lexer has consumed.
+func (l *Lexer) Pos() int { return l.pos }
+
+// Short reports whether some read reached the end of data since the last
+// Reset: a failure may then be the data ending early rather than invalid
+// JSON (a streaming reader reads more and tries again).
+func (l *Lexer) Short() bool { return l.cut }
+
+// Peek returns the next byte after whitespace, without consuming it.
+func (l *Lexer) Peek() (byte, bool) {
+	l.ws()
+	if l.pos >= len(l.data) {
+		l.cut = true
+		return 0, false
+	}
+	return l.data[l.pos], true
 }
 
 // CacheStrings makes String return the same string for equal short values
@@ -48,9 +74,10 @@ func (l *Lexer) short(b []byte) string {
 	return *slot
 }
 
-// maxDepth bounds the nesting the skipper follows; deeper values make the
-// lexer fail (and encoding/json, the fallback, decide).
-const maxDepth = 512
+// maxDepth bounds the nesting the skipper follows, as encoding/json bounds
+// its own; deeper values make the lexer fail (and encoding/json, the
+// fallback, decide).
+const maxDepth = 10000
 
 // NewLexer returns a lexer over data.
 func NewLexer(data []byte) *Lexer { return &Lexer{data: data} }
@@ -73,17 +100,14 @@ func (l *Lexer) Byte(c byte) bool {
 		l.pos++
 		return true
 	}
+	l.cut = l.cut || l.pos >= len(l.data)
 	return false
 }
 
 // Null consumes a null literal when it is next.
 func (l *Lexer) Null() bool {
 	l.ws()
-	if len(l.data)-l.pos >= 4 && string(l.data[l.pos:l.pos+4]) == "null" {
-		l.pos += 4
-		return true
-	}
-	return false
+	return l.lit("null")
 }
 
 // End reports whether only whitespace is left.
@@ -98,24 +122,36 @@ func (l *Lexer) End() bool {
 func (l *Lexer) Key() ([]byte, bool) {
 	l.ws()
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+		l.cut = l.cut || l.pos >= len(l.data)
 		return nil, false
 	}
 	start := l.pos + 1
-	for i := start; i < len(l.data); i++ {
-		c := l.data[i]
-		if c == '"' {
-			l.pos = i + 1
-			if !l.Byte(':') {
-				return nil, false
-			}
-			return l.data[start:i], true
-		}
-		if c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
-			return nil, false
-		}
+	i := start
+	for i < len(l.data) && plainKey[l.data[i]] {
+		i++
 	}
-	return nil, false
+	switch {
+	case i == len(l.data):
+		l.cut = true
+		return nil, false
+	case l.data[i] != '"':
+		return nil, false
+	}
+	l.pos = i + 1
+	if !l.Byte(':') {
+		return nil, false
+	}
+	return l.data[start:i], true
 }
+
+// plainKey holds the bytes a key may have for Key to take it: printable
+// ASCII but the quote and the backslash.
+var plainKey = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // String reads a string value. Plain ASCII strings are taken directly;
 // anything with escapes or non-ASCII bytes is decoded by encoding/json, so
@@ -123,6 +159,7 @@ func (l *Lexer) Key() ([]byte, bool) {
 func (l *Lexer) String() (string, bool) {
 	l.ws()
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+		l.cut = l.cut || l.pos >= len(l.data)
 		return "", false
 	}
 	start := l.pos + 1
@@ -144,6 +181,7 @@ func (l *Lexer) String() (string, bool) {
 			return s, true
 		}
 	}
+	l.cut = true
 	return "", false
 }
 
@@ -163,6 +201,21 @@ func (l *Lexer) Int64() (int64, bool) {
 	}
 	n, err := strconv.ParseInt(string(lit), 10, 64)
 	return n, err == nil
+}
+
+// Bool reads true or false.
+func (l *Lexer) Bool() (v, ok bool) {
+	l.ws()
+	if l.lit("true") {
+		return true, true
+	}
+	if l.lit("false") {
+		return false, true
+	}
+	if l.pos >= len(l.data) {
+		l.cut = true
+	}
+	return false, false
 }
 
 // Raw reads one value of any kind, checked to be valid JSON, and returns its
@@ -213,41 +266,67 @@ func (l *Lexer) Count() (int, bool) {
 	l.ws()
 	d := l.data
 	if l.pos >= len(d) || d[l.pos] != '[' {
+		l.cut = l.cut || l.pos >= len(d)
 		return 0, false
 	}
-	depth, n, empty := 0, 0, true
-	for i := l.pos + 1; i < len(d); i++ {
-		switch c := d[i]; c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '"':
+	i := l.pos + 1
+	for i < len(d) && countClass[d[i]] == cSpace {
+		i++
+	}
+	if i < len(d) && d[i] == ']' {
+		return 0, true
+	}
+	depth, n := 0, 0
+	for ; i < len(d); i++ {
+		switch countClass[d[i]] {
+		case cQuote:
 			for i++; i < len(d) && d[i] != '"'; i++ {
 				if d[i] == '\\' {
 					i++
 				}
 			}
-		case '[', '{':
+		case cOpen:
 			depth++
-		case ']', '}':
+		case cClose:
 			if depth == 0 {
-				if empty {
-					return 0, true
-				}
 				return n + 1, true
 			}
 			depth--
-		case ',':
+		case cComma:
 			if depth == 0 {
 				n++
 			}
 		}
-		empty = false
 	}
+	l.cut = true
 	return 0, false
 }
 
+// The classes of bytes Count looks at; every other byte is skipped by one
+// table load.
+const (
+	cOther uint8 = iota
+	cSpace
+	cQuote
+	cOpen
+	cClose
+	cComma
+)
+
+var countClass = func() (t [256]uint8) {
+	for _, c := range " \t\n\r" {
+		t[c] = cSpace
+	}
+	t['"'], t['['], t['{'], t[']'], t['}'], t[','] = cQuote, cOpen, cOpen, cClose, cClose, cComma
+	return t
+}()
+
 func (l *Lexer) skip(depth int) bool {
-	if l.pos >= len(l.data) || depth > maxDepth {
+	if l.pos >= len(l.data) {
+		l.cut = true
+		return false
+	}
+	if depth > maxDepth {
 		return false
 	}
 	switch c := l.data[l.pos]; {
@@ -303,6 +382,9 @@ func (l *Lexer) lit(s string) bool {
 		l.pos += len(s)
 		return true
 	}
+	if rest := l.data[l.pos:]; len(rest) < len(s) && string(rest) == s[:len(rest)] {
+		l.cut = true // a prefix of s, then the end
+	}
 	return false
 }
 
@@ -310,6 +392,7 @@ func (l *Lexer) lit(s string) bool {
 // invalid UTF-8 in strings, replacing it, so bytes ≥ 0x80 are let through).
 func (l *Lexer) str() bool {
 	if l.pos >= len(l.data) || l.data[l.pos] != '"' {
+		l.cut = l.cut || l.pos >= len(l.data)
 		return false
 	}
 	for i := l.pos + 1; i < len(l.data); i++ {
@@ -322,12 +405,14 @@ func (l *Lexer) str() bool {
 		case c == '\\':
 			i++
 			if i >= len(l.data) {
+				l.cut = true
 				return false
 			}
 			switch l.data[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if i+4 >= len(l.data) {
+					l.cut = true
 					return false
 				}
 				for _, h := range l.data[i+1 : i+5] {
@@ -341,6 +426,7 @@ func (l *Lexer) str() bool {
 			}
 		}
 	}
+	l.cut = true
 	return false
 }
 
@@ -349,6 +435,8 @@ func isHex(c byte) bool {
 }
 
 // number reads past a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// A number running to the end of data marks the lexer cut: more digits
+// may follow.
 func (l *Lexer) number() bool {
 	d, i := l.data, l.pos
 	if i < len(d) && d[i] == '-' {
@@ -362,12 +450,12 @@ func (l *Lexer) number() bool {
 			i++
 		}
 	default:
-		return false
+		return l.numberEnd(i, false)
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return false
+			return l.numberEnd(i, false)
 		}
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
@@ -379,14 +467,22 @@ func (l *Lexer) number() bool {
 			i++
 		}
 		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return false
+			return l.numberEnd(i, false)
 		}
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
 		}
 	}
 	l.pos = i
-	return true
+	return l.numberEnd(i, true)
+}
+
+// numberEnd notes a number that reached the end of data at i, and returns ok.
+func (l *Lexer) numberEnd(i int, ok bool) bool {
+	if i >= len(l.data) {
+		l.cut = true
+	}
+	return ok
 }
 
 // Folds reports whether key is a case-insensitive match of one of names

@@ -34,7 +34,7 @@ func TestWorkerKilledEndToEnd(t *testing.T) {
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	hostPort, ns := ts.GetFrontendHostPort(), ts.GetDefaultNamespace()
 	t.Logf("temporal server up in %s", time.Since(began).Round(time.Millisecond))
-	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileClover,
+	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileExports,
 		ExportConcurrency: 4, ExportDuration: 300 * time.Millisecond}))
 	t.Cleanup(mock.Close)
 	proxy := newFileProxy(t, mock)
@@ -111,7 +111,7 @@ func TestWorkerKilledEndToEnd(t *testing.T) {
 	require.NoError(t, c.GetWorkflow(ctx, "kill-job", "").Get(ctx, &res))
 	t.Logf("done in %s: %+v", time.Since(began).Round(time.Millisecond), res)
 
-	windows, err := ghosttemporal.SplitWindows(start, end, 0)
+	windows, err := split(start, end, 0)
 	require.NoError(t, err)
 	got := checkSink(t, sink, merchants, windows)
 	assert.Equal(t, int64(got.objects), res.Objects)
@@ -144,7 +144,7 @@ func waitCommitted(t *testing.T, sinkURL string, merchants []ghost.ID, export st
 	s, err := ghosttemporal.OpenSink(ctx, sinkURL)
 	require.NoError(t, err)
 	defer s.Close()
-	windows, err := ghosttemporal.SplitWindows(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC), 0)
+	windows, err := split(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC), 0)
 	require.NoError(t, err)
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -316,4 +317,13 @@ func (p *fileProxy) serve(w http.ResponseWriter, r *http.Request) {
 	w.(http.Flusher).Flush()
 	p.held <- r.URL.Path
 	<-r.Context().Done()
+}
+
+// split lists the windows ghost.SplitExportRange makes of a range.
+func split(start, end time.Time, size time.Duration) ([]ghosttemporal.Window, error) {
+	ws, err := ghost.SplitExportRange(start, end, size)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Collect(ws.All()), nil
 }

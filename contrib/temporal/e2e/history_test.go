@@ -66,7 +66,7 @@ func TestTenYearRangeHistoryBound(t *testing.T) {
 	// fortieth of Temporal's 51,200-event limit.
 	const maxRunEvents = 1200
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileClover,
+	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileExports,
 		ExportConcurrency: 4, ExportDuration: 150 * time.Millisecond}))
 	t.Cleanup(mock.Close)
 	sink := "file://" + filepath.ToSlash(t.TempDir())
@@ -81,7 +81,7 @@ func TestTenYearRangeHistoryBound(t *testing.T) {
 
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	windows, err := ghosttemporal.SplitWindows(start, end, 0)
+	windows, err := split(start, end, 0)
 	require.NoError(t, err)
 	require.Len(t, windows, 122)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -121,7 +121,7 @@ func TestLostCreateAnswerEndToEnd(t *testing.T) {
 	}
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	const exportDuration = 2 * time.Second
-	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileClover, ExportDuration: exportDuration}))
+	mock := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileExports, ExportDuration: exportDuration}))
 	t.Cleanup(mock.Close)
 	mock.InjectFault(ghosttest.Fault{Method: "POST", CutBody: true})
 
@@ -169,7 +169,7 @@ func TestLostCreateAnswerEndToEnd(t *testing.T) {
 	first, err := mock.Client.Exports.Get(ctx, "m1", "EXPORT0000001")
 	require.NoError(t, err, "the lost call did create an export")
 	assert.Equal(t, ghost.ExportStatusDone, first.Status)
-	windows, err := ghosttemporal.SplitWindows(start, end, 0)
+	windows, err := split(start, end, 0)
 	require.NoError(t, err)
 	got := checkSink(t, sink, []ghost.ID{"m1"}, windows)
 	assert.Equal(t, int64(got.objects), res.Objects)

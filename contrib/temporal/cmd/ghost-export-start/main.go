@@ -147,7 +147,7 @@ func (j jobFlags) apply(p *ghosttemporal.MerchantsParams) error {
 	if p.End, err = parseTime(j.end); err != nil {
 		return fmt.Errorf("-end: %w", err)
 	}
-	if _, err := ghosttemporal.SplitWindows(p.Start, p.End, p.Options.Window); err != nil {
+	if _, err := ghost.SplitExportRange(p.Start, p.End, p.Options.Window); err != nil {
 		return err
 	}
 	if p.Sink == "" {
