@@ -447,17 +447,14 @@ func TestExportMerchantsContinuesAsNew(t *testing.T) {
 		MaxConcurrent: 2, MerchantsPerRun: 3}
 	seen := map[ghost.ID]int{}
 	var runs []int
-	for run := 1; ; run++ {
-		require.LessOrEqual(t, run, 5)
-		env := quietSuite().NewTestWorkflowEnvironment()
-		env.RegisterWorkflowWithOptions(ExportMerchants, workflow.RegisterOptions{Name: ExportMerchantsWorkflow})
-		env.RegisterWorkflowWithOptions(ExportRange, workflow.RegisterOptions{Name: ExportRangeWorkflow})
-		var mu sync.Mutex
-		running, maxRunning, children := 0, 0, 0
+	var mu sync.Mutex
+	running, maxRunning := 0, 0
+	res, err, n := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, run int) {
+		runs = append(runs, 0)
 		env.OnWorkflow(ExportRangeWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, rp RangeParams) (RangeResult, error) {
 			mu.Lock()
 			running++
-			children++
+			runs[run-1]++
 			maxRunning = max(maxRunning, running)
 			seen[rp.MerchantID]++
 			mu.Unlock()
@@ -471,32 +468,17 @@ func TestExportMerchantsContinuesAsNew(t *testing.T) {
 			}
 			return RangeResult{MerchantID: rp.MerchantID, Windows: 2, Done: 2, Files: 2, Objects: 100}, nil
 		})
-		env.ExecuteWorkflow(ExportMerchantsWorkflow, p)
-		require.True(t, env.IsWorkflowCompleted())
-		assert.LessOrEqual(t, maxRunning, 2)
-		runs = append(runs, children)
-		err := env.GetWorkflowError()
-		var can *workflow.ContinueAsNewError
-		if errors.As(err, &can) {
-			require.Equal(t, ExportMerchantsWorkflow, can.WorkflowType.Name)
-			var next MerchantsParams
-			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
-			assert.Equal(t, p.Next+3, next.Next)
-			p = next
-			continue
-		}
-		require.NoError(t, err)
-		var res MerchantsResult
-		require.NoError(t, env.GetWorkflowResult(&res))
-		assert.Equal(t, 7, res.Merchants)
-		assert.Equal(t, 3, res.Runs)
-		assert.Equal(t, int64(600), res.Objects)
-		assert.Equal(t, 12, res.Windows)
-		require.Len(t, res.Failed, 1)
-		assert.Equal(t, 1, res.FailedCount, "counted across continue-as-new")
-		assert.Equal(t, ghost.ID("m4"), res.Failed[0].MerchantID)
-		break
-	}
+	})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, maxRunning, 2)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, 7, res.Merchants)
+	assert.Equal(t, 3, res.Runs)
+	assert.Equal(t, int64(600), res.Objects)
+	assert.Equal(t, 12, res.Windows)
+	require.Len(t, res.Failed, 1)
+	assert.Equal(t, 1, res.FailedCount, "counted across continue-as-new")
+	assert.Equal(t, ghost.ID("m4"), res.Failed[0].MerchantID)
 	assert.Equal(t, []int{3, 3, 1}, runs, "children per run")
 	for _, m := range merchants {
 		assert.Equal(t, 1, seen[m], "merchant %s exported once", m)

@@ -52,6 +52,20 @@ func runHistories(t *testing.T, c client.Client, id, firstRun string) [][]*histo
 	return runs
 }
 
+// inProcessWorker starts a worker in the test process on queue, with the
+// real activities against mock, and returns a client of the server.
+func inProcessWorker(t *testing.T, ts *temporaltest.TestServer, queue string, mock *ghosttest.Server) client.Client {
+	t.Helper()
+	c := ts.NewClientWithOptions(client.Options{Logger: quiet})
+	w := worker.New(c, queue, worker.Options{})
+	acts := &ghosttemporal.Activities{Client: mock.Client}
+	t.Cleanup(func() { acts.Close() })
+	ghosttemporal.Register(w, acts)
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	return c
+}
+
 // A 10-year range: ExportRange continues as new every WindowsPerRun
 // windows, so the largest history stays under maxRunEvents however long the
 // range; every object lands in the sink once.
@@ -71,13 +85,7 @@ func TestTenYearRangeHistoryBound(t *testing.T) {
 	t.Cleanup(mock.Close)
 	sink := "file://" + filepath.ToSlash(t.TempDir())
 	const queue = "ghost-exports-ten-years"
-	c := ts.NewClientWithOptions(client.Options{Logger: quiet})
-	w := worker.New(c, queue, worker.Options{})
-	acts := &ghosttemporal.Activities{Client: mock.Client}
-	t.Cleanup(func() { acts.Close() })
-	ghosttemporal.Register(w, acts)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
+	c := inProcessWorker(t, ts, queue, mock)
 
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -127,13 +135,7 @@ func TestLostCreateAnswerEndToEnd(t *testing.T) {
 
 	sink := "file://" + filepath.ToSlash(t.TempDir())
 	const queue = "ghost-exports-lost"
-	c := ts.NewClientWithOptions(client.Options{Logger: quiet})
-	w := worker.New(c, queue, worker.Options{})
-	acts := &ghosttemporal.Activities{Client: mock.Client}
-	t.Cleanup(func() { acts.Close() })
-	ghosttemporal.Register(w, acts)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
+	c := inProcessWorker(t, ts, queue, mock)
 
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	end := start.Add(60 * 24 * time.Hour)
