@@ -106,7 +106,7 @@ func classify503(ge *Error) (unavailableKind, *ServiceHoursError) {
 type RangePhase string
 
 // The phases of a Range window, in order; PhaseRetrying may come before
-// PhaseCreated any number of times.
+// PhaseCreated any number of times, and PhaseFailed ends a window early.
 const (
 	PhaseRetrying    RangePhase = "retrying"    // creating was refused (Err says why); waiting to try again
 	PhaseCreated     RangePhase = "created"     // the window's export exists
@@ -114,6 +114,11 @@ const (
 	PhaseDownloading RangePhase = "downloading" // the export is DONE; its files are being downloaded
 	PhaseFile        RangePhase = "file"        // one more of the window's files is on disk (Files, Bytes)
 	PhaseDone        RangePhase = "done"        // every object of the window was consumed; Checkpoint is set
+	// PhaseFailed: the window's export could not be created or did not
+	// finish (Err says why). It is reported once Range has recorded the
+	// failure: no export is started after it, and the run ends with Err
+	// after the earlier windows' objects.
+	PhaseFailed RangePhase = "failed"
 )
 
 // RangeProgress reports what a Range run is doing. Windows run
@@ -129,7 +134,7 @@ type RangeProgress struct {
 	FilesDone       int           // files of the window on disk so far
 	Bytes           int64         // bytes of the window's files on disk so far
 	InFlight        int           // windows of this run holding an export slot (being created, or running on the server)
-	Err             error         // PhaseRetrying: the 503 (or other temporary error) being waited through
+	Err             error         // PhaseRetrying: the 503 (or other temporary error) being waited through; PhaseFailed: why the window failed
 	Wait            time.Duration // PhaseRetrying: how long before the next try
 	// Checkpoint, at PhaseDone, is the end of the range finished so far:
 	// save it, and pass it as RangeParams.Checkpoint to resume there.

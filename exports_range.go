@@ -333,6 +333,8 @@ func (r *rangeRun) runWindow(w *rangeWindow) {
 	if err != nil {
 		w.err = err
 		close(w.ready)
+		p.Phase, p.Err, p.Wait, p.InFlight = PhaseFailed, err, 0, r.slots.inUse()
+		r.report(p)
 		return
 	}
 	w.export = e

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -454,11 +455,21 @@ func TestRangeStartsNothingAfterAFailure(t *testing.T) {
 	for range 5 {
 		f := newFakeExports(t, start, 24)
 		// Window 2 is refused while window 1 still runs and window 3 waits
-		// for a slot; window 1 finishes only after that.
+		// for a slot; window 1 finishes only after Range has reported
+		// window 2 failed (the server counting its 400 is not enough: the
+		// client may not have read it yet).
+		var failed atomic.Bool
 		f.refuse = func(k int) bool { return k == 2 }
-		f.done = func(f *fakeExports, k int) bool { return k != 1 || f.rejected > 0 }
+		f.done = func(f *fakeExports, k int) bool { return k != 1 || failed.Load() }
 		ids, _, err := rangeCollect(t, f, ghost.RangeParams{Type: ghost.ExportTypeOrders, Start: start,
-			End: start.AddDate(0, 0, 4), Window: 24 * time.Hour, Concurrency: 2, Wait: fastWait()}, nil)
+			End: start.AddDate(0, 0, 4), Window: 24 * time.Hour, Concurrency: 2, Wait: fastWait(),
+			OnProgress: func(p ghost.RangeProgress) {
+				if p.Phase == ghost.PhaseFailed {
+					assert.Equal(t, 2, p.Window)
+					assert.ErrorIs(t, p.Err, ghost.ErrValidation)
+					failed.Store(true)
+				}
+			}}, nil)
 		require.ErrorIs(t, err, ghost.ErrValidation)
 		assert.Len(t, ids, 24, "window 1's objects come first")
 		f.mu.Lock()

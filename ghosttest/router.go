@@ -101,6 +101,9 @@ func firstToken(v string) string {
 // build creates the parts of the configured profile, their routes and their
 // seeded data.
 func (s *Server) build() *state {
+	if s.Config.replay != nil && s.Config.replay.on {
+		return s.buildReplay()
+	}
 	st := &state{parts: map[string]part{}}
 	var order []part
 	for _, f := range partFactories {

@@ -130,6 +130,7 @@ type Config struct {
 	StripeWebhookSecret string
 
 	clientOptions []ghost.Option
+	replay        *replaySet // WithReplay: answer from cassettes (replay.go)
 }
 
 // Option configures the mock.
@@ -170,9 +171,12 @@ func WithStripeWebhookSecret(secret string) Option {
 // WithConfig replaces the whole configuration (zero fields take defaults).
 func WithConfig(cfg Config) Option {
 	return func(c *Config) {
-		opts := c.clientOptions
+		opts, rp := c.clientOptions, c.replay
 		*c = cfg
 		c.clientOptions = append(opts, cfg.clientOptions...)
+		if c.replay == nil {
+			c.replay = rp
+		}
 	}
 }
 

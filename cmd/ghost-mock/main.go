@@ -8,7 +8,9 @@
 // accepts) that points the ghost command and the SDK's examples at it, then
 // serves until interrupted. -env-file writes the same block to a file, for
 // scripts that start it on a free port. Every flag is accepted under every
-// profile; a flag the profile does not use is ignored.
+// profile; a flag the profile does not use is ignored. With -replay DIR it
+// answers from the cassettes ghost proxy --record DIR wrote instead of
+// emulating the API (see ghosttest.Replay).
 package main
 
 import (
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	fs.DurationVar(&cfg.ExportDuration, "export-duration", ghosttest.DefaultExportDuration, "time an export takes to reach DONE (on the mock's clock)")
 	fs.BoolVar(&cfg.Control, "control", false, "serve the control API under /__ghost/ (request log, faults, reset, clock)")
 	fs.StringVar(&cfg.StripeWebhookSecret, "stripe-webhook-secret", "", "verify Stripe-Signature on POST /api/webhooks/stripe with this secret (default: not checked)")
+	var replay replayFlags
+	replay.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,17 +82,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		}
 		cfg.ExportHours = &h
 	}
-	srv, err := ghosttest.Start(ghosttest.WithConfig(cfg))
+	replayOpts, cassettes, err := replay.options()
+	if err != nil {
+		return err
+	}
+	srv, err := ghosttest.Start(append([]ghosttest.Option{ghosttest.WithConfig(cfg)}, replayOpts...)...)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	defer reportMisses(stderr, srv)
 	fmt.Fprintf(stdout, "ghost-mock serving profile %q at %s\n", srv.Config.Profile, srv.URL)
 	urls := srv.BaseURLs()
 	for _, p := range ghosttest.Profiles {
 		if u, ok := urls[p]; ok {
 			fmt.Fprintf(stdout, "  %-8s base URL %s\n", p, u)
 		}
+	}
+	if cassettes != nil {
+		describeReplay(stdout, replay.path, cassettes)
 	}
 	if cfg.Control {
 		fmt.Fprintf(stdout, "  control API %s%s (requests, faults, reset, clock)\n", srv.URL, ghosttest.ControlPrefix)

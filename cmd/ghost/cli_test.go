@@ -84,6 +84,8 @@ func TestParametersInTheAPIsWords(t *testing.T) {
 			"POST", "/api/v1/orders", nil, `{"amount":700,"customerId":"cus_000001","orderItems":[{"amount":700,"type":"item"}]}`},
 		{[]string{"create", "spark-products", "--param", "item_name=Hat", "--param", "item_number=123", "--param", "price=19.99", "--param", "is_featured=true"},
 			"POST", "/spark/api/v1/products", nil, `{"item_name":"Hat","item_number":"123","price":19.99,"is_featured":true}`},
+		{[]string{"create", "spark-products", "--param", "item_name=Cap", "--param", "primary_category_id=1", "--param", "product_status_id=1", "--param", "price=5"},
+			"POST", "/spark/api/v1/products", nil, `{"item_name":"Cap","primary_category_id":1,"product_status_id":1,"price":5}`},
 		{[]string{"update", "komoju-customers", "KC1", "--param", "currency=usd"},
 			"PATCH", "/komoju/api/v1/customers/KC1", nil, `{"currency":"USD"}`},
 	} {

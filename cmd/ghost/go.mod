@@ -4,13 +4,24 @@ go 1.25.0
 
 require (
 	github.com/ghostanalytics/ghost-go v0.0.0
+	github.com/ghostanalytics/ghost-go/contract v0.0.0
 	github.com/mattn/go-runewidth v0.0.16
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	github.com/stretchr/testify v1.12.1
 	github.com/vbauerster/mpb/v8 v8.9.3
-	go.yaml.in/yaml/v3 v3.0.5
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/term v0.43.0
+)
+
+require (
+	github.com/getkin/kin-openapi v0.153.0 // indirect
+	github.com/go-openapi/jsonpointer v0.22.5 // indirect
+	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
+	github.com/gorilla/mux v1.8.0 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+	go.yaml.in/yaml/v4 v4.0.0 // indirect
+	golang.org/x/text v0.14.0 // indirect
 )
 
 require (
@@ -26,3 +37,5 @@ require (
 )
 
 replace github.com/ghostanalytics/ghost-go => ../..
+
+replace github.com/ghostanalytics/ghost-go/contract => ../../contract

@@ -118,6 +118,8 @@ Exports) through the ghost-go SDK.
   ghost export   runs a bulk export of any length, several windows at once,
                  with live progress, and resumes after Ctrl-C or a crash
   ghost config   shows and sets the settings
+  ghost proxy    forwards to the live API with the real credentials, checks
+                 every exchange against the contract, records cassettes
 
 Settings, per part: a flag, else the environment variable, else the config
 file's profile (ghost config; GHOST_CONFIG names another file):
@@ -149,7 +151,7 @@ ghost starts that mock in-process and needs no settings at all.`,
 	f.DurationVar(&a.mockExport, "mock-export-duration", 2*time.Second, "with --mock: how long each export takes")
 	f.IntVar(&a.mockConc, "mock-export-concurrency", 2, "with --mock: how many exports the mock runs at once")
 
-	root.AddCommand(a.newExportCmd(), a.newResourcesCmd(), a.newConfigCmd())
+	root.AddCommand(a.newExportCmd(), a.newResourcesCmd(), a.newConfigCmd(), a.newProxyCmd())
 	for _, v := range verbNames {
 		root.AddCommand(a.newVerbCmd(v))
 	}

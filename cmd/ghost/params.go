@@ -305,15 +305,18 @@ func sparkBody(ws []word, model reflect.Type) (json.RawMessage, error) {
 	return b.Bytes(), nil
 }
 
-// modelText reports whether the model's field named key holds text.
+// modelText reports whether the model's field named key holds text. A
+// ghost.ID is not text: it is written as the API writes it, a number for
+// an integer id (Spark's primary_category_id=1) and a string otherwise.
 func modelText(model reflect.Type, key string) bool {
 	if model == nil {
 		return false
 	}
+	text := func(t reflect.Type) bool { return t.Kind() == reflect.String && t != idType }
 	for _, f := range reflect.VisibleFields(model) {
 		if tagName(f) == key {
 			t := f.Type
-			return t.Kind() == reflect.String || strings.HasPrefix(t.Name(), "Opt[") && t.Field(0).Type.Kind() == reflect.String
+			return text(t) || strings.HasPrefix(t.Name(), "Opt[") && text(t.Field(0).Type)
 		}
 	}
 	return false
