@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +71,16 @@ var (
 	binDir    string
 	buildErr  error
 )
+
+// TestMain removes the commands the tests built.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // commands builds ghost-export-worker and ghost-export-start once per test
 // binary and returns the directory that holds them.
