@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
@@ -33,8 +34,12 @@ const (
 	// ErrTypePermanent: the API refused the request for good (400, 401,
 	// 403, 404, bad input); retrying cannot help.
 	ErrTypePermanent = "GhostExportPermanent"
+	// ErrTypeStaleExport: the sink holds the window for a newer export than
+	// the one being downloaded (see ErrStaleExport). Also a
+	// WindowFailure.Kind.
+	ErrTypeStaleExport = "GhostExportStale"
 	// ErrTypeWindowFailed: ExportRange could not finish a window. Details:
-	// WindowFailure.
+	// the first failed window's WindowFailure, then the RangeResult.
 	ErrTypeWindowFailed = "GhostExportWindowFailed"
 )
 
@@ -61,14 +66,58 @@ type WindowFailure struct {
 }
 
 // Activities are the activities of the export workflows: register them
-// with Register. Client talks to the Exports API (with its bearer token);
-// Sink stores the objects.
+// with Register. Client talks to the Exports API (with its bearer token).
+// Objects go to the sink each job names (DownloadInput.Sink), opened on
+// first use and kept open until Close.
 type Activities struct {
 	Client *ghost.Client
-	Sink   Sink
+	// AllowSink, when set, decides whether this worker writes to a sink URL
+	// a job names (CheckSinkURL's rules apply first): an error refuses it.
+	AllowSink func(url string) error
 	// HeartbeatEvery is how many objects DownloadExport writes between
 	// heartbeats (default 500).
 	HeartbeatEvery int
+
+	mu    sync.Mutex
+	sinks map[string]*Sink
+}
+
+// Close closes the sinks the activities opened.
+func (a *Activities) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	for _, s := range a.sinks {
+		errs = append(errs, s.Close())
+	}
+	a.sinks = nil
+	return errors.Join(errs...)
+}
+
+// sink returns the open sink for url, opening it on first use.
+func (a *Activities) sink(ctx context.Context, url string) (*Sink, error) {
+	if err := CheckSinkURL(url); err != nil {
+		return nil, err
+	}
+	if a.AllowSink != nil {
+		if err := a.AllowSink(url); err != nil {
+			return nil, err
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.sinks[url]; ok {
+		return s, nil
+	}
+	s, err := OpenSink(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if a.sinks == nil {
+		a.sinks = make(map[string]*Sink)
+	}
+	a.sinks[url] = s
+	return s, nil
 }
 
 // CreateInput is the input of CreateExport.
@@ -112,59 +161,91 @@ type DownloadInput struct {
 	Type       ghost.ExportType
 	Window     Window
 	Export     ghost.Export // DONE
+	Sink       string       // the job's sink URL
+	// Created is when the workflow created Export: it orders the window's
+	// exports in the sink (the newest one's files win).
+	Created time.Time
+	Job     string // the workflow id, recorded in the sink for operators
 }
 
-// DownloadResult is what DownloadExport wrote.
+// DownloadResult is what DownloadExport stored.
 type DownloadResult struct {
 	Files   int
 	Objects int64
+	// Skipped counts the files an earlier attempt had committed: the sink
+	// said it holds them, so they were not downloaded again.
+	Skipped int
 }
 
-// downloadProgress is DownloadExport's heartbeat: files before NextFile are
-// committed and hold Objects objects.
-type downloadProgress struct {
-	ExportID ghost.ID
-	NextFile int
-	Objects  int64
+// DownloadProgress is DownloadExport's heartbeat, for operators (the
+// progress of a window being downloaded): a retry does not rely on it but
+// asks the sink what it holds.
+type DownloadProgress struct {
+	Window  int // the window's index
+	Export  ghost.ID
+	File    int   // the file being written, from 1
+	Files   int   // files in the export
+	Objects int64 // objects written, committed files and the current one
 }
 
-// DownloadExport streams every file of a DONE export into the sink, one
-// sink file per export file, committing each whole. It heartbeats as it
-// goes; a retry (on this or another worker) skips the files the last
-// attempt committed and rewrites the one it was in. An expired export fails
-// with ErrTypeExpired (the workflow exports the window again).
+// DownloadExport streams every file of a DONE export into the job's sink,
+// one sink file per export file, each uploaded whole and then committed in
+// the window's record. It first claims the window for the export; a retry
+// (on this or another worker) asks the sink which files the export already
+// committed and skips them. Once every file is committed it completes the
+// window (older exports' files are deleted). An expired export fails with
+// ErrTypeExpired (the workflow exports the window again); a window a newer
+// export holds fails with ErrTypeStaleExport.
 func (a *Activities) DownloadExport(ctx context.Context, in DownloadInput) (DownloadResult, error) {
+	sink, err := a.sink(ctx, in.Sink)
+	if err != nil {
+		return DownloadResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, err)
+	}
 	every := a.HeartbeatEvery
 	if every <= 0 {
 		every = 500
 	}
-	var prog downloadProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		if err := activity.GetHeartbeatDetails(ctx, &prog); err != nil || prog.ExportID != in.Export.ID {
-			prog = downloadProgress{}
-		}
-	}
-	prog.ExportID = in.Export.ID
+	key := WindowKey{MerchantID: in.MerchantID, Type: in.Type, Window: in.Window}
+	claim := Claim{Export: in.Export.ID, Created: in.Created, Files: len(in.Export.ExportURLs), Job: in.Job}
+	prog := DownloadProgress{Window: in.Window.Index, Export: in.Export.ID, Files: claim.Files}
 	activity.RecordHeartbeat(ctx, prog)
-	if err := a.Sink.Claim(ctx, in.MerchantID, in.Type, in.Window, in.Export.ID); err != nil {
-		return DownloadResult{}, err
+	rec, err := sink.Claim(ctx, key, claim)
+	if err != nil {
+		return DownloadResult{}, sinkError(err)
 	}
-	for i := prog.NextFile; i < len(in.Export.ExportURLs); i++ {
-		n, err := a.downloadFile(ctx, in, i, func() { activity.RecordHeartbeat(ctx, prog) }, every)
-		if err != nil {
-			return DownloadResult{}, err
+	res := DownloadResult{Files: claim.Files}
+	for i := range in.Export.ExportURLs {
+		prog.File = i + 1
+		if cf, ok := rec.committed(i + 1); ok {
+			if held, err := sink.bucket.Exists(ctx, cf.Key); err != nil {
+				return res, err
+			} else if held {
+				res.Skipped++
+				prog.Objects += cf.Objects
+				activity.RecordHeartbeat(ctx, prog)
+				continue
+			}
 		}
-		prog.NextFile, prog.Objects = i+1, prog.Objects+n
+		n, err := a.downloadFile(ctx, sink, key, claim, in.Export, i, func(n int64) {
+			activity.RecordHeartbeat(ctx, DownloadProgress{Window: prog.Window, Export: prog.Export,
+				File: prog.File, Files: prog.Files, Objects: prog.Objects + n})
+		}, every)
+		if err != nil {
+			return res, err
+		}
+		prog.Objects += n
 		activity.RecordHeartbeat(ctx, prog)
 	}
-	if err := a.Sink.Trim(ctx, in.MerchantID, in.Type, in.Window, in.Export.ID, len(in.Export.ExportURLs)); err != nil {
-		return DownloadResult{}, stale(err)
+	rec, err = sink.Complete(ctx, key, claim)
+	if err != nil {
+		return res, sinkError(err)
 	}
-	return DownloadResult{Files: len(in.Export.ExportURLs), Objects: prog.Objects}, nil
+	res.Objects = rec.Objects()
+	return res, nil
 }
 
-func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, beat func(), every int) (n int64, err error) {
-	f, err := a.Sink.Create(ctx, FileKey{MerchantID: in.MerchantID, Type: in.Type, Window: in.Window, File: i + 1, ExportID: in.Export.ID})
+func (a *Activities) downloadFile(ctx context.Context, sink *Sink, key WindowKey, claim Claim, e ghost.Export, i int, beat func(int64), every int) (n int64, err error) {
+	f, err := sink.Create(ctx, key, claim, i+1)
 	if err != nil {
 		return 0, err
 	}
@@ -173,13 +254,8 @@ func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, 
 			f.Abort()
 		}
 	}()
-	one := in.Export
-	one.ExportURLs = in.Export.ExportURLs[i : i+1]
-	for obj, err := range a.Client.Exports.Objects(ctx, &one) {
+	for obj, err := range a.Client.Exports.File(ctx, &e, i) {
 		if err != nil {
-			if errors.Is(err, ghost.ErrExportExpired) {
-				return n, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeExpired, nil)
-			}
 			return n, classifyOther(err)
 		}
 		if err := f.Write(obj); err != nil {
@@ -187,57 +263,67 @@ func (a *Activities) downloadFile(ctx context.Context, in DownloadInput, i int, 
 		}
 		n++
 		if n%int64(every) == 0 {
-			beat()
+			beat(n)
 		}
 	}
-	return n, stale(f.Commit())
+	return n, sinkError(f.Commit(ctx))
 }
 
-// stale makes ErrStaleExport final: the download belongs to an export the
-// workflow has replaced, and retrying it would only be refused again.
-func stale(err error) error {
+// sinkError makes ErrStaleExport final: the download belongs to an export
+// the window no longer holds, and retrying it would only be refused again.
+func sinkError(err error) error {
 	if errors.Is(err, ErrStaleExport) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeStaleExport, nil)
 	}
 	return err
 }
 
-// classifyCreate sorts a create's error by what the SDK says it means:
-// ambiguous (ghost.ErrExportCreateUnknown, or the call was cut off by its
-// context mid-request: an export may be running), service hours and
-// unavailable (a 503 or 429: refused, nothing created; or a refused
-// connection) or permanent (4xx, bad input, missing configuration).
+// classifyCreate turns a create's error into the decision the workflow
+// takes, from the SDK's reading of it (ghost.ClassifyExportError, the one
+// Range uses): ambiguous (the answer was lost, or the call was cut off: an
+// export may be running), service hours and unavailable (refused: nothing
+// created), or permanent. Stricter than Range on one point: a create
+// answered by a server error other than 503 counts as ambiguous, since a
+// window here must never have two exports at once and a 500 may come after
+// the export was made.
 func classifyCreate(err error) error {
-	var he *ghost.ServiceHoursError
+	c := ghost.ClassifyExportError(err, time.Now())
 	var ge *ghost.Error
+	status := 0
+	if errors.As(err, &ge) {
+		status = ge.StatusCode
+	}
 	switch {
-	case errors.Is(err, ghost.ErrExportCreateUnknown),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		// Stricter than Range, which repeats a create answered 500: a
-		// window here must never have two exports at once, and a server
-		// error may come after the export was made.
-		errors.As(err, &ge) && ge.StatusCode == http.StatusInternalServerError:
+	case c.Kind == ghost.ExportErrorCreateUnknown, c.Kind == ghost.ExportErrorStopped,
+		c.Kind == ghost.ExportErrorTransient && status >= 500 && status != http.StatusServiceUnavailable:
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeAmbiguousCreate, nil)
-	case errors.As(err, &he):
-		d := UnavailableDetails{Message: he.Message, Open: he.Open, Close: he.Close, HasHours: he.HasHours}
-		if he.Err != nil {
-			d.RetryAfter = he.Err.RetryAfter
+	case c.Kind == ghost.ExportErrorServiceHours:
+		d := UnavailableDetails{Message: err.Error()}
+		if ge != nil {
+			d.RetryAfter = ge.RetryAfter
+		}
+		if h := c.Hours; h != nil {
+			d.Message, d.Open, d.Close, d.HasHours = h.Message, h.Open, h.Close, h.HasHours
 		}
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeServiceHours, nil, d)
-	case errors.As(err, &ge) && (ge.StatusCode == http.StatusServiceUnavailable || ge.StatusCode == http.StatusTooManyRequests):
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil,
-			UnavailableDetails{RetryAfter: ge.RetryAfter, Message: ge.Message})
-	case errors.As(err, &ge) && !ge.Temporary():
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
+	case c.Kind == ghost.ExportErrorConcurrency, c.Kind == ghost.ExportErrorTransient:
+		d := UnavailableDetails{Message: err.Error()}
+		if ge != nil {
+			d.RetryAfter, d.Message = ge.RetryAfter, ge.Message
+		}
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil, d)
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeUnavailable, nil, UnavailableDetails{Message: err.Error()})
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
 }
 
-// classifyOther marks permanent API errors non-retryable; everything else
-// is retried by Temporal's retry policy.
+// classifyOther marks what ghost.ClassifyExportError reads as permanent
+// non-retryable, and an expired export ErrTypeExpired (the workflow exports
+// the window again); everything else is retried by Temporal's retry policy.
 func classifyOther(err error) error {
-	var ge *ghost.Error
-	if errors.As(err, &ge) && !ge.Temporary() && (ge.StatusCode >= 400 || errors.Is(err, ghost.ErrValidation)) {
+	switch ghost.ClassifyExportError(err, time.Now()).Kind {
+	case ghost.ExportErrorExpired:
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeExpired, nil)
+	case ghost.ExportErrorPermanent:
 		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypePermanent, nil)
 	}
 	return err

@@ -1,15 +1,14 @@
 package ghosttemporal
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 
 func cloverServer(t *testing.T, cfg ghosttest.Config) *ghosttest.Server {
 	t.Helper()
-	cfg.Profile = ghosttest.ProfileClover
+	cfg.Profile = ghosttest.ProfileExports
 	srv := ghosttest.NewServer(ghosttest.WithConfig(cfg))
 	t.Cleanup(srv.Close)
 	srv.Clock.Freeze()
@@ -171,52 +170,30 @@ func expectedIDs(typ ghost.ExportType, w Window) []string {
 	return ids
 }
 
-// sinkIDs reads the ids of a window's files in order, and the file names.
-func sinkIDs(t *testing.T, s DirSink, merchant ghost.ID, typ ghost.ExportType, w Window) ([]string, []string) {
+// sinkIDs reads the ids of a complete window's objects, in order.
+func sinkIDs(t *testing.T, s *Sink, merchant ghost.ID, typ ghost.ExportType, w Window) []string {
 	t.Helper()
-	dir, err := s.WindowDir(merchant, typ, w)
-	require.NoError(t, err)
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var ids, names []string
-	for _, e := range entries {
-		if e.Name() == ".export" {
-			continue // the window's current export id
-		}
-		names = append(names, e.Name())
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+	var ids []string
+	for obj, err := range s.Objects(context.Background(), WindowKey{MerchantID: merchant, Type: typ, Window: w}) {
 		require.NoError(t, err)
-		dec := json.NewDecoder(bytesReader(b))
-		for dec.More() {
-			var v struct{ ID string }
-			require.NoError(t, dec.Decode(&v))
-			ids = append(ids, v.ID)
-		}
+		var v struct{ ID string }
+		require.NoError(t, json.Unmarshal(obj, &v))
+		ids = append(ids, v.ID)
 	}
-	return ids, names
+	return ids
 }
 
-// failingSink fails a write after n objects, like a worker dying.
-type failingSink struct {
-	DirSink
-	n int
-}
-
-func (s *failingSink) Create(ctx context.Context, key FileKey) (SinkFile, error) {
-	f, err := s.DirSink.Create(ctx, key)
-	return &failingFile{SinkFile: f, s: s}, err
-}
-
-type failingFile struct {
-	SinkFile
-	s *failingSink
-}
-
-func (f *failingFile) Write(obj json.RawMessage) error {
-	if f.s.n--; f.s.n < 0 {
-		return errors.New("worker killed")
+func download(t *testing.T, a *Activities, in DownloadInput) (DownloadResult, error) {
+	t.Helper()
+	env := quietSuite().NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.DownloadExport, in)
+	if err != nil {
+		return DownloadResult{}, err
 	}
-	return f.SinkFile.Write(obj)
+	var res DownloadResult
+	require.NoError(t, v.Get(&res))
+	return res, nil
 }
 
 func TestDownloadExport(t *testing.T) {
@@ -225,93 +202,95 @@ func TestDownloadExport(t *testing.T) {
 	require.Len(t, e.ExportURLs, 2)
 	want := expectedIDs(ghost.ExportTypeOrders, win)
 	require.Len(t, want, 1167)
-
-	t.Run("every object once, in order, one file per export file", func(t *testing.T) {
-		sink := DirSink{Dir: t.TempDir()}
-		a := &Activities{Client: srv.Client, Sink: sink}
-		v, err := activityEnv(t, a)(a.DownloadExport, DownloadInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, Export: e})
-		require.NoError(t, err)
-		var res DownloadResult
-		require.NoError(t, v.(interface{ Get(any) error }).Get(&res))
-		assert.Equal(t, DownloadResult{Files: 2, Objects: 1167}, res)
-		ids, names := sinkIDs(t, sink, "m1", ghost.ExportTypeOrders, win)
-		sameIDs(t, want, ids)
-		assert.Equal(t, []string{"00001.jsonl", "00002.jsonl"}, names)
-	})
-	t.Run("retried after a failure mid-file: rewritten, not appended", func(t *testing.T) {
-		dir := t.TempDir()
-		sink := DirSink{Dir: dir}
-		broken := &Activities{Client: srv.Client, Sink: &failingSink{DirSink: sink, n: 1100}}
-		in := DownloadInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, Export: e}
-		_, err := activityEnv(t, broken)(broken.DownloadExport, in)
-		require.ErrorContains(t, err, "worker killed")
-		ids, names := sinkIDs(t, sink, "m1", ghost.ExportTypeOrders, win)
-		sameIDs(t, want[:1000], ids) // only the committed first file is visible
-		assert.Equal(t, []string{"00001.jsonl"}, names)
-
-		// What a killed process leaves: a temporary file, and a stale file
-		// from an earlier export of the window with more files.
-		wdir, _ := sink.WindowDir("m1", ghost.ExportTypeOrders, win)
-		require.NoError(t, os.WriteFile(filepath.Join(wdir, "00002.jsonl.tmp-123"), []byte(`{"id":"half"}`+"\n"), 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(wdir, "00003.jsonl"), []byte(`{"id":"stale"}`+"\n"), 0o644))
-
-		// Another worker runs the whole activity again (no heartbeat).
-		a := &Activities{Client: srv.Client, Sink: sink}
-		_, err = activityEnv(t, a)(a.DownloadExport, in)
-		require.NoError(t, err)
-		ids, names = sinkIDs(t, sink, "m1", ghost.ExportTypeOrders, win)
-		sameIDs(t, want, ids)
-		assert.Equal(t, []string{"00001.jsonl", "00002.jsonl"}, names)
-	})
-	t.Run("resumes from the heartbeat", func(t *testing.T) {
-		sink := DirSink{Dir: t.TempDir()}
-		// File 1 is "already committed" by the earlier attempt.
-		f, err := sink.Create(context.Background(), FileKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, File: 1})
-		require.NoError(t, err)
-		for _, id := range want[:1000] {
-			require.NoError(t, f.Write(json.RawMessage(fmt.Sprintf(`{"id":%q}`, id))))
+	created := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	input := func(sink string) DownloadInput {
+		return DownloadInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, Export: e, Sink: sink, Created: created, Job: "j"}
+	}
+	filesFetched := func() []string {
+		var paths []string
+		for _, r := range srv.Requests() {
+			if strings.HasPrefix(r.Path, "/v3/exports/files/") {
+				paths = append(paths, r.Path)
+			}
 		}
-		require.NoError(t, f.Commit())
-		srv.ResetRequests()
-		a := &Activities{Client: srv.Client, Sink: sink}
-		env := quietSuite().NewTestActivityEnvironment()
-		env.RegisterActivity(a)
-		env.SetHeartbeatDetails(downloadProgress{ExportID: e.ID, NextFile: 1, Objects: 1000})
-		v, err := env.ExecuteActivity(a.DownloadExport, DownloadInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, Export: e})
+		return paths
+	}
+
+	for name, url := range testSinks(t) {
+		t.Run(name+": every object once, in order", func(t *testing.T) {
+			a := &Activities{Client: srv.Client}
+			t.Cleanup(func() { a.Close() })
+			res, err := download(t, a, input(url))
+			require.NoError(t, err)
+			assert.Equal(t, DownloadResult{Files: 2, Objects: 1167}, res)
+			sameIDs(t, want, sinkIDs(t, openSink(t, url), "m1", ghost.ExportTypeOrders, win))
+		})
+		t.Run(name+": a retry skips the files the sink holds", func(t *testing.T) {
+			url := withQuery(t, url, "prefix", "retry/")
+			a := &Activities{Client: srv.Client}
+			t.Cleanup(func() { a.Close() })
+			// File 2 fails for good on the first attempt, after file 1 is
+			// committed.
+			srv.InjectFault(ghosttest.Fault{Method: "GET", PathPrefix: "/v3/exports/files/" + string(e.ID) + "/2", Status: 403})
+			srv.ResetRequests()
+			_, err := download(t, a, input(url))
+			require.Error(t, err)
+			require.Len(t, filesFetched(), 2)
+			rec, err := openSink(t, url).Record(context.Background(), WindowKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win})
+			require.NoError(t, err)
+			require.Len(t, rec.Committed, 1)
+			assert.False(t, rec.Complete)
+
+			srv.ResetRequests()
+			res, err := download(t, a, input(url))
+			require.NoError(t, err)
+			assert.Equal(t, DownloadResult{Files: 2, Objects: 1167, Skipped: 1}, res)
+			fetched := filesFetched()
+			require.Len(t, fetched, 1, "only file 2 is fetched again")
+			assert.Contains(t, fetched[0], "/2.json")
+			sameIDs(t, want, sinkIDs(t, openSink(t, url), "m1", ghost.ExportTypeOrders, win))
+		})
+	}
+	t.Run("a download of an export the window no longer holds", func(t *testing.T) {
+		url := "file://" + filepath.ToSlash(t.TempDir())
+		s := openSink(t, url)
+		_, err := s.Claim(context.Background(), WindowKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win},
+			Claim{Export: "NEWER", Created: created.Add(time.Hour), Files: 1})
 		require.NoError(t, err)
-		var res DownloadResult
-		require.NoError(t, v.Get(&res))
-		assert.Equal(t, DownloadResult{Files: 2, Objects: 1167}, res)
-		reqs := srv.Requests()
-		require.Len(t, reqs, 1, "only file 2 is fetched")
-		assert.Contains(t, reqs[0].Path, "/2.json")
-		ids, _ := sinkIDs(t, sink, "m1", ghost.ExportTypeOrders, win)
-		sameIDs(t, want, ids)
+		a := &Activities{Client: srv.Client}
+		t.Cleanup(func() { a.Close() })
+		_, err = download(t, a, input(url))
+		ae := appErr(t, err)
+		assert.Equal(t, ErrTypeStaleExport, ae.Type())
+		assert.True(t, ae.NonRetryable())
+	})
+	t.Run("a sink the worker does not allow", func(t *testing.T) {
+		a := &Activities{Client: srv.Client, AllowSink: func(string) error { return errors.New("not here") }}
+		_, err := download(t, a, input("file://"+filepath.ToSlash(t.TempDir())))
+		ae := appErr(t, err)
+		assert.Equal(t, ErrTypePermanent, ae.Type())
+		assert.Contains(t, ae.Error(), "not here")
 	})
 	t.Run("expired files", func(t *testing.T) {
-		sink := DirSink{Dir: t.TempDir()}
-		a := &Activities{Client: srv.Client, Sink: sink}
+		a := &Activities{Client: srv.Client}
+		t.Cleanup(func() { a.Close() })
 		srv.Clock.Advance(25 * time.Hour)
-		_, err := activityEnv(t, a)(a.DownloadExport, DownloadInput{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, Export: e})
+		_, err := download(t, a, input("file://"+filepath.ToSlash(t.TempDir())))
 		ae := appErr(t, err)
 		assert.Equal(t, ErrTypeExpired, ae.Type())
 		assert.True(t, ae.NonRetryable())
 	})
 }
 
-func TestDirSinkRejectsUnsafeNames(t *testing.T) {
-	s := DirSink{Dir: t.TempDir()}
-	for _, m := range []ghost.ID{"", "../x", "a/b", "..", ".hidden"} {
-		_, err := s.Create(context.Background(), FileKey{MerchantID: m, Type: ghost.ExportTypeOrders, Window: win, File: 1})
-		assert.Error(t, err, "merchant %q", m)
-	}
-	_, err := s.Create(context.Background(), FileKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, File: 0})
-	assert.Error(t, err)
-	_, err = DirSink{}.Create(context.Background(), FileKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, File: 1})
-	assert.Error(t, err)
+// withQuery returns rawURL with its query parameter key set to v.
+func withQuery(t *testing.T, rawURL, key, v string) string {
+	u, err := url.Parse(rawURL)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set(key, v)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // sameIDs compares id lists without printing thousands of ids.
 func sameIDs(t *testing.T, want, got []string) {
@@ -325,42 +304,4 @@ func sameIDs(t *testing.T, want, got []string) {
 			return
 		}
 	}
-}
-
-// Once a window is claimed by a newer export, a download of the older one
-// that outlived its activity cannot replace the newer export's files.
-func TestDirSinkRefusesStaleExport(t *testing.T) {
-	ctx := context.Background()
-	s := DirSink{Dir: t.TempDir()}
-	key := func(export ghost.ID) FileKey {
-		return FileKey{MerchantID: "m1", Type: ghost.ExportTypeOrders, Window: win, File: 1, ExportID: export}
-	}
-	require.NoError(t, s.Claim(ctx, "m1", ghost.ExportTypeOrders, win, "E1"))
-	old, err := s.Create(ctx, key("E1"))
-	require.NoError(t, err)
-	require.NoError(t, old.Write(json.RawMessage(`{"id":"old"}`)))
-
-	// The window is exported again (E1 expired); E2's download commits.
-	require.NoError(t, s.Claim(ctx, "m1", ghost.ExportTypeOrders, win, "E2"))
-	cur, err := s.Create(ctx, key("E2"))
-	require.NoError(t, err)
-	require.NoError(t, cur.Write(json.RawMessage(`{"id":"new"}`)))
-	require.NoError(t, cur.Commit())
-
-	// The stale E1 download finishes late: refused, nothing replaced.
-	require.ErrorIs(t, old.Commit(), ErrStaleExport)
-	require.ErrorIs(t, s.Trim(ctx, "m1", ghost.ExportTypeOrders, win, "E1", 0), ErrStaleExport)
-	dir, err := s.WindowDir("m1", ghost.ExportTypeOrders, win)
-	require.NoError(t, err)
-	b, err := os.ReadFile(filepath.Join(dir, "00001.jsonl"))
-	require.NoError(t, err)
-	assert.Equal(t, "{\"id\":\"new\"}\n", string(b))
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	assert.ElementsMatch(t, []string{".export", "00001.jsonl"}, names, "no temporary file left")
-	require.NoError(t, s.Trim(ctx, "m1", ghost.ExportTypeOrders, win, "E2", 1))
 }
