@@ -2,6 +2,7 @@ package ghost
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -17,11 +18,9 @@ type Account struct {
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
 
+var opAccountsGet = declare(PartGhost, "Accounts.Get", http.MethodGet, "/api/v1/accounts/{accountID}")
+
 // Get returns an account: GET /api/v1/accounts/{accountId}.
 func (s *AccountsService) Get(ctx context.Context, accountID ID, opts ...RequestOption) (*Account, error) {
-	p, err := pathf("/api/v1/accounts/%s", idArg{"accountID", accountID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Account](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Account](ctx, (*service)(s), &request{op: opAccountsGet, ids: []ID{accountID}}, opts)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -103,25 +104,23 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
+var (
+	opCardsGet    = declare(PartGhost, "Cards.Get", http.MethodGet, "/api/v1/customers/{customerID}/cards/{cardID}")
+	opCardsCreate = declare(PartGhost, "Cards.Create", http.MethodPost, "/api/v1/customers/{customerID}/cards")
+	opCardsDelete = declare(PartGhost, "Cards.Delete", http.MethodDelete, "/api/v1/customers/{customerID}/cards/{cardID}")
+)
+
 // Get returns a card: GET /api/v1/customers/{customerId}/cards/{cardId}.
 func (s *CardsService) Get(ctx context.Context, customerID, cardID ID, opts ...RequestOption) (*Card, error) {
-	p, err := pathf("/api/v1/customers/%s/cards/%s", idArg{"customerID", customerID}, idArg{"cardID", cardID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Card](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Card](ctx, (*service)(s), &request{op: opCardsGet, ids: []ID{customerID, cardID}}, opts)
 }
 
 // Create adds a card to a customer: POST /api/v1/customers/{customerId}/cards.
 func (s *CardsService) Create(ctx context.Context, customerID ID, params CardCreateParams, opts ...RequestOption) (*Card, error) {
-	p, err := pathf("/api/v1/customers/%s/cards", idArg{"customerID", customerID})
-	if err != nil {
-		return nil, err
-	}
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Card](ctx, (*service)(s), &request{method: "POST", path: p, body: cardWire(params)}, opts)
+	return getOne[Card](ctx, (*service)(s), &request{op: opCardsCreate, ids: []ID{customerID}, body: cardWire(params)}, opts)
 }
 
 // cardWire is what Create sends: the card in full. (CardCreateParams'
@@ -135,10 +134,6 @@ type cardWire struct {
 
 // Delete removes a card: DELETE /api/v1/customers/{customerId}/cards/{cardId}.
 func (s *CardsService) Delete(ctx context.Context, customerID, cardID ID, opts ...RequestOption) error {
-	p, err := pathf("/api/v1/customers/%s/cards/%s", idArg{"customerID", customerID}, idArg{"cardID", cardID})
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opCardsDelete, ids: []ID{customerID, cardID}}, nil, opts)
 	return err
 }

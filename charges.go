@@ -2,6 +2,7 @@ package ghost
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -39,11 +40,13 @@ func (p ChargeCreateParams) validate() error {
 	return nil
 }
 
+var opChargesCreate = declare(PartGhost, "Charges.Create", http.MethodPost, "/api/v1/charges")
+
 // Create charges a card: POST /api/v1/charges. It carries an idempotency key
 // (generated, or yours with WithIdempotencyKey), so it is retried safely.
 func (s *ChargesService) Create(ctx context.Context, params ChargeCreateParams, opts ...RequestOption) (*Charge, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Charge](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/charges", body: params}, opts)
+	return getOne[Charge](ctx, (*service)(s), &request{op: opChargesCreate, body: params}, opts)
 }

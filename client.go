@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 )
 
 // Version is the SDK's version, sent in the User-Agent.
@@ -243,18 +242,6 @@ func WithRetryPolicy(p RetryPolicy) Option {
 	}
 }
 
-// WithRateLimit turns on a client-side limit of r requests per second with
-// the given burst, shared by all services; every attempt waits for it.
-func WithRateLimit(r rate.Limit, burst int) Option {
-	return func(c *config) error {
-		if r <= 0 || burst <= 0 {
-			return fmt.Errorf("ghost: rate limit must be positive")
-		}
-		c.limiter = &RateLimiter{l: rate.NewLimiter(r, burst)}
-		return nil
-	}
-}
-
 // WithLogger logs one record per attempt (method, host, path, status,
 // duration, attempt) at Debug level, and failures at Warn. Query strings,
 // headers and bodies are never logged.
@@ -344,22 +331,31 @@ type endpoint struct {
 	part    *partSpec
 	base    *url.URL // never nil; empty when missing is set
 	missing string   // why the service cannot be called (no base URL), or ""
-	creds   Credentials
-	// Credential header values, computed once (shared, never mutated).
-	ghostBasic, komojuBasic, bearer, apiKey, authToken []string
+	// auth is what each scheme sends from the endpoint's credentials,
+	// computed once.
+	auth [len(schemes)]credential
+}
+
+// credential is what one auth scheme sends: its header, with a value
+// computed once (shared, never mutated), or what is missing to send it.
+type credential struct {
+	header  string
+	value   []string
+	missing string // the credentials to configure, when they are not set
 }
 
 func newEndpoint(part *partSpec, base *url.URL, creds Credentials) *endpoint {
-	return &endpoint{
-		part:        part,
-		base:        base,
-		creds:       creds,
-		ghostBasic:  []string{"Basic " + basic(creds.PublicKey, creds.SecretKey)},
-		komojuBasic: []string{"Basic " + basic(creds.SecretKey, "")},
-		bearer:      []string{"Bearer " + creds.BearerToken},
-		apiKey:      []string{creds.APIKey},
-		authToken:   []string{creds.AuthToken},
+	ep := &endpoint{part: part, base: base}
+	for s, sc := range schemes {
+		switch {
+		case sc.header == "":
+		case !sc.has(creds):
+			ep.auth[s] = credential{header: sc.header, missing: sc.needs}
+		default:
+			ep.auth[s] = credential{header: sc.header, value: []string{sc.value(creds)}}
+		}
 	}
+	return ep
 }
 
 // NewClient returns a client configured by opts. Without options it has:

@@ -1,8 +1,10 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"iter"
+	"net/http"
 	"time"
 )
 
@@ -48,42 +50,36 @@ func (p *CustomerListParams) validate() error {
 	return nil
 }
 
-func customerPath(id ID) (string, error) {
-	return pathf("/api/v1/customers/%s", idArg{"customerID", id})
-}
+func (p *CustomerListParams) cursor() cursor { return cursor{&p.Offset, p.Limit} }
+
+var (
+	opCustomersGet    = declare(PartGhost, "Customers.Get", http.MethodGet, "/api/v1/customers/{customerID}")
+	opCustomersCreate = declare(PartGhost, "Customers.Create", http.MethodPost, "/api/v1/customers")
+	opCustomersUpdate = declare(PartGhost, "Customers.Update", http.MethodPut, "/api/v1/customers/{customerID}")
+	opCustomersDelete = declare(PartGhost, "Customers.Delete", http.MethodDelete, "/api/v1/customers/{customerID}")
+	opCustomersList   = declare(PartGhost, "Customers.List", http.MethodGet, "/api/v1/customers").listing("")
+)
 
 // Get returns a customer: GET /api/v1/customers/{customerId}.
 func (s *CustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*Customer, error) {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Customer](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Customer](ctx, (*service)(s), &request{op: opCustomersGet, ids: []ID{customerID}}, opts)
 }
 
 // Create creates a customer: POST /api/v1/customers.
 func (s *CustomersService) Create(ctx context.Context, params CustomerCreateParams, opts ...RequestOption) (*Customer, error) {
-	return getOne[Customer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: params}, opts)
+	return getOne[Customer](ctx, (*service)(s), &request{op: opCustomersCreate, body: params}, opts)
 }
 
 // Update changes a customer: PUT /api/v1/customers/{customerId}. It returns
 // the updated customer; a server that answers 200 or 204 without a body
 // applied the update, and Update then returns nil with no error.
 func (s *CustomersService) Update(ctx context.Context, customerID ID, params CustomerUpdateParams, opts ...RequestOption) (*Customer, error) {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Customer](ctx, (*service)(s), &request{method: "PUT", path: p, body: params}, opts)
+	return getOne[Customer](ctx, (*service)(s), &request{op: opCustomersUpdate, ids: []ID{customerID}, body: params}, opts)
 }
 
 // Delete deletes a customer: DELETE /api/v1/customers/{customerId}.
 func (s *CustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) error {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opCustomersDelete, ids: []ID{customerID}}, nil, opts)
 	return err
 }
 
@@ -91,39 +87,15 @@ func (s *CustomersService) Delete(ctx context.Context, customerID ID, opts ...Re
 // The page's Next fetches the following one (offset advanced by the items
 // received) while HasMore says one may follow.
 func (s *CustomersService) List(ctx context.Context, params *CustomerListParams, opts ...RequestOption) (*Page[Customer], error) {
-	var q CustomerListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[Customer](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/customers", query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	page.Meta.Offset = Some(q.Offset)
-	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Customer], error) {
-		n := q
-		n.Offset += len(page.Items)
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[Customer](ctx, (*service)(s), opCustomersList, params, opts)
 }
 
 // All walks every customer from params' offset, a page of params' limit
 // (default 100) at a time.
 func (s *CustomersService) All(ctx context.Context, params *CustomerListParams, opts ...RequestOption) iter.Seq2[Customer, error] {
-	var q CustomerListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Limit == 0 {
-		q.Limit = defaultPageSize
-	}
-	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Customer], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Limit = cmp.Or(q.Limit, defaultPageSize)
+	return walk[Customer](ctx, (*service)(s), opCustomersList, &q, opts)
 }
 
 // defaultPageSize is the page size iterators ask for when the caller does not.

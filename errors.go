@@ -79,6 +79,10 @@ type Error struct {
 	RetryAfter time.Duration // from Retry-After on 429/503, at most MaxRetryAfter
 	Method     string        // request method
 	Path       string        // request path, without query string
+	// Operation is the operation of the call ("Customers.Get",
+	// "Komoju.Customers.List"; see CallInfo.Operation), for an error of a
+	// call the executor ran; empty for parameters a method refused first.
+	Operation string
 	Body       []byte        // the raw response body, at most 4 KiB
 	// Accepted is true for a bad_response answer (2xx) to a POST, PUT,
 	// PATCH or DELETE: the server took the request, whatever its body says.

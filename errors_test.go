@@ -38,8 +38,6 @@ func TestErrorShapes(t *testing.T) {
 		{"empty 500", 500, ``, nil, ghost.Error{StatusCode: 500, Message: "Internal Server Error"}, nil},
 		{"rate limited", 429, `{"success":false,"error":{"code":"RATE_LIMITED","message":"Too many requests"}}`, []string{"Retry-After", "7", "X-Request-Id", "req_1"},
 			ghost.Error{StatusCode: 429, Code: "RATE_LIMITED", Message: "Too many requests", RetryAfter: 7e9, RequestID: "req_1"}, []error{ghost.ErrRateLimited}},
-		{"success false on 200", 200, `{"success":false,"error":{"code":"BAD_REQUEST","message":"nope"}}`, nil,
-			ghost.Error{StatusCode: 400, Code: "BAD_REQUEST", Message: "nope"}, []error{ghost.ErrValidation}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +56,7 @@ func TestErrorShapes(t *testing.T) {
 			assert.Equal(t, tt.want.RequestID, ge.RequestID)
 			assert.Equal(t, "GET", ge.Method)
 			assert.Equal(t, "/api/v1/accounts/1", ge.Path)
+			assert.Equal(t, "Accounts.Get", ge.Operation)
 			assert.Equal(t, tt.body, string(ge.Body))
 			for _, target := range tt.is {
 				assert.ErrorIs(t, err, target)
@@ -172,21 +171,42 @@ func TestValidationBeforeSending(t *testing.T) {
 			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(500, `{}`)}}
 			c := newFakeClient(t, f)
 			err := tt.call(c)
-			require.ErrorIs(t, err, ghost.ErrValidation)
-			var ge *ghost.Error
-			require.ErrorAs(t, err, &ge)
-			assert.Equal(t, ghost.CodeInvalidParams, ge.Code)
-			assert.Equal(t, 0, ge.StatusCode)
-			assert.Equal(t, tt.param, ge.Param)
+			requireInvalid(t, err, tt.param)
 			assert.Zero(t, f.count(), "nothing may be sent")
 		})
 	}
 }
 
-func TestSuccessFalseMapsCodeToStatus(t *testing.T) {
-	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){
-		reply(200, `{"success":false,"error":{"code":"NOT_FOUND","message":"Cart not found"}}`)}}
-	c := newFakeClient(t, f)
-	_, err := c.Accounts.Get(t.Context(), "1")
-	require.ErrorIs(t, err, ghost.ErrNotFound)
+// A failure reported in a 2xx body is an error in the parts whose envelope
+// has a success flag: Checkout maps its code to the status its
+// documentation pairs it with, and Ghost's delete acknowledgement
+// {"success": true} turned false is a failure too.
+func TestSuccessFalseIsAnError(t *testing.T) {
+	tests := []struct {
+		name   string
+		body   string
+		call   func(c *ghost.Client) error
+		status int
+		is     error
+	}{
+		{"checkout not found", `{"success":false,"error":{"code":"NOT_FOUND","message":"Cart not found"}}`,
+			func(c *ghost.Client) error { _, err := c.Carts.Get(t.Context(), "cart_1"); return err }, 404, ghost.ErrNotFound},
+		{"checkout bad request", `{"success":false,"error":{"code":"BAD_REQUEST","message":"nope"}}`,
+			func(c *ghost.Client) error { _, err := c.Carts.Get(t.Context(), "cart_1"); return err }, 400, ghost.ErrValidation},
+		{"checkout rate limited", `{"success":false,"error":{"code":"RATE_LIMITED","message":"slow down"}}`,
+			func(c *ghost.Client) error { return c.Carts.Delete(t.Context(), "cart_1") }, 429, ghost.ErrRateLimited},
+		{"ghost delete", `{"success":false,"message":"cannot delete","error":"Bad Request"}`,
+			func(c *ghost.Client) error { return c.Orders.Delete(t.Context(), "1") }, 400, ghost.ErrValidation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){reply(200, tt.body)}}
+			err := tt.call(newFakeClient(t, f))
+			var ge *ghost.Error
+			require.ErrorAs(t, err, &ge)
+			assert.Equal(t, tt.status, ge.StatusCode)
+			assert.ErrorIs(t, err, tt.is)
+			assert.Equal(t, 1, f.count(), "not retried")
+		})
+	}
 }

@@ -2,6 +2,7 @@ package ghost
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -25,16 +26,14 @@ type EventCreateParams struct {
 	Properties []map[string]any `json:"properties,omitempty"`
 }
 
+var opEventsCreate = declare(PartGhost, "Events.Create", http.MethodPost, "/api/v1/identities/{identityID}/events")
+
 // Create records an event: POST /api/v1/identities/{identityId}/events.
 // (The API's README spells the path "identites"; the API and its original
 // client use "identities".)
 func (s *EventsService) Create(ctx context.Context, identityID ID, params EventCreateParams, opts ...RequestOption) (*IdentityEvent, error) {
-	p, err := pathf("/api/v1/identities/%s/events", idArg{"identityID", identityID})
-	if err != nil {
-		return nil, err
-	}
 	if params.Name == "" {
 		return nil, invalidParams("name", "name is required")
 	}
-	return getOne[IdentityEvent](ctx, (*service)(s), &request{method: "POST", path: p, body: params}, opts)
+	return getOne[IdentityEvent](ctx, (*service)(s), &request{op: opEventsCreate, ids: []ID{identityID}, body: params}, opts)
 }

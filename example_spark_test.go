@@ -13,7 +13,7 @@ import (
 // The Spark Pay store through client.Spark: typed products with their
 // nested variants, an upsert, the store's customers, and manual paging.
 func ExampleSparkClient() {
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(3))
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(3))
 	defer srv.Close()
 	spark := srv.Client.Spark // the store's endpoint and X-AC-Auth-Token
 	ctx := context.Background()
@@ -98,7 +98,7 @@ func ExampleSparkClient() {
 // Any other root resource of the store is reachable with SparkResource and
 // a model of your own.
 func ExampleSparkResource() {
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(2))
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(2))
 	defer srv.Close()
 
 	type category struct {

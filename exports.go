@@ -316,6 +316,11 @@ func (p *ExportCreateParams) validate() (exportBody, error) {
 	return b, nil
 }
 
+var (
+	opExportsCreate = declare(PartExports, "Exports.Create", http.MethodPost, "/v3/merchants/{merchantID}/exports")
+	opExportsGet    = declare(PartExports, "Exports.Get", http.MethodGet, "/v3/merchants/{merchantID}/exports/{exportID}")
+)
+
 // Create starts an export: POST /v3/merchants/{mId}/exports with
 // {"type","startTime","endTime"} in epoch milliseconds. The parameters are
 // checked before anything is sent (type, start before end, at most 30 days).
@@ -328,15 +333,11 @@ func (p *ExportCreateParams) validate() (exportBody, error) {
 // was lost, a gateway timed out, a 2xx could not be decoded), the error
 // matches ErrExportCreateUnknown — an export may be running.
 func (s *ExportsService) Create(ctx context.Context, merchantID ID, params ExportCreateParams, opts ...RequestOption) (*Export, error) {
-	p, err := pathf("/v3/merchants/%s/exports", idArg{"merchantID", merchantID})
-	if err != nil {
-		return nil, err
-	}
 	body, err := params.validate()
 	if err != nil {
 		return nil, err
 	}
-	r := &request{method: http.MethodPost, path: p, body: body}
+	r := &request{op: opExportsCreate, ids: []ID{merchantID}, body: body}
 	e, err := getOne[Export](ctx, (*service)(s), r, opts)
 	if err != nil {
 		return nil, createError(err, r)
@@ -364,12 +365,9 @@ func createError(err error, r *request) error {
 }
 
 // Get returns an export's current state: GET /v3/merchants/{mId}/exports/{exportId}.
+// Wait polls with it.
 func (s *ExportsService) Get(ctx context.Context, merchantID, exportID ID, opts ...RequestOption) (*Export, error) {
-	p, err := pathf("/v3/merchants/%s/exports/%s", idArg{"merchantID", merchantID}, idArg{"exportID", exportID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Export](ctx, (*service)(s), &request{method: http.MethodGet, path: p}, opts)
+	return getOne[Export](ctx, (*service)(s), &request{op: opExportsGet, ids: []ID{merchantID, exportID}}, opts)
 }
 
 // WaitOptions says how Wait polls. Zero fields take the defaults.

@@ -111,9 +111,18 @@ func downloadFile[T any](ctx context.Context, s *ExportsService, e *Export, i in
 	}
 }
 
+// opExportsDownloadFile fetches one file of a DONE export, on the URL the
+// export lists: without credentials, possibly on another host, its body
+// streamed to the caller.
+var opExportsDownloadFile = func() *operation {
+	op := declare(PartExports, "Exports.DownloadFile", http.MethodGet, "")
+	op.auth, op.stream = authNone, true
+	return op
+}()
+
 // openFile sends the GET of one export file and returns its body.
 func (s *ExportsService) openFile(ctx context.Context, e *Export, u *url.URL) (io.ReadCloser, error) {
-	r := &request{method: http.MethodGet, url: u, auth: authNone, stream: true}
+	r := &request{op: opExportsDownloadFile, url: u}
 	if _, err := (*service)(s).do(ctx, r, nil, nil); err != nil {
 		var ge *Error
 		if errors.As(err, &ge) && s.expiredStatus(e, ge.StatusCode) {

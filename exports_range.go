@@ -24,6 +24,45 @@ import (
 // lowers it by itself, for a while, when the server says it is too many.
 const DefaultRangeConcurrency = 2
 
+// RangePhase is the step a Range window is at when progress is reported.
+type RangePhase string
+
+// The phases of a Range window, in order; PhaseRetrying may come before
+// PhaseCreated any number of times, and PhaseFailed ends a window early.
+const (
+	PhaseRetrying    RangePhase = "retrying"    // creating was refused (Err says why); waiting to try again
+	PhaseCreated     RangePhase = "created"     // the window's export exists
+	PhasePolling     RangePhase = "polling"     // a poll returned (Export has status and percent)
+	PhaseDownloading RangePhase = "downloading" // the export is DONE; its files are being downloaded
+	PhaseFile        RangePhase = "file"        // one more of the window's files is on disk (Files, Bytes)
+	PhaseDone        RangePhase = "done"        // every object of the window was consumed; Checkpoint is set
+	// PhaseFailed: the window's export could not be created or did not
+	// finish (Err says why). It is reported once Range has recorded the
+	// failure: no export is started after it, and the run ends with Err
+	// after the earlier windows' objects.
+	PhaseFailed RangePhase = "failed"
+)
+
+// RangeProgress reports what a Range run is doing. Windows run
+// concurrently, so the reports of different windows interleave; the reports
+// of one window come in phase order, and PhaseDone comes in window order.
+type RangeProgress struct {
+	Window, Windows int           // this window's number (from 1) and how many this run has
+	Start, End      time.Time     // the window's range [Start, End)
+	Phase           RangePhase    // what happened
+	Export          *Export       // the window's export, once created
+	Objects         int           // PhaseDone: objects yielded for this window
+	Files           int           // from PhaseDownloading: how many files the window's export has
+	FilesDone       int           // files of the window on disk so far
+	Bytes           int64         // bytes of the window's files on disk so far
+	InFlight        int           // windows of this run holding an export slot (being created, or running on the server)
+	Err             error         // PhaseRetrying: the 503 (or other temporary error) being waited through; PhaseFailed: why the window failed
+	Wait            time.Duration // PhaseRetrying: how long before the next try
+	// Checkpoint, at PhaseDone, is the end of the range finished so far:
+	// save it, and pass it as RangeParams.Checkpoint to resume there.
+	Checkpoint time.Time
+}
+
 // DefaultRangeDownloads is how many files of one export Range downloads at
 // once when RangeParams.Downloads is zero.
 const DefaultRangeDownloads = 4

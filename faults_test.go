@@ -106,8 +106,14 @@ var faultCases = []faultCase{
 	{name: "100 MB body", doc: "200 with a 100 MB body; client limit 1 MiB",
 		options: []ghost.Option{ghost.WithMaxResponseBytes(1 << 20)},
 		inject:  armed(ghosttest.Fault{Status: 200, BodyBytes: 100 << 20})},
-	{name: "null envelope", doc: "200 with `{\"doc\":null}`, once",
-		inject: armed(ghosttest.Fault{Status: 200, Body: `{"doc":null}`})},
+	{name: "null envelope", doc: "200 with the part's envelope holding null, once: `{\"doc\":null}` (Ghost), `null` (Exports, whose objects are bare)",
+		inject: func(e *matrixEnv, method, path string) {
+			body := `{"doc":null}`
+			if strings.HasPrefix(path, "/v3/") {
+				body = `null`
+			}
+			armed(ghosttest.Fault{Status: 200, Body: body})(e, method, path)
+		}},
 	{name: "Retry-After overflow", doc: "503 with Retry-After: 99999999999999999999 (too large for an integer), once",
 		inject: armed(ghosttest.Fault{Status: 503, RetryAfter: "99999999999999999999"})},
 	{name: "redirect to another host", doc: "307 to another host, once",
@@ -151,6 +157,18 @@ func matrixOrders(e *matrixEnv) int {
 	return len(p.Items)
 }
 
+// oneOrder checks a keyed create's ledger: one order when it succeeded
+// (why says which key made it one), at most one when it failed.
+func oneOrder(why string) func(e *matrixEnv, o outcome) {
+	return func(e *matrixEnv, o outcome) {
+		if o.ok {
+			assert.Equal(e.t, 1, matrixOrders(e), why)
+		} else {
+			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
+		}
+	}
+}
+
 func countRequests(e *matrixEnv, method, path string) int {
 	n := 0
 	for _, r := range e.srv.Requests() {
@@ -192,13 +210,7 @@ var matrixCalls = []matrixCall{
 		e.inject("POST", "/api/v1/orders")
 		_, err := createOrder(ctx, e.client, ghost.WithIdempotencyKey("matrix-key"))
 		return err
-	}, after: func(e *matrixEnv, o outcome) {
-		if o.ok {
-			assert.Equal(e.t, 1, matrixOrders(e), "exactly one order per idempotency key")
-		} else {
-			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
-		}
-	}},
+	}, after: oneOrder("exactly one order per idempotency key")},
 	{name: "POST, generated key", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("POST", "/api/v1/orders")
 		var resp ghost.Response
@@ -209,13 +221,7 @@ var matrixCalls = []matrixCall{
 			}
 		}
 		return err
-	}, after: func(e *matrixEnv, o outcome) {
-		if o.ok {
-			assert.Equal(e.t, 1, matrixOrders(e), "exactly one order per generated key")
-		} else {
-			assert.LessOrEqual(e.t, matrixOrders(e), 1, "never a duplicated write")
-		}
-	}},
+	}, after: oneOrder("exactly one order per generated key")},
 	{name: "POST, keys off", run: func(ctx context.Context, e *matrixEnv) error {
 		e.inject("POST", "/api/v1/orders")
 		_, err := createOrder(ctx, e.client, ghost.WithoutIdempotencyKey())
@@ -258,6 +264,51 @@ func (e *matrixEnv) inject(method, path string) {
 	e.current.inject(e, method, path)
 }
 
+// retried is the row of a fault that every call which may be repeated
+// retries through: each succeeds after attempts, as did says ("succeeds on
+// the 3rd attempt"); the POST without a key is sent once and ends as
+// keysOff says; the export wait ends as wait says.
+func retried(attempts int, did string, keysOff outcome, wait string) []outcome {
+	return []outcome{
+		{ok: true, attempts: attempts, doc: did},
+		{ok: true, attempts: attempts, doc: did + "; one order"},
+		{ok: true, attempts: attempts, doc: did + "; one order"},
+		keysOff,
+		{ok: true, attempts: attempts, doc: did},
+		{ok: true, doc: "walks every item once"},
+		{ok: true, doc: wait},
+	}
+}
+
+// failed is the row of a fault that every call ends with, after one
+// attempt and never retried: want (is or code) with the cell texts get
+// (the GET), posts (the POSTs with a key), writes (the POST without one and
+// the DELETE) and name (what the iterator yields and the wait returns). A
+// bad_response to a write is Accepted.
+func failed(want outcome, get, posts, writes, name string) []outcome {
+	cell := func(doc string, write bool) outcome {
+		o := want
+		o.attempts, o.doc = 1, doc
+		o.accepted = write && want.code == ghost.CodeBadResponse
+		return o
+	}
+	iter, wait := cell("yields "+name+" after the first page", false), cell("returns "+name+" at once", false)
+	iter.attempts, wait.attempts = 0, 0
+	return []outcome{cell(get, false), cell(posts, true), cell(posts, true), cell(writes, true), cell(writes, true), iter, wait}
+}
+
+// badResponse is the row of a 2xx answer that cannot be decoded.
+func badResponse(get string) []outcome {
+	return failed(outcome{code: ghost.CodeBadResponse}, get, "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)",
+		"*Error bad_response, Accepted, not retried", "*Error bad_response")
+}
+
+// but is row with cell i replaced by o.
+func but(row []outcome, i int, o outcome) []outcome {
+	row[i] = o
+	return row
+}
+
 // expectations: rows are faults, columns are calls, in matrixCalls order.
 var expectations = map[string][]outcome{
 	"connection refused": {
@@ -269,15 +320,8 @@ var expectations = map[string][]outcome{
 		{refused: true, doc: "yields the connection error after the first page"},
 		{is: context.DeadlineExceeded, doc: "keeps polling through connection errors until its context ends"},
 	},
-	"reset before response": {
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
+	"reset before response": retried(3, "succeeds on the 3rd attempt",
+		outcome{refused: true, attempts: 1, doc: "connection error, 1 attempt, nothing created"}, "succeeds"),
 	"reset mid-body": {
 		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
 		{ok: true, attempts: 3, doc: "succeeds; the retries replay the first answer: one order"},
@@ -287,114 +331,35 @@ var expectations = map[string][]outcome{
 		{ok: true, doc: "walks every item once"},
 		{ok: true, doc: "succeeds"},
 	},
-	"slower than timeout": {
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
-	"429 Retry-After seconds": {
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s; one order"},
-		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting 1 s"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds after waiting 1 s"},
-	},
-	"429 Retry-After date": {
-		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting; one order"},
-		{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"},
-		{ok: true, attempts: 2, doc: "succeeds after waiting until the date"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds after waiting until the date"},
-	},
-	"503 burst": {
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt; one order"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
-		{ok: true, attempts: 3, doc: "succeeds on the 3rd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
-	"502 HTML": {
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt; one order"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"},
-		{ok: true, attempts: 2, doc: "succeeds on the 2nd attempt"},
-		{ok: true, doc: "walks every item once"},
-		{ok: true, doc: "succeeds"},
-	},
-	"malformed JSON": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (status 200), not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"truncated JSON": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"empty 200": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\")"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted (the fault created nothing: look it up)"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted"},
-		{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE answered 200 without a body took effect"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"100 MB body": {
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge after reading 1 MiB, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, attempts: 1, doc: "ErrResponseTooLarge, not retried"},
-		{is: ghost.ErrResponseTooLarge, doc: "yields ErrResponseTooLarge after the first page"},
-		{is: ghost.ErrResponseTooLarge, doc: "returns ErrResponseTooLarge at once"},
-	},
-	"null envelope": {
-		{code: ghost.CodeBadResponse, attempts: 1, doc: "*Error bad_response (\"response has no …\"), not a zero-value order"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{code: ghost.CodeBadResponse, accepted: true, attempts: 1, doc: "*Error bad_response, Accepted, not retried"},
-		{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE returns no object"},
-		{code: ghost.CodeBadResponse, doc: "yields *Error bad_response after the first page"},
-		{code: ghost.CodeBadResponse, doc: "returns *Error bad_response at once"},
-	},
-	"Retry-After overflow": {
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter (24 h), not slept, 1 attempt"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"},
-		{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt"},
-		{is: ghost.ErrUnavailable, doc: "yields ErrUnavailable after the first page"},
-		{ok: true, doc: "succeeds: polls again after its own MaxInterval"},
-	},
-	"redirect to another host": {
-		{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{refused: true, attempts: 1, doc: "redirect refused; nothing sent to the other host"},
-		{is: ghost.ErrNotFound, doc: "follows without credentials; yields the other host's 404"},
-		{is: ghost.ErrNotFound, doc: "follows without credentials; returns the other host's 404 at once"},
-	},
+	"slower than timeout": retried(3, "succeeds on the 3rd attempt",
+		outcome{timeout: true, attempts: 1, doc: "timeout error, 1 attempt"}, "succeeds"),
+	"429 Retry-After seconds": retried(2, "succeeds after waiting 1 s",
+		outcome{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter = 1 s, 1 attempt"}, "succeeds after waiting 1 s"),
+	"429 Retry-After date": retried(2, "succeeds after waiting until the date",
+		outcome{is: ghost.ErrRateLimited, attempts: 1, doc: "ErrRateLimited with RetryAfter, 1 attempt"}, "succeeds after waiting until the date"),
+	"503 burst": retried(3, "succeeds on the 3rd attempt",
+		outcome{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (503), 1 attempt"}, "succeeds"),
+	"502 HTML": retried(2, "succeeds on the 2nd attempt",
+		outcome{is: ghost.ErrUnavailable, attempts: 1, doc: "ErrUnavailable (502, message \"Bad Gateway\"), 1 attempt"}, "succeeds"),
+	"malformed JSON": badResponse("*Error bad_response (status 200), not retried"),
+	"truncated JSON": badResponse("*Error bad_response, not retried"),
+	"empty 200": but(badResponse("*Error bad_response (\"response has no …\")"),
+		4, outcome{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE answered 200 without a body took effect"}),
+	"100 MB body": failed(outcome{is: ghost.ErrResponseTooLarge}, "ErrResponseTooLarge after reading 1 MiB, not retried",
+		"ErrResponseTooLarge, not retried", "ErrResponseTooLarge, not retried", "ErrResponseTooLarge"),
+	"null envelope": but(badResponse("*Error bad_response (\"response has no …\"), not a zero-value order"),
+		4, outcome{ok: true, skipAfter: true, attempts: 1, doc: "succeeds: a DELETE returns no object"}),
+	"Retry-After overflow": but(failed(outcome{is: ghost.ErrUnavailable}, "ErrUnavailable, RetryAfter = MaxRetryAfter (24 h), not slept, 1 attempt",
+		"ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt; nothing created", "ErrUnavailable, RetryAfter = MaxRetryAfter, 1 attempt", "ErrUnavailable"),
+		6, outcome{ok: true, doc: "succeeds: polls again after its own MaxInterval"}),
+	"redirect to another host": func() []outcome {
+		refused := "redirect refused; nothing sent to the other host"
+		row := failed(outcome{refused: true}, "", refused, refused, "")
+		row[0] = outcome{is: ghost.ErrNotFound, attempts: 1, doc: "follows without credentials; the other host's 404 is returned"}
+		row[5] = outcome{is: ghost.ErrNotFound, doc: "follows without credentials; yields the other host's 404"}
+		row[6] = outcome{is: ghost.ErrNotFound, doc: "follows without credentials; returns the other host's 404 at once"}
+		return row
+	}(),
 }
 
 var errUnexpectedEOF = errors.New("unexpected EOF")

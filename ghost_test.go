@@ -39,12 +39,7 @@ func wantRequest(t *testing.T, srv *ghosttest.Server, method, path, rawQuery, js
 	assert.Equal(t, []string{ghosttest.DefaultPublicKey, ghosttest.DefaultSecretKey}, []string{u, p})
 	assert.Equal(t, "application/json", r.Header.Get("Accept"))
 	assert.Contains(t, r.Header.Get("User-Agent"), "ghost-go/")
-	if jsonBody == "" {
-		assert.Empty(t, r.Body)
-	} else {
-		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		assert.JSONEq(t, jsonBody, string(r.Body))
-	}
+	assertJSONBody(t, r, jsonBody)
 	return r
 }
 
@@ -164,13 +159,20 @@ func TestCards(t *testing.T) {
 	require.ErrorIs(t, err, ghost.ErrNotFound)
 }
 
+// customerWithCard creates a customer and gives it a card.
+func customerWithCard(t *testing.T, srv *ghosttest.Server, email, number string) (*ghost.Customer, *ghost.Card) {
+	t.Helper()
+	cus, err := srv.Client.Customers.Create(t.Context(), ghost.CustomerCreateParams{Email: email})
+	require.NoError(t, err)
+	card, err := srv.Client.Cards.Create(t.Context(), cus.ID, ghost.CardCreateParams{Number: number, ExpMonth: "12", ExpYear: "2031", CVC: "321"})
+	require.NoError(t, err)
+	return cus, card
+}
+
 func TestChargesCreate(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
-	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "pay@example.com"})
-	require.NoError(t, err)
-	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "5555555555554444", ExpMonth: "12", ExpYear: "2031", CVC: "321"})
-	require.NoError(t, err)
+	cus, card := customerWithCard(t, srv, "pay@example.com", "5555555555554444")
 
 	ch, err := srv.Client.Charges.Create(ctx, ghost.ChargeCreateParams{Amount: 1000, CardID: card.ID, CustomerID: cus.ID, Description: "some charge description"},
 		ghost.WithIdempotencyKey("charge-1"))
@@ -235,10 +237,7 @@ func TestIdentitiesTypesAndEvents(t *testing.T) {
 func TestOrders(t *testing.T) {
 	srv := newGhostMock(t)
 	ctx := t.Context()
-	cus, err := srv.Client.Customers.Create(ctx, ghost.CustomerCreateParams{Email: "o@example.com"})
-	require.NoError(t, err)
-	card, err := srv.Client.Cards.Create(ctx, cus.ID, ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030", CVC: "123"})
-	require.NoError(t, err)
+	cus, card := customerWithCard(t, srv, "o@example.com", "4242424242424242")
 	ident, err := srv.Client.Identities.Create(ctx, ghost.IdentityCreateParams{Name: "seller"})
 	require.NoError(t, err)
 

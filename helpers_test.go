@@ -2,13 +2,18 @@ package ghost_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	ghost "github.com/ghostanalytics/ghost-go"
+	"github.com/ghostanalytics/ghost-go/ghosttest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -93,4 +98,61 @@ func newFakeClient(t *testing.T, f *fakeAPI, opts ...ghost.Option) *ghost.Client
 	c, err := ghost.NewClient(append(base, opts...)...)
 	require.NoError(t, err)
 	return c
+}
+
+// requireInvalid checks that err is a call refused before sending: an
+// *Error of code invalid_params naming param, with no status, matching
+// ErrValidation.
+func requireInvalid(t *testing.T, err error, param string) {
+	t.Helper()
+	var ge *ghost.Error
+	require.ErrorAs(t, err, &ge, "%v", err)
+	assert.Equal(t, ghost.CodeInvalidParams, ge.Code, "%v", err)
+	assert.Equal(t, param, ge.Param, "%v", err)
+	assert.Zero(t, ge.StatusCode)
+	assert.ErrorIs(t, err, ghost.ErrValidation)
+}
+
+// newMockAt starts a mock of profile whose clock reads at.
+func newMockAt(t *testing.T, profile ghosttest.Profile, at time.Time, opts ...ghosttest.Option) *ghosttest.Server {
+	t.Helper()
+	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(profile)}, opts...)...)
+	t.Cleanup(srv.Close)
+	srv.Clock.Set(at)
+	return srv
+}
+
+// assertJSONBody checks a recorded request's body: none when want is "",
+// else JSON equal to want.
+func assertJSONBody(t *testing.T, r ghosttest.RecordedRequest, want string) {
+	t.Helper()
+	if want == "" {
+		assert.Empty(t, r.Body)
+		return
+	}
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.JSONEq(t, want, string(r.Body))
+}
+
+// requestHeader decodes a recorded Basic Authorization header.
+type requestHeader struct{ h http.Header }
+
+func (r *requestHeader) basic() (string, string, bool) {
+	return (&http.Request{Header: r.h}).BasicAuth()
+}
+
+// rawPost sends body to the mock as plain curl would, past the SDK.
+func rawPost(ctx context.Context, srv *ghosttest.Server, path, body string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(srv.Config.PublicKey, srv.Config.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return resp, nil
 }

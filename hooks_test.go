@@ -2,11 +2,15 @@ package ghost_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +19,7 @@ import (
 
 	ghost "github.com/ghostanalytics/ghost-go"
 	"github.com/ghostanalytics/ghost-go/ghosttest"
+	"github.com/ghostanalytics/ghost-go/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -62,7 +67,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Customers.Get(ctx, "cus_secret_id")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{id}"},
+		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{customerID}"},
 		want: ghost.CallResult{Attempts: 1, StatusCode: 200},
 	}, {
 		name:    "retried after Retry-After",
@@ -71,7 +76,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Customers.Get(ctx, "c1")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{id}"},
+		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{customerID}"},
 		want: ghost.CallResult{Attempts: 2, Retries: 1, StatusCode: 200, RetryAfterWait: 2 * time.Second},
 		wait: [2]time.Duration{2 * time.Second, 2200 * time.Millisecond},
 	}, {
@@ -82,7 +87,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Customers.Get(ctx, "c1")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{id}"},
+		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{customerID}"},
 		want: ghost.CallResult{Attempts: 3, Retries: 2, StatusCode: 200},
 		wait: [2]time.Duration{2 * time.Second, 4 * time.Second}, // two waits of 1-2s (equal jitter)
 	}, {
@@ -92,7 +97,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Accounts.Get(ctx, "42")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Accounts.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/accounts/{id}"},
+		info: ghost.CallInfo{Operation: "Accounts.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/accounts/{accountID}"},
 		want: ghost.CallResult{Attempts: 1, StatusCode: 404, ErrorKind: "404"},
 	}, {
 		name:    "cancelled while waiting for Retry-After",
@@ -103,7 +108,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Customers.Get(ctx, "c1")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{id}"},
+		info: ghost.CallInfo{Operation: "Customers.Get", Part: "ghost", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/v1/customers/{customerID}"},
 		want: ghost.CallResult{Attempts: 1, StatusCode: 429, ErrorKind: "timeout", RetryAfterWait: 3 * time.Second},
 		wait: [2]time.Duration{3 * time.Second, 3 * time.Second},
 	}, {
@@ -117,7 +122,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Carts.Get(ctx, "cart_1")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Carts.Get", Part: "checkout", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/carts/{id}"},
+		info: ghost.CallInfo{Operation: "Carts.Get", Part: "checkout", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/carts/{cartID}"},
 		want: ghost.CallResult{Attempts: 1, StatusCode: 200, LimiterWait: 5 * time.Second},
 	}, {
 		name:    "refused before sending",
@@ -127,7 +132,7 @@ func TestCallHookSeesOneLogicalCall(t *testing.T) {
 			_, err := c.Carts.Get(ctx, "cart_1")
 			return err
 		},
-		info: ghost.CallInfo{Operation: "Carts.Get", Part: "checkout", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/carts/{id}"},
+		info: ghost.CallInfo{Operation: "Carts.Get", Part: "checkout", Method: "GET", Host: "api.ghost.test", URLTemplate: "/api/carts/{cartID}"},
 		want: ghost.CallResult{ErrorKind: ghost.CodeMissingCredentials},
 	}}
 	for _, tt := range tests {
@@ -181,8 +186,8 @@ func TestCallHookContextReachesAttempts(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{"start a", "start b", "end b", "end a"}, order)
 		assert.Equal(t, []string{
-			"Orders.Get #1 /api/v1/orders/{id} true true",
-			"Orders.Get #2 /api/v1/orders/{id} true true",
+			"Orders.Get #1 /api/v1/orders/{orderID} true true",
+			"Orders.Get #2 /api/v1/orders/{orderID} true true",
 		}, seen)
 		_, ok := ghost.AttemptFromContext(t.Context())
 		assert.False(t, ok)
@@ -210,24 +215,24 @@ func TestCallHookNamesEveryService(t *testing.T) {
 	}
 	want := []string{
 		"Customers.Create ghost POST /api/v1/customers",
-		"Cards.Create ghost POST /api/v1/customers/{id}/cards",
+		"Cards.Create ghost POST /api/v1/customers/{customerID}/cards",
 		"Charges.Create ghost POST /api/v1/charges",
-		"Customers.Get ghost GET /api/v1/customers/{id}",
-		"Accounts.Get ghost GET /api/v1/accounts/{id}",
+		"Customers.Get ghost GET /api/v1/customers/{customerID}",
+		"Accounts.Get ghost GET /api/v1/accounts/{accountID}",
 		"Identities.Create ghost POST /api/v1/identities",
-		"Events.Create ghost POST /api/v1/identities/{id}/events",
-		"Identities.Get ghost GET /api/v1/identities/{id}",
+		"Events.Create ghost POST /api/v1/identities/{identityID}/events",
+		"Identities.Get ghost GET /api/v1/identities/{identityID}",
 		"IdentityTypes.Create ghost POST /api/v1/identity-types",
 		"Orders.Create ghost POST /api/v1/orders",
 		"Orders.List ghost GET /api/v1/orders",
 		"Carts.Create checkout POST /api/carts",
-		"Carts.Get checkout GET /api/carts/{id}",
-		"Carts.CreatePaymentLink checkout POST /api/carts/{id}/payment-link",
+		"Carts.Get checkout GET /api/carts/{cartID}",
+		"Carts.CreatePaymentLink checkout POST /api/carts/{cartID}/payment-link",
 		"Analytics.Get checkout GET /api/analytics",
-		"Spark.products.Upsert spark POST /spark/api/v1/products",
-		"Spark.products.List spark GET /spark/api/v1/products",
-		"Exports.Create exports POST /v3/merchants/{id}/exports",
-		"Exports.Get exports GET /v3/merchants/{id}/exports/{id}",
+		"Spark.Products.Upsert spark POST /spark/api/v1/products",
+		"Spark.Products.List spark GET /spark/api/v1/products",
+		"Exports.Create exports POST /v3/merchants/{merchantID}/exports",
+		"Exports.Get exports GET /v3/merchants/{merchantID}/exports/{exportID}",
 	}
 	var wantSet = map[string]bool{}
 	for _, w := range want {
@@ -279,31 +284,11 @@ func TestWithHTTPClientKeepsSafetyRules(t *testing.T) {
 		// wantForeign is what the foreign host receives: "" when nothing.
 		wantForeign string
 		wantErr     bool
-	}{{
-		name:   "302 GET to another host loses the credentials",
-		status: http.StatusFound,
-		call: func(ctx context.Context, c *ghost.Client) error {
-			_, err := c.Accounts.Get(ctx, "1")
-			return err
-		},
-		wantForeign: "GET auth= key= referer=",
-	}, {
-		name:   "307 GET to another host loses the credentials",
-		status: http.StatusTemporaryRedirect,
-		call: func(ctx context.Context, c *ghost.Client) error {
-			_, err := c.Carts.Get(ctx, "cart_1")
-			return err
-		},
-		wantForeign: "GET auth= key= referer=",
-	}, {
-		name:   "307 POST to another host is refused",
-		status: http.StatusTemporaryRedirect,
-		call: func(ctx context.Context, c *ghost.Client) error {
-			_, err := c.Carts.Create(ctx, ghost.CartCreateParams{CustomerEmail: "a@example.com", Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(100)}}})
-			return err
-		},
-		wantErr: true,
-	}}
+	}{
+		{"302 GET to another host loses the credentials", http.StatusFound, getAccount, "GET auth= key= referer=", false},
+		{"307 GET to another host loses the credentials", http.StatusTemporaryRedirect, getCart, "GET auth= key= referer=", false},
+		{"307 POST to another host is refused", http.StatusTemporaryRedirect, createSmallCart, "", true},
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -466,14 +451,13 @@ func BenchmarkCallHook(b *testing.B) {
 	}
 }
 
-// TestCallHookNamesExports checks the names of the export calls, streamed
-// files included: an iterator's requests are named after the function that
-// holds the iterator's body (ExportObjects), whether or not the compiler
-// inlined that body into the caller.
+// TestCallHookNamesExports checks the names of the export calls: Wait polls
+// with Exports.Get, and every file a stream reads is Exports.DownloadFile,
+// whichever iterator reads it.
 func TestCallHookNamesExports(t *testing.T) {
 	var log callLog
 	srv := ghosttest.NewServer(ghosttest.WithConfig(ghosttest.Config{ExportDuration: 20 * time.Millisecond}),
-		ghosttest.WithProfile(ghosttest.ProfileClover), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
+		ghosttest.WithProfile(ghosttest.ProfileExports), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
 	defer srv.Close()
 	ctx := t.Context()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -489,14 +473,15 @@ func TestCallHookNamesExports(t *testing.T) {
 		got[fmt.Sprintf("%s %s %s %s", in.Operation, in.Part, in.Method, in.URLTemplate)] = true
 	}
 	assert.Equal(t, map[string]bool{
-		"Exports.Create exports POST /v3/merchants/{id}/exports":      true,
-		"Exports.Wait exports GET /v3/merchants/{id}/exports/{id}":    true,
-		"Exports.DownloadFile exports GET /v3/exports/{id}/{id}/{id}": true,
+		"Exports.Create exports POST /v3/merchants/{merchantID}/exports":        true,
+		"Exports.Get exports GET /v3/merchants/{merchantID}/exports/{exportID}": true,
+		"Exports.DownloadFile exports GET ":                                     true,
 	}, got)
 }
 
 // Komoju and Spark calls are named by their namespace: a Spark call by its
-// resource, whichever typed service or generic accessor made it.
+// resource's typed service, whichever typed service or generic accessor
+// made it, or as a generic Spark.Resources call.
 func TestCallHookNamesKomojuAndSpark(t *testing.T) {
 	var log callLog
 	srv := ghosttest.NewServer(ghosttest.WithSeed(2), ghosttest.WithClientOptions(ghost.WithCallHook(log.hook)))
@@ -512,15 +497,327 @@ func TestCallHookNamesKomojuAndSpark(t *testing.T) {
 	_, err = ghost.SparkResource[map[string]any](c.Spark, "categories").List(ctx, nil)
 	require.NoError(t, err)
 	require.NoError(t, c.Spark.Products.Delete(ctx, ghost.IntID(2)))
+	// Resources without a typed service, and nested lists without a typed
+	// method, are the generic operations (the mock does not model them).
+	_, err = ghost.SparkResource[map[string]any](c.Spark, "manufacturers").Get(ctx, ghost.IntID(1), nil)
+	require.Error(t, err)
+	_, err = ghost.SparkListNested[map[string]any](ctx, c.Spark.Products.Resource(), ghost.IntID(1), "pictures", nil)
+	require.Error(t, err)
 	var got []string
 	for _, in := range log.infos {
 		got = append(got, in.Operation+" "+string(in.Part)+" "+in.URLTemplate)
 	}
 	assert.Equal(t, []string{
-		"KomojuCustomers.List komoju /komoju/api/v1/customers",
-		"Spark.products.Get spark /spark/api/v1/products/{id}",
-		"Spark.products.ListVariants spark /spark/api/v1/products/{id}/variants",
-		"Spark.categories.List spark /spark/api/v1/categories",
-		"Spark.products.Delete spark /spark/api/v1/products/{id}",
+		"Komoju.Customers.List komoju /komoju/api/v1/customers",
+		"Spark.Products.Get spark /spark/api/v1/products/{id}",
+		"Spark.Products.ListVariants spark /spark/api/v1/products/{id}/variants",
+		"Spark.Categories.List spark /spark/api/v1/categories",
+		"Spark.Products.Delete spark /spark/api/v1/products/{id}",
+		"Spark.Resources.Get spark /spark/api/v1/{resource}/{id}",
+		"Spark.Resources.ListNested spark /spark/api/v1/{resource}/{id}/{nested}",
 	}, got)
+}
+
+// Calls for tables of cases.
+func getAccount(ctx context.Context, c *ghost.Client) error {
+	_, err := c.Accounts.Get(ctx, "1")
+	return err
+}
+
+func getCart(ctx context.Context, c *ghost.Client) error {
+	_, err := c.Carts.Get(ctx, "cart_1")
+	return err
+}
+
+func createSmallCart(ctx context.Context, c *ghost.Client) error {
+	_, err := c.Carts.Create(ctx, ghost.CartCreateParams{CustomerEmail: "a@example.com",
+		Items: []ghost.CartItem{{Name: "x", Quantity: 1, Price: ghost.MoneyFromCents(100)}}})
+	return err
+}
+
+// docOperation is an operation of openapi/ghost.yaml: its method and its
+// path under its server's host.
+type docOperation struct {
+	method, path string
+	sdk          string // x-ghost-coverage's SDK method, "" when the SDK has none
+}
+
+// contractOperations reads the contract's operations by operationId.
+func contractOperations(t *testing.T) map[string]docOperation {
+	t.Helper()
+	type server struct {
+		URL string `json:"url"`
+	}
+	type op struct {
+		OperationID string   `json:"operationId"`
+		Servers     []server `json:"servers"`
+		Coverage    struct {
+			SDK string `json:"sdk"`
+		} `json:"x-ghost-coverage"`
+	}
+	var doc struct {
+		Servers []server                   `json:"servers"`
+		Paths   map[string]json.RawMessage `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(openapi.JSON(), &doc))
+	out := map[string]docOperation{}
+	for path, raw := range doc.Paths {
+		var item map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(raw, &item))
+		var common struct {
+			Servers []server `json:"servers"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &common))
+		for _, m := range []string{"get", "post", "put", "patch", "delete"} {
+			if item[m] == nil {
+				continue
+			}
+			var o op
+			require.NoError(t, json.Unmarshal(item[m], &o))
+			servers := cmpOr(o.Servers, common.Servers, doc.Servers)
+			sdk := o.Coverage.SDK
+			if sdk == "none" {
+				sdk = ""
+			}
+			out[o.OperationID] = docOperation{method: strings.ToUpper(m), path: serverPath(servers[0].URL) + path, sdk: sdk}
+		}
+	}
+	return out
+}
+
+func cmpOr[T any](lists ...[]T) []T {
+	for _, l := range lists {
+		if len(l) > 0 {
+			return l
+		}
+	}
+	return nil
+}
+
+// serverPath is the path of a server URL ("https://{store}/api/v1" →
+// "/api/v1"); a server that is only a variable ("{origin}") has none.
+func serverPath(raw string) string {
+	if !strings.Contains(raw, "://") {
+		return ""
+	}
+	u, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(raw))
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+var pathParam = regexp.MustCompile(`\{[^}]*\}`)
+
+// TestOperationsAreTheContracts checks the SDK's declared operations
+// against openapi/ghost.yaml: each name is an operationId with the same
+// method and path (parameter names aside), and every operation of the
+// document that names an SDK method is declared. An export file's URL is
+// the server's: its path is the document's, not the SDK's to build.
+func TestOperationsAreTheContracts(t *testing.T) {
+	doc := contractOperations(t)
+	ops := ghost.Operations()
+	require.NotEmpty(t, ops)
+	declared := map[string]bool{}
+	for _, op := range ops {
+		declared[op.Name] = true
+		d, ok := doc[op.Name]
+		if !assert.True(t, ok, "%s is not an operationId of openapi/ghost.yaml", op.Name) {
+			continue
+		}
+		assert.Equal(t, d.method, op.Method, op.Name)
+		if op.URLTemplate != "" {
+			assert.Equal(t, pathParam.ReplaceAllString(d.path, "{}"), pathParam.ReplaceAllString(op.URLTemplate, "{}"), op.Name)
+		}
+		assert.NotEmpty(t, d.sdk, "%s: the document names no SDK method", op.Name)
+	}
+	for id, d := range doc {
+		if d.sdk != "" {
+			assert.True(t, declared[id], "%s (%s) has an SDK method in the document but no declared operation", id, d.sdk)
+		}
+	}
+	assert.True(t, slices.IsSortedFunc(ops, func(a, b ghost.OperationInfo) int { return strings.Compare(a.Name, b.Name) }))
+}
+
+// operationCalls runs each declared operation once through its SDK method,
+// against the mock (a call the mock refuses or does not model is still a
+// call of its operation).
+func operationCalls(c *ghost.Client, export *ghost.Export) map[string]func(ctx context.Context) error {
+	calls := map[string]func(ctx context.Context) error{
+		"Accounts.Get":   func(ctx context.Context) error { _, err := c.Accounts.Get(ctx, "1"); return err },
+		"Cards.Get":      func(ctx context.Context) error { _, err := c.Cards.Get(ctx, "cus_1", "card_1"); return err },
+		"Cards.Create":   func(ctx context.Context) error { _, err := c.Cards.Create(ctx, "cus_1", testCard); return err },
+		"Cards.Delete":   func(ctx context.Context) error { return c.Cards.Delete(ctx, "cus_1", "card_1") },
+		"Charges.Create": func(ctx context.Context) error { _, err := c.Charges.Create(ctx, testCharge); return err },
+		"Customers.Get":  func(ctx context.Context) error { _, err := c.Customers.Get(ctx, "cus_1"); return err },
+		"Customers.Create": func(ctx context.Context) error {
+			_, err := c.Customers.Create(ctx, ghost.CustomerCreateParams{})
+			return err
+		},
+		"Customers.Update": func(ctx context.Context) error {
+			_, err := c.Customers.Update(ctx, "cus_1", ghost.CustomerUpdateParams{})
+			return err
+		},
+		"Customers.Delete": func(ctx context.Context) error { return c.Customers.Delete(ctx, "cus_1") },
+		"Customers.List":   func(ctx context.Context) error { _, err := c.Customers.List(ctx, nil); return err },
+		"Events.Create": func(ctx context.Context) error {
+			_, err := c.Events.Create(ctx, "1", ghost.EventCreateParams{Name: "e"})
+			return err
+		},
+		"Identities.Get": func(ctx context.Context) error { _, err := c.Identities.Get(ctx, "1"); return err },
+		"Identities.Create": func(ctx context.Context) error {
+			_, err := c.Identities.Create(ctx, ghost.IdentityCreateParams{Name: "i"})
+			return err
+		},
+		"IdentityTypes.Get": func(ctx context.Context) error { _, err := c.IdentityTypes.Get(ctx, "1"); return err },
+		"IdentityTypes.Create": func(ctx context.Context) error {
+			_, err := c.IdentityTypes.Create(ctx, ghost.IdentityTypeCreateParams{Name: "t"})
+			return err
+		},
+		"Orders.Get":    func(ctx context.Context) error { _, err := c.Orders.Get(ctx, "1"); return err },
+		"Orders.Create": func(ctx context.Context) error { _, err := c.Orders.Create(ctx, testOrder); return err },
+		"Orders.Delete": func(ctx context.Context) error { return c.Orders.Delete(ctx, "1") },
+		"Orders.List":   func(ctx context.Context) error { _, err := c.Orders.List(ctx, nil); return err },
+
+		"Komoju.Customers.Get": func(ctx context.Context) error { _, err := c.Komoju.Customers.Get(ctx, "k1"); return err },
+		"Komoju.Customers.Create": func(ctx context.Context) error {
+			_, err := c.Komoju.Customers.Create(ctx, ghost.KomojuCustomerCreateParams{PaymentDetails: ghost.KomojuPaymentToken("tok_1")})
+			return err
+		},
+		"Komoju.Customers.Update": func(ctx context.Context) error {
+			_, err := c.Komoju.Customers.Update(ctx, "k1", ghost.KomojuCustomerUpdateParams{})
+			return err
+		},
+		"Komoju.Customers.Delete": func(ctx context.Context) error { _, err := c.Komoju.Customers.Delete(ctx, "k1"); return err },
+		"Komoju.Customers.List":   func(ctx context.Context) error { _, err := c.Komoju.Customers.List(ctx, nil); return err },
+
+		"Carts.List":   func(ctx context.Context) error { _, err := c.Carts.List(ctx, nil); return err },
+		"Carts.Get":    func(ctx context.Context) error { _, err := c.Carts.Get(ctx, "cart_1"); return err },
+		"Carts.Create": func(ctx context.Context) error { return createSmallCart(ctx, c) },
+		"Carts.Update": func(ctx context.Context) error {
+			_, err := c.Carts.Update(ctx, "cart_1", ghost.CartUpdateParams{CustomerName: ghost.Some("n")})
+			return err
+		},
+		"Carts.Delete":            func(ctx context.Context) error { return c.Carts.Delete(ctx, "cart_1") },
+		"Carts.CreatePaymentLink": func(ctx context.Context) error { _, err := c.Carts.CreatePaymentLink(ctx, "cart_1"); return err },
+		"Analytics.Get":           func(ctx context.Context) error { _, err := c.Analytics.Get(ctx, ghost.AnalyticsParams{}); return err },
+
+		"Exports.Create": func(ctx context.Context) error {
+			_, err := c.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: export.StartTime, End: export.EndTime})
+			return err
+		},
+		"Exports.Get": func(ctx context.Context) error { _, err := c.Exports.Get(ctx, "M1", export.ID); return err },
+		"Exports.DownloadFile": func(ctx context.Context) error {
+			for _, err := range c.Exports.Orders(ctx, export) {
+				return err
+			}
+			return nil
+		},
+	}
+	sparkCalls(calls, "Spark.Products", c.Spark.Products.Resource())
+	sparkCalls(calls, "Spark.Variants", c.Spark.Variants.Resource())
+	sparkCalls(calls, "Spark.Categories", c.Spark.Categories.Resource())
+	sparkCalls(calls, "Spark.Customers", c.Spark.Customers.Resource())
+	sparkCalls(calls, "Spark.Orders", c.Spark.Orders.Resource())
+	sparkCalls(calls, "Spark.Resources", ghost.SparkResource[map[string]any](c.Spark, "manufacturers"))
+	nested := map[string]func(ctx context.Context) error{
+		"Spark.Products.ListVariants":   func(ctx context.Context) error { _, err := c.Spark.Products.ListVariants(ctx, one, nil); return err },
+		"Spark.Products.ListCategories": func(ctx context.Context) error { _, err := c.Spark.Products.ListCategories(ctx, one, nil); return err },
+		"Spark.Customers.ListAddresses": func(ctx context.Context) error { _, err := c.Spark.Customers.ListAddresses(ctx, one, nil); return err },
+		"Spark.Orders.ListItems":        func(ctx context.Context) error { _, err := c.Spark.Orders.ListItems(ctx, one, nil); return err },
+		"Spark.Resources.ListNested": func(ctx context.Context) error {
+			_, err := ghost.SparkListNested[map[string]any](ctx, c.Spark.Products.Resource(), one, "pictures", nil)
+			return err
+		},
+	}
+	for name, call := range nested {
+		calls[name] = call
+	}
+	return calls
+}
+
+var (
+	one        = ghost.IntID(1)
+	testCard   = ghost.CardCreateParams{Number: "4242424242424242", ExpMonth: "02", ExpYear: "2030"}
+	testCharge = ghost.ChargeCreateParams{Amount: 100, CardID: "card_1", CustomerID: "cus_1"}
+	testOrder  = ghost.OrderCreateParams{Amount: 100, OrderItems: []ghost.OrderItem{{Amount: 100, Type: ghost.OrderItemTypeItem}}}
+)
+
+// sparkCalls adds the calls of a Spark resource's generic methods, named
+// prefix.Method.
+func sparkCalls[T any](calls map[string]func(ctx context.Context) error, prefix string, r *ghost.SparkResourceService[T]) {
+	body := map[string]any{"id": 1}
+	add := map[string]func(ctx context.Context) error{
+		"List":       func(ctx context.Context) error { _, err := r.List(ctx, nil); return err },
+		"Get":        func(ctx context.Context) error { _, err := r.Get(ctx, one, nil); return err },
+		"Filled":     func(ctx context.Context) error { _, err := r.Filled(ctx, one, nil); return err },
+		"SelectMany": func(ctx context.Context) error { _, err := r.SelectMany(ctx, []ghost.ID{one}, nil); return err },
+		"Upsert":     func(ctx context.Context) error { _, _, err := r.Upsert(ctx, body); return err },
+		"Update":     func(ctx context.Context) error { _, err := r.Update(ctx, one, body); return err },
+		"Delete":     func(ctx context.Context) error { return r.Delete(ctx, one) },
+	}
+	for method, call := range add {
+		calls[prefix+"."+method] = call
+	}
+}
+
+// TestEveryOperationReportsItself runs every declared operation through its
+// SDK method with a call hook, and checks that the call reports the
+// operation it declares (name, part, method, URL template under the
+// endpoint's base path) and nothing else: one call, one operation; an
+// *Error it returns names the operation too.
+func TestEveryOperationReportsItself(t *testing.T) {
+	var mu sync.Mutex
+	var seen []ghost.CallInfo
+	hook := func(ctx context.Context, info ghost.CallInfo) (context.Context, func(ghost.CallResult)) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, info)
+		return ctx, nil
+	}
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileAll), ghosttest.WithSeed(1),
+		ghosttest.WithConfig(ghosttest.Config{ExportDuration: time.Millisecond}), ghosttest.WithClientOptions(ghost.WithCallHook(hook)))
+	defer srv.Close()
+	ctx := t.Context()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	export, err := srv.Client.Exports.Create(ctx, "M1", ghost.ExportCreateParams{Type: ghost.ExportTypeOrders, Start: start, End: start.Add(time.Hour)})
+	require.NoError(t, err)
+	export, err = srv.Client.Exports.Wait(ctx, "M1", export.ID, ghost.WaitOptions{Interval: time.Millisecond})
+	require.NoError(t, err)
+
+	calls := operationCalls(srv.Client, export)
+	byName := map[string]ghost.OperationInfo{}
+	for _, op := range ghost.Operations() {
+		byName[op.Name] = op
+		assert.Contains(t, calls, op.Name, "no call runs declared operation %s", op.Name)
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			// The mock may refuse the call: the call is what is checked, and
+			// an error it returns names the operation too.
+			if err := call(ctx); err != nil {
+				var ge *ghost.Error
+				if errors.As(err, &ge) {
+					assert.Equal(t, name, ge.Operation, "%v", err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, seen, 1, "one call, one operation")
+			op, ok := byName[name]
+			require.True(t, ok, "%s is not declared", name)
+			info := seen[0]
+			assert.Equal(t, name, info.Operation)
+			assert.Equal(t, op.Part, info.Part)
+			assert.Equal(t, op.Method, info.Method)
+			if op.URLTemplate == "" {
+				assert.Empty(t, info.URLTemplate)
+			} else {
+				assert.True(t, strings.HasSuffix(info.URLTemplate, op.URLTemplate), fmt.Sprintf("%s under the endpoint's base path", op.URLTemplate))
+			}
+		})
+	}
 }

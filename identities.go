@@ -2,6 +2,7 @@ package ghost
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -25,13 +26,14 @@ type IdentityCreateParams struct {
 	ReferenceDescription string `json:"referenceDescription,omitempty"`
 }
 
+var (
+	opIdentitiesGet    = declare(PartGhost, "Identities.Get", http.MethodGet, "/api/v1/identities/{identityID}")
+	opIdentitiesCreate = declare(PartGhost, "Identities.Create", http.MethodPost, "/api/v1/identities")
+)
+
 // Get returns an identity: GET /api/v1/identities/{identityId}.
 func (s *IdentitiesService) Get(ctx context.Context, identityID ID, opts ...RequestOption) (*Identity, error) {
-	p, err := pathf("/api/v1/identities/%s", idArg{"identityID", identityID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Identity](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Identity](ctx, (*service)(s), &request{op: opIdentitiesGet, ids: []ID{identityID}}, opts)
 }
 
 // Create creates an identity: POST /api/v1/identities.
@@ -39,7 +41,7 @@ func (s *IdentitiesService) Create(ctx context.Context, params IdentityCreatePar
 	if params.Name == "" {
 		return nil, invalidParams("name", "name is required")
 	}
-	return getOne[Identity](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/identities", body: params}, opts)
+	return getOne[Identity](ctx, (*service)(s), &request{op: opIdentitiesCreate, body: params}, opts)
 }
 
 // IdentityTypesService manages identity types (Ghost API).
@@ -58,13 +60,14 @@ type IdentityTypeCreateParams struct {
 	Name string `json:"name"`
 }
 
+var (
+	opIdentityTypesGet    = declare(PartGhost, "IdentityTypes.Get", http.MethodGet, "/api/v1/identity-types/{identityTypeID}")
+	opIdentityTypesCreate = declare(PartGhost, "IdentityTypes.Create", http.MethodPost, "/api/v1/identity-types")
+)
+
 // Get returns an identity type: GET /api/v1/identity-types/{identityTypeId}.
 func (s *IdentityTypesService) Get(ctx context.Context, identityTypeID ID, opts ...RequestOption) (*IdentityType, error) {
-	p, err := pathf("/api/v1/identity-types/%s", idArg{"identityTypeID", identityTypeID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[IdentityType](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[IdentityType](ctx, (*service)(s), &request{op: opIdentityTypesGet, ids: []ID{identityTypeID}}, opts)
 }
 
 // Create creates an identity type: POST /api/v1/identity-types.
@@ -72,5 +75,5 @@ func (s *IdentityTypesService) Create(ctx context.Context, params IdentityTypeCr
 	if params.Name == "" {
 		return nil, invalidParams("name", "name is required")
 	}
-	return getOne[IdentityType](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/identity-types", body: params}, opts)
+	return getOne[IdentityType](ctx, (*service)(s), &request{op: opIdentityTypesCreate, body: params}, opts)
 }

@@ -170,51 +170,49 @@ const maxCentsDigits = 19
 // cents. Leading zeros in the integer part are tolerated for strings such as
 // "007.50".
 func parseCents(s string) (int64, error) {
-	bad := func() (int64, error) {
+	d, ok := scanDecimal(s)
+	if !ok {
 		return 0, fmt.Errorf("ghost: money %q is not a decimal number", clipText(s, 40))
 	}
-	i, neg := 0, false
+	return d.cents(s)
+}
+
+// decimal is a number as written: -digits × 10^(exp - len(frac)).
+type decimal struct {
+	neg         bool
+	int, frac   string // the digits before and after the point
+	exp         int    // the exponent, clamped to ±2^20
+	expOverflow bool   // the exponent does not fit an int
+}
+
+// scanDecimal reads s in JSON number syntax; ok is false when s is not one.
+func scanDecimal(s string) (d decimal, ok bool) {
+	i := 0
 	if i < len(s) && s[i] == '-' {
-		neg, i = true, i+1
+		d.neg, i = true, i+1
 	}
-	start := i
-	for i < len(s) && moneyDigit(s[i]) {
-		i++
+	d.int, i = digitsAt(s, i)
+	if d.int == "" {
+		return d, false
 	}
-	intPart := s[start:i]
-	if intPart == "" {
-		return bad()
-	}
-	fracPart := ""
 	if i < len(s) && s[i] == '.' {
-		i++
-		fs := i
-		for i < len(s) && moneyDigit(s[i]) {
-			i++
-		}
-		fracPart = s[fs:i]
-		if fracPart == "" {
-			return bad()
+		if d.frac, i = digitsAt(s, i+1); d.frac == "" {
+			return d, false
 		}
 	}
-	exp := 0
-	expOverflow := false
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
 		i++
 		es := i
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		ds := i
-		for i < len(s) && moneyDigit(s[i]) {
-			i++
-		}
-		if ds == i {
-			return bad()
+		var exp string
+		if exp, i = digitsAt(s, i); exp == "" {
+			return d, false
 		}
 		n, err := strconv.Atoi(s[es:i])
 		if err != nil {
-			expOverflow = true
+			d.expOverflow = true
 			if s[es] == '-' {
 				n = math.MinInt32
 			} else {
@@ -223,46 +221,51 @@ func parseCents(s string) (int64, error) {
 		}
 		// Clamp: beyond this, any non-zero mantissa is out of range or too
 		// precise anyway.
-		exp = max(min(n, 1<<20), -(1 << 20))
+		d.exp = max(min(n, 1<<20), -(1 << 20))
 	}
-	if i != len(s) {
-		return bad()
-	}
+	return d, i == len(s)
+}
 
-	// value = digits × 10^(exp - len(fracPart)); cents = value × 100.
-	digits := strings.TrimLeft(intPart+fracPart, "0")
+// digitsAt returns the run of digits of s from i, and the index after it.
+func digitsAt(s string, i int) (string, int) {
+	start := i
+	for i < len(s) && moneyDigit(s[i]) {
+		i++
+	}
+	return s[start:i], i
+}
+
+// cents is d × 100 as an exact int64; s is d's text, for errors.
+func (d decimal) cents(s string) (int64, error) {
+	rangeErr := func() (int64, error) { return 0, fmt.Errorf("%w: %s", ErrMoneyRange, clipText(s, 40)) }
+	digits := strings.TrimLeft(d.int+d.frac, "0")
 	if digits == "" {
 		return 0, nil // zero, whatever the exponent
 	}
-	shift := exp - len(fracPart) + 2
-	if expOverflow && shift > 0 {
-		return 0, fmt.Errorf("%w: %s", ErrMoneyRange, clipText(s, 40))
+	shift := d.exp - len(d.frac) + 2
+	if d.expOverflow && shift > 0 {
+		return rangeErr()
 	}
 	if shift < 0 {
 		drop := -shift
-		if drop >= len(digits) {
-			return 0, fmt.Errorf("%w: %s", ErrMoneyPrecision, clipText(s, 40))
-		}
-		if strings.TrimRight(digits[len(digits)-drop:], "0") != "" {
+		if drop >= len(digits) || strings.TrimRight(digits[len(digits)-drop:], "0") != "" {
 			return 0, fmt.Errorf("%w: %s", ErrMoneyPrecision, clipText(s, 40))
 		}
 		digits = digits[:len(digits)-drop]
 		shift = 0
 	}
 	if len(digits)+shift > maxCentsDigits {
-		return 0, fmt.Errorf("%w: %s", ErrMoneyRange, clipText(s, 40))
+		return rangeErr()
 	}
 	u, err := strconv.ParseUint(digits+strings.Repeat("0", shift), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %s", ErrMoneyRange, clipText(s, 40))
-	}
 	switch {
-	case !neg && u <= math.MaxInt64:
+	case err != nil:
+	case !d.neg && u <= math.MaxInt64:
 		return int64(u), nil
-	case neg && u <= 1<<63:
+	case d.neg && u <= 1<<63:
 		return int64(-u), nil
 	}
-	return 0, fmt.Errorf("%w: %s", ErrMoneyRange, clipText(s, 40))
+	return rangeErr()
 }
 
 func moneyDigit(c byte) bool { return c >= '0' && c <= '9' }

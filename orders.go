@@ -1,9 +1,11 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"math"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -140,13 +142,18 @@ func (p *OrderListParams) validate() error {
 	return nil
 }
 
+func (p *OrderListParams) cursor() cursor { return cursor{&p.Offset, p.Limit} }
+
+var (
+	opOrdersGet    = declare(PartGhost, "Orders.Get", http.MethodGet, "/api/v1/orders/{orderID}")
+	opOrdersCreate = declare(PartGhost, "Orders.Create", http.MethodPost, "/api/v1/orders")
+	opOrdersDelete = declare(PartGhost, "Orders.Delete", http.MethodDelete, "/api/v1/orders/{orderID}")
+	opOrdersList   = declare(PartGhost, "Orders.List", http.MethodGet, "/api/v1/orders").listing("")
+)
+
 // Get returns an order: GET /api/v1/orders/{orderId}.
 func (s *OrdersService) Get(ctx context.Context, orderID ID, opts ...RequestOption) (*Order, error) {
-	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Order](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Order](ctx, (*service)(s), &request{op: opOrdersGet, ids: []ID{orderID}}, opts)
 }
 
 // Create creates an order: POST /api/v1/orders. The amount is checked
@@ -156,53 +163,25 @@ func (s *OrdersService) Create(ctx context.Context, params OrderCreateParams, op
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Order](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/orders", body: params}, opts)
+	return getOne[Order](ctx, (*service)(s), &request{op: opOrdersCreate, body: params}, opts)
 }
 
 // Delete deletes an order: DELETE /api/v1/orders/{orderId}.
 func (s *OrdersService) Delete(ctx context.Context, orderID ID, opts ...RequestOption) error {
-	p, err := pathf("/api/v1/orders/%s", idArg{"orderID", orderID})
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opOrdersDelete, ids: []ID{orderID}}, nil, opts)
 	return err
 }
 
 // List returns one page of orders: GET /api/v1/orders. The page's Next
 // fetches the following one while HasMore says one may follow.
 func (s *OrdersService) List(ctx context.Context, params *OrderListParams, opts ...RequestOption) (*Page[Order], error) {
-	var q OrderListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[Order](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/orders", query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	page.Meta.Offset = Some(q.Offset)
-	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Order], error) {
-		n := q
-		n.Offset += len(page.Items)
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[Order](ctx, (*service)(s), opOrdersList, params, opts)
 }
 
 // All walks every order matching params from its offset, a page of its
 // limit (default 100) at a time.
 func (s *OrdersService) All(ctx context.Context, params *OrderListParams, opts ...RequestOption) iter.Seq2[Order, error] {
-	var q OrderListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Limit == 0 {
-		q.Limit = defaultPageSize
-	}
-	return offsetPager(&q.Limit, &q.Offset, func(ctx context.Context) (*Page[Order], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Limit = cmp.Or(q.Limit, defaultPageSize)
+	return walk[Order](ctx, (*service)(s), opOrdersList, &q, opts)
 }

@@ -2,7 +2,6 @@ package ghost
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -114,77 +113,6 @@ func metaOf(m wire.Meta) PageMeta {
 	}
 }
 
-// getOne runs r and decodes its single item.
-func getOne[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*T, error) {
-	v := new(T)
-	if s.spec().envelope == envDoc {
-		r.fast = func(data []byte) bool {
-			if decodeDocFast(data, v) {
-				return true
-			}
-			*v = *new(T) // undo a partial decode before the fallback
-			var env struct {
-				Doc *T `json:"doc"`
-			}
-			if json.Unmarshal(data, &env) != nil || env.Doc == nil {
-				return false
-			}
-			*v = *env.Doc
-			return true
-		}
-	}
-	if _, err := s.do(ctx, r, v, opts); err != nil {
-		return nil, err
-	}
-	if r.noBody {
-		// A DELETE or PUT answered without a body (emptyOK): it took
-		// effect, and there is no object to return.
-		return nil, nil
-	}
-	return v, nil
-}
-
-// listPage runs r and decodes one page of items with its metadata and a
-// fingerprint of its payload (for the pager's repeated-page check).
-func listPage[T any](ctx context.Context, s *service, r *request, opts []RequestOption) (*Page[T], error) {
-	var (
-		items []T
-		fp    uint64
-		fast  bool
-	)
-	if s.spec().envelope == envDoc {
-		r.fast = func(data []byte) bool {
-			if d, ok := decodeDocsFast[T](data); ok {
-				items, fp, fast = d, wire.Hash(data), true
-				return true
-			}
-			var env struct {
-				Docs *[]T `json:"docs"`
-			}
-			if json.Unmarshal(data, &env) != nil || env.Docs == nil {
-				return false
-			}
-			items, fp, fast = *env.Docs, wire.Hash(data), true
-			return true
-		}
-	}
-	if _, err := s.do(ctx, r, &items, opts); err != nil {
-		return nil, err
-	}
-	if !fast {
-		fp = r.env.Fingerprint()
-	}
-	if items == nil {
-		items = []T{}
-	}
-	return &Page[T]{Items: items, Meta: metaOf(r.env.Meta), fingerprint: fp}, nil
-}
-
-// spec is the part the service belongs to: its envelope picks the one-pass
-// decoder (any other shape still decodes, through the tolerant path), its
-// paging style the next page.
-func (s *service) spec() *partSpec { return s.client.endpoints[s.name].part }
-
 // pager walks a list: fetch gets the page at the cursor, advance moves the
 // cursor past a page and reports whether another page should exist.
 type pager[T any] struct {
@@ -199,11 +127,7 @@ type pager[T any] struct {
 // next page is fetched while the caller works through the current one.
 func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, error] {
 	var cc callConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cc)
-		}
-	}
+	cc.apply(opts)
 	return func(yield func(T, error) bool) {
 		var zero T
 		if ctx == nil {
@@ -265,35 +189,78 @@ func (pg pager[T]) all(ctx context.Context, opts []RequestOption) iter.Seq2[T, e
 	}
 }
 
-// offsetPager walks a limit/offset list: a page shorter than limit ends it.
-func offsetPager[T any](limit, offset *int, fetch func(ctx context.Context) (*Page[T], error)) pager[T] {
-	return pager[T]{
-		fetch: fetch,
-		advance: func(p *Page[T]) bool {
-			if len(p.Items) < *limit {
-				return false
-			}
-			*offset += len(p.Items)
-			return true
-		},
-	}
+// cursor is where a list's parameters start it and how large a page they
+// ask for: the offset (limit/offset paging) or the page number (page
+// paging), and the limit or per-page size (0 when left to the server).
+type cursor struct {
+	at   *int
+	size int
 }
 
-// pageNumberPager walks a page/per-page list: the last page (when the server
-// says which) or a short page ends it.
-func pageNumberPager[T any](page *int, perPage int, fetch func(ctx context.Context) (*Page[T], error)) pager[T] {
-	return pager[T]{
-		fetch: fetch,
-		advance: func(p *Page[T]) bool {
-			cur := p.Meta.Page.Or(*page)
-			if last, ok := p.Meta.LastPage.Get(); ok && cur >= last {
-				return false
-			}
-			if size := p.Meta.PerPage.Or(perPage); size > 0 && len(p.Items) < size {
-				return false
-			}
-			*page = cur + 1
-			return true
-		},
+// advance moves c past page p of a list paged by style, and reports whether
+// another page follows.
+func advance[T any](style paging, c cursor, p *Page[T]) bool {
+	if !moreAfter(style, p, c.size) {
+		return false
 	}
+	switch style {
+	case pagingOffset:
+		*c.at += len(p.Items)
+	case pagingPage:
+		*c.at = p.Meta.Page.Or(max(*c.at, 1)) + 1
+	}
+	return true
+}
+
+// listParams are a list's parameters: they check themselves (and put
+// themselves in their wire form) and point at their cursor.
+type listParams[Q any] interface {
+	*Q
+	validate() error
+	cursor() cursor
+}
+
+// list fetches the page of op's list that params select (nil: the first
+// page, of the server's size) and gives it its Next by the part's paging.
+func list[T, Q any, P listParams[Q]](ctx context.Context, s *service, op *operation, params P, opts []RequestOption) (*Page[T], error) {
+	var q Q
+	if params != nil {
+		q = *params
+	}
+	if err := P(&q).validate(); err != nil {
+		return nil, err
+	}
+	page, err := listPage[T](ctx, s, &request{op: op, query: &q}, opts)
+	if err != nil {
+		return nil, err
+	}
+	style, cur := s.spec().paging, P(&q).cursor()
+	if style == pagingOffset {
+		page.Meta.Offset = Some(*cur.at)
+	}
+	withNext(s, page, cur.size, func(ctx context.Context) (*Page[T], error) {
+		n := q
+		advance(style, P(&n).cursor(), page)
+		return list[T](ctx, s, op, P(&n), opts)
+	})
+	return page, nil
+}
+
+// walk yields every item of op's list from q on, page after page by the
+// part's paging (see pager.all).
+func walk[T, Q any, P listParams[Q]](ctx context.Context, s *service, op *operation, q P, opts []RequestOption) iter.Seq2[T, error] {
+	style := s.spec().paging
+	return pager[T]{
+		fetch:   func(ctx context.Context) (*Page[T], error) { return list[T](ctx, s, op, q, opts) },
+		advance: func(p *Page[T]) bool { return advance(style, q.cursor(), p) },
+	}.all(ctx, opts)
+}
+
+// valueOf is *p, or the zero value when p is nil.
+func valueOf[Q any](p *Q) Q {
+	if p == nil {
+		var zero Q
+		return zero
+	}
+	return *p
 }

@@ -3,6 +3,7 @@ package ghost_test
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,15 +91,7 @@ func TestPrefetchStopsWhenCallerBreaks(t *testing.T) {
 func TestOrdersAllDetectsServerIgnoringOffset(t *testing.T) {
 	f := &fakeAPI{replies: []func(*http.Request) (*http.Response, error){orderPages(10, true)}}
 	c := newFakeClient(t, f)
-	var n int
-	var last error
-	for _, err := range c.Orders.All(t.Context(), &ghost.OrderListParams{Limit: 3}) {
-		if err != nil {
-			last = err
-			break
-		}
-		n++
-	}
+	n, last := drain(c.Orders.All(t.Context(), &ghost.OrderListParams{Limit: 3}), nil)
 	require.ErrorIs(t, last, ghost.ErrPagingLoop)
 	assert.Equal(t, 3, n, "the first page is yielded once")
 	assert.Equal(t, 2, f.count(), "stops at the first repeated page")
@@ -109,18 +102,11 @@ func TestOrdersAllStopsWhenContextEnds(t *testing.T) {
 	c := newFakeClient(t, f)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var n int
-	var last error
-	for _, err := range c.Orders.All(ctx, &ghost.OrderListParams{Limit: 10}) {
-		if err != nil {
-			last = err
-			break
-		}
-		n++
+	n, last := drain(c.Orders.All(ctx, &ghost.OrderListParams{Limit: 10}), func(n int) {
 		if n == 15 {
 			cancel()
 		}
-	}
+	})
 	require.ErrorIs(t, last, context.Canceled)
 	assert.Equal(t, 15, n)
 	assert.Equal(t, 2, f.count())
@@ -188,4 +174,19 @@ func TestPageNumberWalkDetectsServerIgnoringPage(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.Equal(t, 2, f.count())
 	assert.Equal(t, "2", f.reqs[1].URL.Query().Get("page"), "the second request asked for page 2")
+}
+
+// drain ranges over seq until its first error, which it returns, or its
+// end, calling each (when not nil) with the count after every item.
+func drain[T any](seq iter.Seq2[T, error], each func(n int)) (n int, err error) {
+	for _, err := range seq {
+		if err != nil {
+			return n, err
+		}
+		n++
+		if each != nil {
+			each(n)
+		}
+	}
+	return n, nil
 }

@@ -162,6 +162,25 @@ func TestPartDefaults(t *testing.T) {
 	assert.Equal(t, "ghost.Client{ghost: https://analytics.ghostcreative.io, komoju: https://komoju.com, checkout: unset, spark: unset, exports: https://api.clover.com}", c.String())
 }
 
+// pagesOf follows a list's pages with Next while HasMore says one follows,
+// and returns each page's query, the items seen and the last page; it
+// checks that Next after the last page is ErrNoMorePages.
+func pagesOf[T any](t *testing.T, srv *ghosttest.Server, page *ghost.Page[T], err error) (queries []string, n int, last *ghost.Page[T]) {
+	t.Helper()
+	for {
+		require.NoError(t, err)
+		queries = append(queries, lastRequest(t, srv).RawQuery)
+		n += len(page.Items)
+		if !page.HasMore() {
+			break
+		}
+		page, err = page.Next(t.Context())
+	}
+	_, err = page.Next(t.Context())
+	assert.ErrorIs(t, err, ghost.ErrNoMorePages)
+	return queries, n, page
+}
+
 // Every list's page says whether more follow and fetches the next one, in
 // its part's paging style, without offset arithmetic by the caller.
 func TestManualPaging(t *testing.T) {
@@ -169,22 +188,10 @@ func TestManualPaging(t *testing.T) {
 	t.Run("ghost limit/offset", func(t *testing.T) {
 		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileGhost), ghosttest.WithSeed(5))
 		t.Cleanup(srv.Close)
-		var queries []string
-		var n int
 		page, err := srv.Client.Customers.List(ctx, &ghost.CustomerListParams{Limit: 2})
-		for {
-			require.NoError(t, err)
-			queries = append(queries, lastRequest(t, srv).RawQuery)
-			n += len(page.Items)
-			if !page.HasMore() {
-				break
-			}
-			page, err = page.Next(ctx)
-		}
+		queries, n, _ := pagesOf(t, srv, page, err)
 		assert.Equal(t, 5, n)
 		assert.Equal(t, []string{"limit=2", "limit=2&offset=2", "limit=2&offset=4"}, queries)
-		_, err = page.Next(ctx)
-		assert.ErrorIs(t, err, ghost.ErrNoMorePages)
 	})
 	t.Run("ghost full last page", func(t *testing.T) {
 		// Limit/offset cannot tell a full last page from a middle one: the
@@ -192,49 +199,27 @@ func TestManualPaging(t *testing.T) {
 		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileGhost), ghosttest.WithSeed(2))
 		t.Cleanup(srv.Close)
 		page, err := srv.Client.Orders.List(ctx, &ghost.OrderListParams{Limit: 2})
-		require.NoError(t, err)
-		require.True(t, page.HasMore())
-		page, err = page.Next(ctx)
-		require.NoError(t, err)
-		assert.Empty(t, page.Items)
-		assert.False(t, page.HasMore())
-		assert.Equal(t, "limit=2&offset=2", lastRequest(t, srv).RawQuery)
+		queries, n, last := pagesOf(t, srv, page, err)
+		assert.Equal(t, 2, n)
+		assert.Empty(t, last.Items)
+		assert.Equal(t, []string{"limit=2", "limit=2&offset=2"}, queries)
 	})
 	t.Run("checkout page/limit/totalPages", func(t *testing.T) {
 		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileCheckout), ghosttest.WithSeed(5))
 		t.Cleanup(srv.Close)
-		var queries []string
 		page, err := srv.Client.Carts.List(ctx, &ghost.CartListParams{Limit: 2})
-		for {
-			require.NoError(t, err)
-			queries = append(queries, lastRequest(t, srv).RawQuery)
-			if !page.HasMore() {
-				break
-			}
-			page, err = page.Next(ctx)
-		}
+		queries, n, last := pagesOf(t, srv, page, err)
+		assert.Equal(t, 5, n)
 		assert.Equal(t, []string{"limit=2", "limit=2&page=2", "limit=2&page=3"}, queries)
-		assert.Equal(t, ghost.Some(3), page.Meta.LastPage)
+		assert.Equal(t, ghost.Some(3), last.Meta.LastPage)
 	})
 	t.Run("spark next_page", func(t *testing.T) {
-		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(5))
+		srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(5))
 		t.Cleanup(srv.Close)
-		var queries []string
-		var n int
 		page, err := srv.Client.Spark.Products.List(ctx, &ghost.SparkListParams{Count: 2})
-		for {
-			require.NoError(t, err)
-			queries = append(queries, lastRequest(t, srv).RawQuery)
-			n += len(page.Items)
-			if !page.HasMore() {
-				break
-			}
-			page, err = page.Next(ctx)
-		}
+		queries, n, _ := pagesOf(t, srv, page, err)
 		assert.Equal(t, 5, n)
 		assert.Equal(t, []string{"count=2", "count=2&page=2", "count=2&page=3"}, queries)
-		_, err = page.Next(ctx)
-		assert.ErrorIs(t, err, ghost.ErrNoMorePages)
 	})
 }
 

@@ -30,7 +30,7 @@ var exportedTypes = map[string]reflect.Type{
 	"Analytics": reflect.TypeFor[ghost.Analytics](), "AnalyticsParams": reflect.TypeFor[ghost.AnalyticsParams](),
 	"AnalyticsPeriod": reflect.TypeFor[ghost.AnalyticsPeriod](), "AnalyticsService": reflect.TypeFor[ghost.AnalyticsService](),
 	"AnalyticsSummary": reflect.TypeFor[ghost.AnalyticsSummary](), "Attempt": reflect.TypeFor[ghost.Attempt](),
-	"CallHook": reflect.TypeFor[ghost.CallHook](), "CallInfo": reflect.TypeFor[ghost.CallInfo](),
+	"CallHook": reflect.TypeFor[ghost.CallHook](), "CallInfo": reflect.TypeFor[ghost.CallInfo](), "OperationInfo": reflect.TypeFor[ghost.OperationInfo](),
 	"CallLimit": reflect.TypeFor[ghost.CallLimit](), "CallResult": reflect.TypeFor[ghost.CallResult](),
 	"Card": reflect.TypeFor[ghost.Card](), "CardCreateParams": reflect.TypeFor[ghost.CardCreateParams](),
 	"CardsService": reflect.TypeFor[ghost.CardsService](), "Cart": reflect.TypeFor[ghost.Cart](),

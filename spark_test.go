@@ -25,7 +25,7 @@ import (
 
 func newSpark(t *testing.T, opts ...ghosttest.Option) *ghosttest.Server {
 	t.Helper()
-	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileSparkPay)}, opts...)...)
+	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileSpark)}, opts...)...)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -466,7 +466,7 @@ func TestSparkUpsertUpdateDelete(t *testing.T) {
 }
 
 func TestSparkCallLimitAndRateLimit(t *testing.T) {
-	srv := newSpark(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: 2}))
+	srv := newSpark(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSpark, SparkCallLimit: 2}))
 	srv.Clock.Freeze()
 	cats := srv.Client.Spark.Categories
 	ctx := context.Background()

@@ -5,93 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptrace"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/ghostanalytics/ghost-go/internal/wire"
 	"github.com/hashicorp/go-retryablehttp"
 )
-
-// callState travels in the request context: it tells the retry policy
-// whether this call may be repeated, and counts attempts for logs and
-// Response.Attempts.
-type callState struct {
-	context.Context // the call's context; callState rides in it as a value
-	retryable       bool
-	attempts        int
-	// ambiguous is set when an attempt failed after the request may have
-	// reached the server (a transport error other than a failed dial, or a
-	// cut body): its effect is unknown.
-	ambiguous bool
-	// maxRetries bounds the retries of this call.
-	maxRetries int
-	// stream marks a call whose body the caller reads at its own pace: each
-	// attempt is bounded by idle (waiting for headers, then waiting for
-	// bytes), not by the client's per-attempt timeout.
-	stream bool
-	idle   time.Duration
-	// lastErr is the API error of the last attempt that is being retried,
-	// returned if the context ends before the next attempt answers.
-	lastErr *Error
-	// traced is set when the attempts go through net/http's Transport,
-	// whose write events tell whether an attempt sent anything: wrote is
-	// then set once the last attempt's request headers were written.
-	// unsentRetries counts the attempts retried because nothing was written
-	// (they never reached the wire, so they do not count against
-	// maxRetries).
-	traced        bool
-	wrote         atomic.Bool
-	unsentRetries int
-	trace         *httptrace.ClientTrace
-}
-
-// maxUnsentRetries bounds the retries of attempts that wrote nothing (a
-// stale keep-alive connection, a failed dial), whatever the method.
-const maxUnsentRetries = 3
-
-// notWritten reports whether the last attempt, which failed with err,
-// provably sent nothing: its connection could not be made, or net/http
-// wrote no request header before failing.
-func (st *callState) notWritten(err error) bool {
-	return unsent(err) || st.traced && !st.wrote.Load()
-}
-
-// withWriteTrace returns req with a context that records, in st.wrote,
-// that its headers were written.
-func (st *callState) withWriteTrace(req *http.Request) *http.Request {
-	if st.trace == nil {
-		st.trace = &httptrace.ClientTrace{WroteHeaders: func() { st.wrote.Store(true) }}
-	}
-	st.traced = true
-	st.wrote.Store(false)
-	return req.WithContext(httptrace.WithClientTrace(req.Context(), st.trace))
-}
-
-type callStateKey struct{}
-
-// Value makes the state its own context value: one allocation per call
-// instead of a state and a context.WithValue.
-func (st *callState) Value(key any) any {
-	if key == (callStateKey{}) {
-		return st
-	}
-	return st.Context.Value(key)
-}
-
-func stateOf(ctx context.Context) *callState {
-	st, _ := ctx.Value(callStateKey{}).(*callState)
-	if st == nil {
-		return &callState{Context: ctx}
-	}
-	return st
-}
 
 // errRedirectRefused stops a non-GET request from following a redirect to
 // another host: its body and credentials must not go there.
@@ -144,11 +65,46 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 	// attemptTransport deliberately has no CloseIdleConnections method:
 	// retryablehttp closes idle connections after every failed call, which
 	// would empty the pool for every other goroutine.
-	hc.Transport = &attemptTransport{next: next, netHTTP: netHTTP, limiter: cfg.limiter, logger: cfg.logger}
-	userRedirect := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		// The caller's policy runs first, so that it cannot put back what
-		// the SDK removes below.
+	hc.Transport = &attemptTransport{next: next, netHTTP: netHTTP, limiter: cfg.limiter, logger: cfg.logger, idle: hc.Timeout}
+	hc.CheckRedirect = checkRedirect(hc.CheckRedirect)
+	p := cfg.retry
+	return &retryablehttp.Client{
+		HTTPClient:   &hc,
+		Logger:       nil, // never log to stderr; WithLogger logs without secrets
+		RetryWaitMin: p.MinWait,
+		RetryWaitMax: p.MaxWait,
+		RetryMax:     math.MaxInt32, // each call's callState.maxRetries decides
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			c := callOf(ctx)
+			if c == nil {
+				// Not a call of this client's executor: nothing is retried.
+				return false, err
+			}
+			retry, err := c.checkRetry(resp, err, p.MaxWait, cfg.now)
+			c.noteRetry(resp, retry, cfg.now)
+			return retry, err
+		},
+		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+			ra := time.Duration(-1)
+			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+				if d, ok := retryAfter(resp.Header.Get("Retry-After"), cfg.now()); ok {
+					ra = d
+				}
+			}
+			return wire.Backoff(min, max, attempt, ra)
+		},
+		// Keep the last response when retries run out, so the API's error
+		// body reaches the caller.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+}
+
+// checkRedirect is the SDK's redirect policy, after the caller's own (so
+// that it cannot put back what the SDK removes): at most 10 hops; a non-GET
+// request never follows a redirect to another host; a GET that does loses
+// every credential-like header and the Referer.
+func checkRedirect(userRedirect func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
 		if userRedirect != nil {
 			if err := userRedirect(req, via); err != nil {
 				return err
@@ -173,125 +129,10 @@ func newHTTP(cfg *config) *retryablehttp.Client {
 		}
 		return nil
 	}
-	p := cfg.retry
-	return &retryablehttp.Client{
-		HTTPClient:   &hc,
-		Logger:       nil, // never log to stderr; WithLogger logs without secrets
-		RetryWaitMin: p.MinWait,
-		RetryWaitMax: p.MaxWait,
-		RetryMax:     math.MaxInt32, // each call's callState.maxRetries decides
-		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			retry, err := checkRetry(ctx, resp, err, p.MaxWait, cfg.now)
-			noteRetry(ctx, resp, retry, cfg.now)
-			return retry, err
-		},
-		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-			ra := time.Duration(-1)
-			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-				if d, ok := retryAfter(resp.Header.Get("Retry-After"), cfg.now()); ok {
-					ra = d
-				}
-			}
-			return wire.Backoff(min, max, attempt, ra)
-		},
-		// Keep the last response when retries run out, so the API's error
-		// body reaches the caller.
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-	}
-}
-
-// checkRetry is the retry policy: only calls marked retryable are repeated,
-// on connection errors, truncated bodies and 429/5xx statuses, and never when
-// the server asks to wait longer than maxWait.
-func checkRetry(ctx context.Context, resp *http.Response, err error, maxWait time.Duration, now func() time.Time) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	st := stateOf(ctx)
-	if err != nil {
-		var ge *Error
-		if errors.As(err, &ge) || errors.Is(err, errRedirectRefused) {
-			return false, err
-		}
-		// An attempt that wrote nothing may be repeated whatever the
-		// method: the server cannot have seen it.
-		notWritten := st.notWritten(err)
-		if resp != nil || !notWritten {
-			// The server may have seen it: its effect is unknown.
-			st.ambiguous = true
-		}
-		if !st.retryable && !notWritten {
-			return false, err
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			var uerr url.InvalidHostError
-			if errors.As(ue.Err, &uerr) {
-				return false, err
-			}
-		}
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return false, err
-		}
-		st.lastErr = nil
-		if resp == nil && notWritten {
-			if st.unsentRetries >= maxUnsentRetries {
-				return false, err
-			}
-			st.unsentRetries++
-			return true, nil
-		}
-		if st.attempts-st.unsentRetries > st.maxRetries {
-			return false, err
-		}
-		return true, nil
-	}
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if !st.retryable || st.attempts-st.unsentRetries > st.maxRetries {
-			return false, nil
-		}
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), now()); ok && d > maxWait {
-			return false, nil
-		}
-		// Keep this answer: if the context ends during the wait, it is the
-		// error the caller gets.
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		st.lastErr = newAPIError("", "", resp, body, now())
-		return true, nil
-	}
-	return false, nil
-}
-
-// unsent reports whether a transport error proves the request never left:
-// the connection could not be made (refused, unreachable, DNS failure).
-func unsent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr)
-}
-
-// retryAfter reads a Retry-After header: a delay beyond MaxRetryAfter, or
-// one too large for an integer, is MaxRetryAfter (never "no header").
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	d, ok := wire.RetryAfter(v, now)
-	if !ok {
-		v = strings.TrimSpace(v)
-		if v == "" || strings.Trim(v, "0123456789") != "" {
-			return 0, false
-		}
-		return MaxRetryAfter, true // digits only: an integer that overflows
-	}
-	return min(d, MaxRetryAfter), true
 }
 
 // streamClient is hc without the per-attempt timeout, for a streamed body:
-// callState.idle bounds its attempts instead.
+// the client's timeout bounds each wait for bytes instead (idleRoundTrip).
 func streamClient(hc *retryablehttp.Client) *retryablehttp.Client {
 	h := *hc.HTTPClient
 	h.Timeout = 0
@@ -304,81 +145,6 @@ func streamClient(hc *retryablehttp.Client) *retryablehttp.Client {
 		Backoff:      hc.Backoff,
 		ErrorHandler: hc.ErrorHandler,
 	}
-}
-
-// attemptTransport applies the client-side rate limit to every attempt and
-// logs it.
-type attemptTransport struct {
-	next http.RoundTripper
-	// netHTTP: the transport under any middleware is net/http's, so
-	// noReplay applies and its write events say whether an attempt sent
-	// anything.
-	netHTTP bool
-	limiter Limiter
-	logger  *slog.Logger
-}
-
-func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	if err := beforeAttempt(ctx, req, t.limiter); err != nil {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, err
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			// The limiter cannot grant a slot before the deadline (it
-			// says so at once rather than wait in vain).
-			return nil, &Error{Code: CodeClientRateLimited, cause: err,
-				Message: "the client-side rate limit grants no request before the context's deadline"}
-		}
-		// Any other refusal of the limiter: nothing is sent, nor retried.
-		return nil, &Error{Code: CodeClientRateLimited, cause: err,
-			Message: "the client-side limiter refused the request: " + err.Error()}
-	}
-	st := stateOf(ctx)
-	st.attempts++
-	start := time.Now()
-	next := req
-	if t.netHTTP {
-		next = st.withWriteTrace(noReplay(req))
-	}
-	var resp *http.Response
-	var err error
-	if st.stream && st.idle > 0 {
-		resp, err = idleRoundTrip(t.next, next, st.idle)
-	} else {
-		resp, err = t.next.RoundTrip(next)
-	}
-	if t.logger != nil {
-		attrs := []slog.Attr{
-			slog.String("method", req.Method),
-			slog.String("host", req.URL.Host),
-			slog.String("path", req.URL.EscapedPath()),
-			slog.Int("attempt", st.attempts),
-			slog.Duration("duration", time.Since(start)),
-		}
-		level := slog.LevelDebug
-		if err != nil {
-			level = slog.LevelWarn
-			attrs = append(attrs, slog.String("error", redactErr(err)))
-		} else {
-			attrs = append(attrs, slog.Int("status", resp.StatusCode))
-			if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-				level = slog.LevelWarn
-			}
-		}
-		t.logger.LogAttrs(ctx, level, "ghost request", attrs...)
-	}
-	return resp, err
-}
-
-// redactErr renders a transport error without the URL (its query string may
-// hold caller data).
-func redactErr(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // noReplay keeps Go's transport from re-sending req by itself: on a reused

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -177,112 +178,114 @@ var orderParams = ghost.OrderCreateParams{Amount: 5000, CustomerID: "cus_000001"
 		{Amount: 3000, Type: ghost.OrderItemTypeItem}, {Amount: 1000, Type: ghost.OrderItemTypeItem, IdentityID: "1"},
 		{Amount: 1000, Type: ghost.OrderItemTypeFee, Description: "processing fee"}}}
 
-func BenchmarkCustomersGet(b *testing.B) {
+// impls is one call written three ways: with the SDK, with hand-written
+// net/http + encoding/json, and with resty. Each returns an error when the
+// call fails or its result is not the canned one.
+type impls struct {
+	sdk     func(ctx context.Context, c *ghost.Client) error
+	nethttp func(ctx context.Context, r *raw) error
+	resty   func(ctx context.Context, rc *resty.Client) error
+}
+
+// run benchmarks the three against a canned server, as impl=sdk,
+// impl=nethttp and impl=resty.
+func (im impls) run(b *testing.B) {
 	srv := newCannedServer(b, 0)
 	ctx := context.Background()
 	b.Run("impl=sdk", func(b *testing.B) {
 		c := newSDK(b, srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
-			cus, err := c.Customers.Get(ctx, "cus_000001")
-			if err != nil || cus.Email == "" {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return im.sdk(ctx, c) })
 	})
 	b.Run("impl=nethttp", func(b *testing.B) {
 		r := newRaw(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
-			var env struct{ Doc ghost.Customer }
-			if err := r.do(ctx, "GET", "/api/v1/customers/cus_000001", nil, &env); err != nil || env.Doc.Email == "" {
-				b.Fatal(err)
-			}
-		}
+		loop(b, func() error { return im.nethttp(ctx, r) })
 	})
 	b.Run("impl=resty", func(b *testing.B) {
 		rc := newResty(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+		loop(b, func() error { return im.resty(ctx, rc) })
+	})
+}
+
+func loop(b *testing.B, call func() error) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// check is err, or an error when the result is not what the server sent.
+func check(err error, ok bool) error {
+	if err == nil && !ok {
+		return errors.New("unexpected result")
+	}
+	return err
+}
+
+// restyCheck is check for a resty response.
+func restyCheck(resp *resty.Response, err error, ok bool) error {
+	if err == nil && resp.IsError() {
+		return fmt.Errorf("status %d", resp.StatusCode())
+	}
+	return check(err, ok)
+}
+
+func BenchmarkCustomersGet(b *testing.B) {
+	impls{
+		sdk: func(ctx context.Context, c *ghost.Client) error {
+			cus, err := c.Customers.Get(ctx, "cus_000001")
+			return check(err, err == nil && cus.Email != "")
+		},
+		nethttp: func(ctx context.Context, r *raw) error {
+			var env struct{ Doc ghost.Customer }
+			err := r.do(ctx, "GET", "/api/v1/customers/cus_000001", nil, &env)
+			return check(err, env.Doc.Email != "")
+		},
+		resty: func(ctx context.Context, rc *resty.Client) error {
 			var env struct{ Doc ghost.Customer }
 			resp, err := rc.R().SetContext(ctx).SetResult(&env).Get("/api/v1/customers/cus_000001")
-			if err != nil || resp.IsError() || env.Doc.Email == "" {
-				b.Fatal(err)
-			}
-		}
-	})
+			return restyCheck(resp, err, env.Doc.Email != "")
+		},
+	}.run(b)
 }
 
 func BenchmarkOrdersCreate(b *testing.B) {
-	srv := newCannedServer(b, 0)
-	ctx := context.Background()
-	b.Run("impl=sdk", func(b *testing.B) {
-		c := newSDK(b, srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+	impls{
+		sdk: func(ctx context.Context, c *ghost.Client) error {
 			o, err := c.Orders.Create(ctx, orderParams)
-			if err != nil || o.Amount != 5000 {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("impl=nethttp", func(b *testing.B) {
-		r := newRaw(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+			return check(err, err == nil && o.Amount == 5000)
+		},
+		nethttp: func(ctx context.Context, r *raw) error {
 			var env struct{ Doc ghost.Order }
-			if err := r.do(ctx, "POST", "/api/v1/orders", orderParams, &env); err != nil || env.Doc.Amount != 5000 {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("impl=resty", func(b *testing.B) {
-		rc := newResty(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+			err := r.do(ctx, "POST", "/api/v1/orders", orderParams, &env)
+			return check(err, env.Doc.Amount == 5000)
+		},
+		resty: func(ctx context.Context, rc *resty.Client) error {
 			var env struct{ Doc ghost.Order }
 			resp, err := rc.R().SetContext(ctx).SetBody(orderParams).SetResult(&env).Post("/api/v1/orders")
-			if err != nil || resp.IsError() || env.Doc.Amount != 5000 {
-				b.Fatal(err)
-			}
-		}
-	})
+			return restyCheck(resp, err, env.Doc.Amount == 5000)
+		},
+	}.run(b)
 }
 
 func BenchmarkOrdersList100(b *testing.B) {
-	srv := newCannedServer(b, 0)
-	ctx := context.Background()
-	b.Run("impl=sdk", func(b *testing.B) {
-		c := newSDK(b, srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+	impls{
+		sdk: func(ctx context.Context, c *ghost.Client) error {
 			p, err := c.Orders.List(ctx, &ghost.OrderListParams{Limit: 100})
-			if err != nil || len(p.Items) != 100 {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("impl=nethttp", func(b *testing.B) {
-		r := newRaw(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+			return check(err, err == nil && len(p.Items) == 100)
+		},
+		nethttp: func(ctx context.Context, r *raw) error {
 			var env struct{ Docs []ghost.Order }
-			if err := r.do(ctx, "GET", "/api/v1/orders?limit=100", nil, &env); err != nil || len(env.Docs) != 100 {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("impl=resty", func(b *testing.B) {
-		rc := newResty(srv.URL)
-		b.ReportAllocs()
-		for b.Loop() {
+			err := r.do(ctx, "GET", "/api/v1/orders?limit=100", nil, &env)
+			return check(err, len(env.Docs) == 100)
+		},
+		resty: func(ctx context.Context, rc *resty.Client) error {
 			var env struct{ Docs []ghost.Order }
 			resp, err := rc.R().SetContext(ctx).SetQueryParam("limit", "100").SetResult(&env).Get("/api/v1/orders")
-			if err != nil || resp.IsError() || len(env.Docs) != 100 {
-				b.Fatal(err)
-			}
-		}
-	})
+			return restyCheck(resp, err, len(env.Docs) == 100)
+		},
+	}.run(b)
 }
 
 // work spins n steps over the item's values (read once, so every caller

@@ -3,12 +3,13 @@ package otelghost_test
 import (
 	"context"
 	"fmt"
-	"go.opentelemetry.io/otel"
 	"net"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel"
 
 	ghost "github.com/ghostanalytics/ghost-go"
 	"github.com/ghostanalytics/ghost-go/contrib/otelghost"
@@ -101,18 +102,18 @@ func TestCallAndAttemptSpans(t *testing.T) {
 	assert.Equal(t, trace.SpanKindClient, call.SpanKind())
 	assert.Equal(t, map[string]any{
 		"ghost.operation": "Customers.Get", "ghost.part": "ghost", "http.request.method": "GET",
-		"server.address": r.host, "server.port": int64(r.port), "url.template": "/api/v1/customers/{id}",
+		"server.address": r.host, "server.port": int64(r.port), "url.template": "/api/v1/customers/{customerID}",
 		"ghost.attempts": int64(1), "ghost.retries": int64(0), "http.response.status_code": int64(200),
 	}, attrs(call.Attributes()))
 	assert.Equal(t, codes.Unset, call.Status().Code)
 
-	assert.Equal(t, "GET /api/v1/customers/{id}", attempt.Name())
+	assert.Equal(t, "GET /api/v1/customers/{customerID}", attempt.Name())
 	assert.Equal(t, trace.SpanKindClient, attempt.SpanKind())
 	assert.Equal(t, call.SpanContext().SpanID(), attempt.Parent().SpanID(), "the attempt is a child of the call")
 	assert.Equal(t, call.SpanContext().TraceID(), attempt.SpanContext().TraceID())
 	assert.Equal(t, map[string]any{
 		"http.request.method": "GET", "server.address": r.host, "server.port": int64(r.port),
-		"url.template": "/api/v1/customers/{id}", "http.response.status_code": int64(200),
+		"url.template": "/api/v1/customers/{customerID}", "http.response.status_code": int64(200),
 	}, attrs(attempt.Attributes()))
 	checkClean(t, spans, id)
 
@@ -144,12 +145,12 @@ func TestRetriedCall(t *testing.T) {
 	}
 	assert.Equal(t, map[string]any{
 		"http.request.method": "GET", "server.address": r.host, "server.port": int64(r.port),
-		"url.template": "/api/v1/customers/{id}", "http.response.status_code": int64(503), "error.type": "503",
+		"url.template": "/api/v1/customers/{customerID}", "http.response.status_code": int64(503), "error.type": "503",
 	}, attrs(first.Attributes()))
 	assert.Equal(t, codes.Error, first.Status().Code)
 	assert.Equal(t, map[string]any{
 		"http.request.method": "GET", "server.address": r.host, "server.port": int64(r.port),
-		"url.template": "/api/v1/customers/{id}", "http.response.status_code": int64(200), "http.request.resend_count": int64(1),
+		"url.template": "/api/v1/customers/{customerID}", "http.response.status_code": int64(200), "http.request.resend_count": int64(1),
 	}, attrs(second.Attributes()))
 	ca := attrs(call.Attributes())
 	assert.Equal(t, int64(2), ca["ghost.attempts"])
@@ -292,7 +293,7 @@ func (m metrics) histCount(name string, set attribute.Set) uint64 {
 func TestAttemptSpanCoversTheBody(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileClover),
+	srv := ghosttest.NewServer(ghosttest.WithProfile(ghosttest.ProfileExports),
 		ghosttest.WithConfig(ghosttest.Config{ExportDuration: 10 * time.Millisecond}),
 		ghosttest.WithClientOptions(otelghost.Instrument(otelghost.WithTracerProvider(tp))))
 	t.Cleanup(srv.Close)
@@ -302,9 +303,16 @@ func TestAttemptSpanCoversTheBody(t *testing.T) {
 	require.NoError(t, err)
 	e, err = srv.Client.Exports.Wait(ctx, "M1", e.ID, ghost.WaitOptions{Interval: 5 * time.Millisecond})
 	require.NoError(t, err)
+	// A file's URL is the server's: its attempt span has no url.template
+	// (nor a path in its name), under the call span of
+	// Exports.DownloadFile.
 	fileSpanEnded := func() bool {
+		calls := map[trace.SpanID]string{}
+		for _, s := range spans.Started() {
+			calls[s.SpanContext().SpanID()] = s.Name()
+		}
 		for _, s := range spans.Ended() {
-			if strings.HasPrefix(s.Name(), "GET /v3/exports/") {
+			if s.Name() == "GET" && calls[s.Parent().SpanID()] == "ghost.Exports.DownloadFile" {
 				return true
 			}
 		}

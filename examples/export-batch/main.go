@@ -207,7 +207,7 @@ func client(o *options, log io.Writer) (*ghost.Client, func(), error) {
 	// in a few seconds.
 	srv, err := ghosttest.Start(
 		ghosttest.WithConfig(ghosttest.Config{ExportDuration: o.mockTime, ExportConcurrency: o.mockConc}),
-		ghosttest.WithProfile(ghosttest.ProfileClover),
+		ghosttest.WithProfile(ghosttest.ProfileExports),
 	)
 	if err != nil {
 		return nil, nil, err

@@ -8,29 +8,43 @@ import (
 	"strconv"
 )
 
-// Kind names the response shape Parse recognised.
-type Kind uint8
+// Shape is a success envelope one part of the API declares. A body is
+// decoded by the shape its part declares, and by nothing else: the keys of
+// another part's envelope ("doc", "data", "total_count" …) are ordinary
+// fields of the object inside it.
+type Shape uint8
 
-// The shapes the five parts of the API use.
+// The envelopes of the five parts.
 const (
-	KindEmpty        Kind = iota // no body at all (204, or an empty 200)
-	KindBare                     // a bare object or array (Komoju, Spark, export files)
-	KindDoc                      // {"doc": …} (Ghost single item)
-	KindDocs                     // {"docs": […]} (Ghost list)
-	KindData                     // {"success": true, "data": …} (Checkout)
-	KindSuccess                  // {"success": true} alone (Ghost delete)
-	KindResourceList             // {"resource":"list","total",…,"data":[…]} (Komoju list)
-	KindTotalCount               // {"total_count","next_page",…,"<resource>":[…]} (Spark list)
+	// Bare is the object or array itself (Komoju, Spark and Clover
+	// objects).
+	Bare Shape = iota
+	// Doc is {"doc": …} (a Ghost object); {"success": true} alone, which
+	// holds no object, acknowledges a delete, and "success": false is a
+	// failure.
+	Doc
+	// Docs is {"docs": […]} (a Ghost list).
+	Docs
+	// Data is {"success": true, "data": …} (Checkout); "success": false is
+	// a failure. In a list the items are data[listKey], beside
+	// data.pagination {page, limit, total, totalPages}.
+	Data
+	// ResourceList is {"resource": "list", "total", "page", "per_page",
+	// "last_page", "data": […]} (a Komoju list).
+	ResourceList
+	// NamedList is {"total_count", "next_page", "previous_page",
+	// "<listKey>": […]} (a Spark list).
+	NamedList
 )
 
-var kindNames = [...]string{"empty", "bare", "doc", "docs", "data", "success", "resource-list", "total-count"}
+var shapeNames = [...]string{"bare", "doc", "docs", "data", "resource-list", "named-list"}
 
 // String names the shape.
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
+func (s Shape) String() string {
+	if int(s) < len(shapeNames) {
+		return shapeNames[s]
 	}
-	return "kind(" + strconv.Itoa(int(k)) + ")"
+	return "shape(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Meta is the paging metadata an envelope carried, in whatever convention.
@@ -41,18 +55,14 @@ type Meta struct {
 	Next, Prev                                 string
 }
 
-// Envelope is what Parse found: the payload to decode into the caller's type
-// and any paging metadata around it.
+// Envelope is what Decode found: the payload to decode into the caller's
+// type and any paging metadata around it.
 type Envelope struct {
-	Kind    Kind
-	Payload json.RawMessage // the item (object) or the items (array); nil when there is none
-	Success bool            // {"success": true} seen
-	Failed  bool            // {"success": false} seen: the body is an error
-	// Null reports an envelope key (doc, docs, data) present with the
-	// value null: an envelope that holds nothing, though the object around
-	// it is otherwise bare.
-	Null bool
-	Meta Meta
+	Empty   bool            // the body was empty
+	Payload json.RawMessage // the object or the items; nil when absent or null
+	Null    bool            // the payload's key was present with the value null
+	Failed  bool            // "success": false: the body reports a failure
+	Meta    Meta
 }
 
 // Fingerprint hashes the payload, so a pager can tell one page from the next
@@ -64,138 +74,160 @@ var hashSeed = maphash.MakeSeed()
 // Hash is a fast, process-local hash of b.
 func Hash(b []byte) uint64 { return maphash.Bytes(hashSeed, b) }
 
-// ErrNotJSON is returned by Parse for a body that is not a JSON object or array.
+// ErrNotJSON is returned by Decode for a body that is not a JSON object or
+// array.
 var ErrNotJSON = errors.New("response body is not a JSON object or array")
 
-// top captures every envelope key the parts use; other keys are skipped
-// without allocating. RawMessage keeps it tolerant of odd types.
-type top struct {
-	Doc          json.RawMessage `json:"doc"`
-	Docs         json.RawMessage `json:"docs"`
-	Success      json.RawMessage `json:"success"`
-	Data         json.RawMessage `json:"data"`
-	Resource     json.RawMessage `json:"resource"`
-	Total        json.RawMessage `json:"total"`
-	Page         json.RawMessage `json:"page"`
-	PerPage      json.RawMessage `json:"per_page"`
-	LastPage     json.RawMessage `json:"last_page"`
-	TotalCount   json.RawMessage `json:"total_count"`
-	NextPage     json.RawMessage `json:"next_page"`
-	PreviousPage json.RawMessage `json:"previous_page"`
-}
+// errNotObject is returned for an envelope that must be an object.
+var errNotObject = errors.New("response body is not a JSON object")
 
-// inner is the object inside a Checkout "data" that holds a list.
-type inner struct {
-	Pagination *struct {
-		Page       json.RawMessage `json:"page"`
-		Limit      json.RawMessage `json:"limit"`
-		Total      json.RawMessage `json:"total"`
-		TotalPages json.RawMessage `json:"totalPages"`
-	} `json:"pagination"`
-}
-
-// Parse recognises any documented envelope in body. listKey names the key that
-// holds a list where the convention uses a resource-named key (Spark's
-// "products", Checkout's "carts" inside "data"); it may be empty.
-func Parse(body []byte, listKey string) (Envelope, error) {
+// Decode reads body as the envelope shape declares. listKey names the key
+// of the items in a NamedList, and in a Data list; it is empty for a single
+// object. An empty body is Empty, whatever the shape.
+func Decode(shape Shape, body []byte, listKey string) (Envelope, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		return Envelope{Kind: KindEmpty}, nil
+		return Envelope{Empty: true}, nil
 	}
-	switch body[0] {
-	case '[':
-		if !json.Valid(body) {
-			return Envelope{}, ErrNotJSON
-		}
-		return Envelope{Kind: KindBare, Payload: body}, nil
-	case '{':
-	default:
+	if body[0] != '{' && body[0] != '[' {
 		return Envelope{}, ErrNotJSON
 	}
-	var t top
-	if err := json.Unmarshal(body, &t); err != nil {
+	switch shape {
+	case Doc, Docs:
+		return decodeDoc(body, shape)
+	case Data:
+		return decodeData(body, listKey)
+	case ResourceList:
+		return decodeResourceList(body)
+	case NamedList:
+		return decodeNamedList(body, listKey)
+	}
+	if !json.Valid(body) {
+		return Envelope{}, ErrNotJSON
+	}
+	return Envelope{Payload: body}, nil
+}
+
+// payload sets the envelope's payload from the raw value of its key.
+func (e *Envelope) payload(r json.RawMessage) {
+	if isNull(r) {
+		e.Null = true
+		return
+	}
+	if len(r) > 0 {
+		e.Payload = r
+	}
+}
+
+func decodeDoc(body []byte, shape Shape) (Envelope, error) {
+	var t struct {
+		Doc     json.RawMessage `json:"doc"`
+		Docs    json.RawMessage `json:"docs"`
+		Success json.RawMessage `json:"success"`
+	}
+	if err := unmarshalObject(body, &t); err != nil {
 		return Envelope{}, err
 	}
-	success, hasSuccess := boolean(t.Success)
-	if hasSuccess && !success {
-		return Envelope{Kind: KindSuccess, Failed: true}, nil
-	}
+	env := Envelope{Failed: failed(t.Success)}
 	switch {
-	case present(t.Doc):
-		return Envelope{Kind: KindDoc, Payload: t.Doc, Success: success}, nil
-	case present(t.Docs):
-		return Envelope{Kind: KindDocs, Payload: t.Docs, Success: success}, nil
-	case str(t.Resource) == "list" && present(t.Data):
-		env := Envelope{Kind: KindResourceList, Payload: t.Data}
-		env.Meta.Total, env.Meta.HasTotal = integer(t.Total)
-		env.Meta.Page, env.Meta.HasPage = integer(t.Page)
-		env.Meta.PerPage, env.Meta.HasPerPage = integer(t.PerPage)
-		env.Meta.LastPage, env.Meta.HasLastPage = integer(t.LastPage)
-		return env, nil
-	case hasSuccess && present(t.Data):
-		env := Envelope{Kind: KindData, Payload: t.Data, Success: success}
-		if listKey != "" && t.Data[0] == '{' {
-			if err := parseInner(&env, listKey); err != nil {
-				return Envelope{}, err
-			}
-		}
-		return env, nil
-	case present(t.TotalCount) || (listKey != "" && (present(t.NextPage) || present(t.PreviousPage))):
-		env := Envelope{Kind: KindTotalCount}
-		env.Meta.Total, env.Meta.HasTotal = integer(t.TotalCount)
-		env.Meta.Next, env.Meta.Prev = str(t.NextPage), str(t.PreviousPage)
-		if listKey != "" {
-			items, err := lookup(body, listKey)
-			if err != nil {
-				return Envelope{}, err
-			}
-			env.Payload = items
-		}
-		return env, nil
-	case hasSuccess && onlySuccess(t):
-		return Envelope{Kind: KindSuccess, Success: success}, nil
+	case env.Failed:
+	case shape == Doc:
+		env.payload(t.Doc)
+	default:
+		env.payload(t.Docs)
 	}
-	null := isNull(t.Doc) || isNull(t.Docs) || isNull(t.Data)
-	return Envelope{Kind: KindBare, Payload: body, Null: null}, nil
+	return env, nil
+}
+
+func decodeData(body []byte, listKey string) (Envelope, error) {
+	var t struct {
+		Success json.RawMessage `json:"success"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := unmarshalObject(body, &t); err != nil {
+		return Envelope{}, err
+	}
+	env := Envelope{Failed: failed(t.Success)}
+	if env.Failed {
+		return env, nil
+	}
+	env.payload(t.Data)
+	if listKey == "" || env.Payload == nil {
+		return env, nil
+	}
+	var data map[string]json.RawMessage
+	if err := unmarshalObject(env.Payload, &data); err != nil {
+		return Envelope{}, err
+	}
+	env.Payload = nil
+	env.payload(data[listKey])
+	if p := data["pagination"]; present(p) {
+		var pg struct {
+			Page       json.RawMessage `json:"page"`
+			Limit      json.RawMessage `json:"limit"`
+			Total      json.RawMessage `json:"total"`
+			TotalPages json.RawMessage `json:"totalPages"`
+		}
+		if err := json.Unmarshal(p, &pg); err != nil {
+			return Envelope{}, err
+		}
+		env.Meta.Page, env.Meta.HasPage = integer(pg.Page)
+		env.Meta.PerPage, env.Meta.HasPerPage = integer(pg.Limit)
+		env.Meta.Total, env.Meta.HasTotal = integer(pg.Total)
+		env.Meta.LastPage, env.Meta.HasLastPage = integer(pg.TotalPages)
+	}
+	return env, nil
+}
+
+func decodeResourceList(body []byte) (Envelope, error) {
+	var t struct {
+		Data     json.RawMessage `json:"data"`
+		Total    json.RawMessage `json:"total"`
+		Page     json.RawMessage `json:"page"`
+		PerPage  json.RawMessage `json:"per_page"`
+		LastPage json.RawMessage `json:"last_page"`
+	}
+	if err := unmarshalObject(body, &t); err != nil {
+		return Envelope{}, err
+	}
+	var env Envelope
+	env.payload(t.Data)
+	env.Meta.Total, env.Meta.HasTotal = integer(t.Total)
+	env.Meta.Page, env.Meta.HasPage = integer(t.Page)
+	env.Meta.PerPage, env.Meta.HasPerPage = integer(t.PerPage)
+	env.Meta.LastPage, env.Meta.HasLastPage = integer(t.LastPage)
+	return env, nil
+}
+
+func decodeNamedList(body []byte, listKey string) (Envelope, error) {
+	var m map[string]json.RawMessage
+	if err := unmarshalObject(body, &m); err != nil {
+		return Envelope{}, err
+	}
+	var env Envelope
+	if listKey != "" {
+		env.payload(m[listKey])
+	}
+	env.Meta.Total, env.Meta.HasTotal = integer(m["total_count"])
+	env.Meta.Next, env.Meta.Prev = str(m["next_page"]), str(m["previous_page"])
+	return env, nil
+}
+
+// unmarshalObject decodes body, which must be a JSON object, into v.
+func unmarshalObject(body []byte, v any) error {
+	if len(body) == 0 || body[0] != '{' {
+		return errNotObject
+	}
+	return json.Unmarshal(body, v)
+}
+
+// failed reports a "success" flag that is false.
+func failed(r json.RawMessage) bool {
+	v, ok := boolean(r)
+	return ok && !v
 }
 
 func isNull(r json.RawMessage) bool { return string(r) == "null" }
-
-func parseInner(env *Envelope, listKey string) error {
-	items, err := lookup(env.Payload, listKey)
-	if err != nil || items == nil {
-		return err
-	}
-	var in inner
-	if err := json.Unmarshal(env.Payload, &in); err != nil {
-		return err
-	}
-	env.Payload = items
-	if p := in.Pagination; p != nil {
-		env.Meta.Page, env.Meta.HasPage = integer(p.Page)
-		env.Meta.PerPage, env.Meta.HasPerPage = integer(p.Limit)
-		env.Meta.Total, env.Meta.HasTotal = integer(p.Total)
-		env.Meta.LastPage, env.Meta.HasLastPage = integer(p.TotalPages)
-	}
-	return nil
-}
-
-// lookup returns obj[key], or nil when the key is absent.
-func lookup(obj json.RawMessage, key string) (json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &m); err != nil {
-		return nil, err
-	}
-	v, ok := m[key]
-	if !ok || !present(v) {
-		return nil, nil
-	}
-	return v, nil
-}
-
-func onlySuccess(t top) bool {
-	return !present(t.Data) && !present(t.Doc) && !present(t.Docs)
-}
 
 func present(r json.RawMessage) bool {
 	return len(r) > 0 && !isNull(r)

@@ -27,22 +27,28 @@ var seedBodies = []string{
 	``,
 }
 
-func FuzzParse(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	for _, b := range seedBodies {
-		f.Add([]byte(b), "")
-		f.Add([]byte(b), "products")
-		f.Add([]byte(b), "carts")
+		for shape := range NamedList + 1 {
+			f.Add([]byte(b), uint8(shape), "")
+			f.Add([]byte(b), uint8(shape), "products")
+			f.Add([]byte(b), uint8(shape), "carts")
+		}
 	}
-	f.Fuzz(func(t *testing.T, body []byte, listKey string) {
-		env, err := Parse(body, listKey)
+	f.Fuzz(func(t *testing.T, body []byte, shape uint8, listKey string) {
+		s := Shape(shape % uint8(NamedList+1))
+		env, err := Decode(s, body, listKey)
 		if err != nil {
 			return
 		}
 		if len(env.Payload) > 0 && !json.Valid(env.Payload) {
-			t.Fatalf("payload %q of %s is not valid JSON", env.Payload, env.Kind)
+			t.Fatalf("payload %q of %s is not valid JSON", env.Payload, s)
+		}
+		if env.Empty && (env.Payload != nil || env.Failed || env.Null) {
+			t.Fatalf("an empty body of %s decoded as %+v", s, env)
 		}
 		_ = env.Fingerprint()
-		_ = env.Kind.String()
+		_ = s.String()
 	})
 }
 

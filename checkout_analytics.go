@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -157,6 +158,8 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+var opAnalyticsGet = declare(PartCheckout, "Analytics.Get", http.MethodGet, "/api/analytics")
+
 // Get returns the recovery report: GET /api/analytics. Conflicting or
 // unknown parameters (a period and dates, an unknown period, an end before
 // the start) are refused before sending.
@@ -165,5 +168,5 @@ func (s *AnalyticsService) Get(ctx context.Context, params AnalyticsParams, opts
 	if err != nil {
 		return nil, err
 	}
-	return getOne[Analytics](ctx, (*service)(s), &request{method: "GET", path: "/api/analytics", query: q}, opts)
+	return getOne[Analytics](ctx, (*service)(s), &request{op: opAnalyticsGet, query: q}, opts)
 }

@@ -20,6 +20,69 @@ import (
 type SparkResourceService[T any] struct {
 	s    *service
 	name string
+	ops  *sparkOps // the typed service's operations, or Spark.Resources'
+}
+
+// sparkOps are the operations on one Spark root resource: its typed
+// service's (Spark.Products.Get, …), or for any other resource the generic
+// Spark.Resources ones, whose path takes the resource's name as its first
+// parameter.
+type sparkOps struct {
+	generic                                               bool
+	list, upsert, selectMany, get, update, remove, filled *operation
+	nested                                                map[string]*operation // the typed nested lists, by name
+}
+
+// declareSpark declares the operations of a Spark root resource, named
+// prefix.Method ("Spark.Products.Get"), and of its typed nested lists
+// (prefix.ListVariants for "variants").
+func declareSpark(prefix, resource string, nested ...string) *sparkOps {
+	base := "/api/v1/" + resource
+	ops := &sparkOps{
+		list:       declare(PartSpark, prefix+".List", http.MethodGet, base).listing(resource),
+		upsert:     declare(PartSpark, prefix+".Upsert", http.MethodPost, base),
+		selectMany: declare(PartSpark, prefix+".SelectMany", http.MethodGet, base+"/select_many").listing(resource),
+		get:        declare(PartSpark, prefix+".Get", http.MethodGet, base+"/{id}"),
+		update:     declare(PartSpark, prefix+".Update", http.MethodPut, base+"/{id}"),
+		remove:     declare(PartSpark, prefix+".Delete", http.MethodDelete, base+"/{id}"),
+		filled:     declare(PartSpark, prefix+".Filled", http.MethodGet, base+"/{id}/filled"),
+		nested:     map[string]*operation{},
+	}
+	for _, n := range nested {
+		method := "List" + strings.ToUpper(n[:1]) + n[1:]
+		ops.nested[n] = declare(PartSpark, prefix+"."+method, http.MethodGet, base+"/{id}/"+n).listing(n)
+	}
+	return ops
+}
+
+// The generic operations, on /api/v1/{resource}: a resource other than the
+// typed services', or another nested list. The key of a list's items is
+// the resource's (or nested list's) name, given with each request.
+var (
+	opsSparkResources      = declareSpark("Spark.Resources", "{resource}")
+	opSparkResourcesNested = declare(PartSpark, "Spark.Resources.ListNested", http.MethodGet, "/api/v1/{resource}/{id}/{nested}").listing("")
+)
+
+// sparkTyped are the typed services' operations, by resource name.
+var sparkTyped = map[string]*sparkOps{}
+
+func init() {
+	opsSparkResources.generic = true
+	for _, ops := range []*sparkOps{opsSparkProducts, opsSparkVariants, opsSparkCategories, opsSparkCustomers, opsSparkOrders} {
+		sparkTyped[ops.list.listKey] = ops
+	}
+}
+
+// request is a request for op on the resource, with the ids of its path
+// after the resource's name; a generic operation's items sit under the
+// resource's name.
+func (r *SparkResourceService[T]) request(op *operation, ids ...ID) *request {
+	req := &request{op: op, ids: ids}
+	if r.ops.generic {
+		req.ids = append([]ID{ID(r.name)}, ids...)
+		req.listKey = r.name
+	}
+	return req
 }
 
 // SparkResource returns the accessor of the Spark root resource name (e.g.
@@ -40,7 +103,11 @@ func SparkResource[T any](sc *SparkClient, name string) *SparkResourceService[T]
 }
 
 func newSparkResource[T any](c *Client, name string) *SparkResourceService[T] {
-	return &SparkResourceService[T]{s: sparkBase(c), name: name}
+	ops := sparkTyped[name]
+	if ops == nil {
+		ops = opsSparkResources
+	}
+	return &SparkResourceService[T]{s: sparkBase(c), name: name, ops: ops}
 }
 
 // Name returns the resource's name.
@@ -134,45 +201,32 @@ func sparkQuery(page, count int, expand []string, sort []SparkSortField, fields 
 	return q, nil
 }
 
-func (r *SparkResourceService[T]) root() (string, error) {
+// check refuses an accessor without a client, and an id that is not an
+// integer (Spark's ids are).
+func (r *SparkResourceService[T]) check(id ID) error {
 	if r == nil || r.s == nil || r.s.client == nil {
-		return "", invalidParams("client", "SparkResource needs a client")
-	}
-	return pathf("/api/v1/%s", idArg{"resource", ID(r.name)})
-}
-
-func (r *SparkResourceService[T]) item(id ID, suffix ...string) (string, error) {
-	if _, err := r.root(); err != nil {
-		return "", err
+		return invalidParams("client", "SparkResource needs a client")
 	}
 	if _, ok := id.Int(); !ok && id != "" {
-		return "", invalidParams("id", "Spark ids are integers, got %q", string(id))
+		return invalidParams("id", "Spark ids are integers, got %q", string(id))
 	}
-	args := []idArg{{"resource", ID(r.name)}, {"id", id}}
-	format := "/api/v1/%s/%s"
-	for _, s := range suffix {
-		format += "/%s"
-		args = append(args, idArg{"nested", ID(s)})
-	}
-	return pathf(format, args...)
+	return nil
 }
 
 // List returns one page: GET /api/v1/{name}?page=&count=&expand=&sort=&fields=&field=op:value.
 // Meta.Total is total_count and Meta.NextURL/PrevURL the next/previous page.
 func (r *SparkResourceService[T]) List(ctx context.Context, params *SparkListParams, opts ...RequestOption) (*Page[T], error) {
-	var p SparkListParams
-	if params != nil {
-		p = *params
-	}
+	p := valueOf(params)
 	q, err := sparkQuery(p.Page, p.Count, p.Expand, p.Sort, p.Fields, p.Filters)
 	if err != nil {
 		return nil, err
 	}
-	path, err := r.root()
-	if err != nil {
+	if err := r.check(""); err != nil {
 		return nil, err
 	}
-	page, err := listPage[T](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: r.name}, opts)
+	req := r.request(r.ops.list)
+	req.query = q
+	page, err := sparkList[T](ctx, r.s, req, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -180,12 +234,17 @@ func (r *SparkResourceService[T]) List(ctx context.Context, params *SparkListPar
 	if p.Count > 0 {
 		page.Meta.PerPage = Some(p.Count)
 	}
-	return r.linkNext(page, opts), nil
+	return page, nil
 }
 
-// linkNext gives page its Next: the page its next_page link names.
-func (r *SparkResourceService[T]) linkNext(page *Page[T], opts []RequestOption) *Page[T] {
-	return sparkLinkNext(r.s, r.name, page, opts)
+// sparkList fetches the page of a list that list selects, and gives it its
+// Next: the page its next_page link names.
+func sparkList[V any](ctx context.Context, s *service, list *request, opts []RequestOption) (*Page[V], error) {
+	page, err := listPage[V](ctx, s, list, opts)
+	if err != nil {
+		return nil, err
+	}
+	return sparkLinkNext(s, list, page, opts), nil
 }
 
 // All walks every item from params' page on, following each response's
@@ -194,17 +253,15 @@ func (r *SparkResourceService[T]) linkNext(page *Page[T], opts []RequestOption) 
 // and nothing is sent there), and never fetches a page twice (ErrPagingLoop).
 func (r *SparkResourceService[T]) All(ctx context.Context, params *SparkListParams, opts ...RequestOption) iter.Seq2[T, error] {
 	first := ""
-	if path, err := r.root(); err == nil {
-		var p SparkListParams
-		if params != nil {
-			p = *params
-		}
-		if q, err := sparkQuery(p.Page, p.Count, p.Expand, p.Sort, p.Fields, p.Filters); err == nil {
+	p := valueOf(params)
+	req := r.request(r.ops.list)
+	if q, err := sparkQuery(p.Page, p.Count, p.Expand, p.Sort, p.Fields, p.Filters); err == nil && r.check("") == nil {
+		if path, err := req.op.path(req.ids); err == nil {
 			base := r.s.client.endpoints[r.s.name].base
 			first = pageKey(base.Scheme+"://"+base.Host, base.EscapedPath()+path, q)
 		}
 	}
-	return nextPager(r.s, r.name, first, func(ctx context.Context) (*Page[T], error) {
+	return nextPager(r.s, req, first, func(ctx context.Context) (*Page[T], error) {
 		return r.List(ctx, params, opts...)
 	}, opts).all(ctx, opts)
 }
@@ -221,9 +278,10 @@ func pageKey(origin, path string, q url.Values) string {
 }
 
 // nextPager walks a Spark list by its next_page links: first gets the first
-// page (whose key is firstKey); later pages are fetched from the previous
-// page's next_page, and a page already fetched is never fetched again.
-func nextPager[T any](s *service, listKey, firstKey string, first func(ctx context.Context) (*Page[T], error), opts []RequestOption) pager[T] {
+// page (whose key is firstKey, fetched by list); later pages are fetched
+// from the previous page's next_page, and a page already fetched is never
+// fetched again.
+func nextPager[T any](s *service, list *request, firstKey string, first func(ctx context.Context) (*Page[T], error), opts []RequestOption) pager[T] {
 	var (
 		next    *url.URL
 		loopErr error
@@ -237,7 +295,7 @@ func nextPager[T any](s *service, listKey, firstKey string, first func(ctx conte
 			case next == nil:
 				return first(ctx)
 			}
-			return listPage[T](ctx, s, &request{method: "GET", url: next, listKey: listKey}, opts)
+			return listPage[T](ctx, s, list.at(next), opts)
 		},
 		advance: func(p *Page[T]) bool {
 			if p.Meta.NextURL == "" {
@@ -293,20 +351,20 @@ func (r *SparkResourceService[T]) NextPage(ctx context.Context, page *Page[T], o
 	if page == nil || page.Meta.NextURL == "" {
 		return nil, nil
 	}
-	if _, err := r.root(); err != nil {
+	if err := r.check(""); err != nil {
 		return nil, err
 	}
-	return sparkNextPage(ctx, r.s, r.name, page, opts)
+	return sparkNextPage(ctx, r.s, r.request(r.ops.list), page, opts)
 }
 
-// sparkNextPage fetches the page page's next_page names, of a list whose
-// items sit under listKey, and gives it its own Next.
-func sparkNextPage[V any](ctx context.Context, s *service, listKey string, page *Page[V], opts []RequestOption) (*Page[V], error) {
+// sparkNextPage fetches the page of list that page's next_page names, and
+// gives it its own Next.
+func sparkNextPage[V any](ctx context.Context, s *service, list *request, page *Page[V], opts []RequestOption) (*Page[V], error) {
 	u, err := sparkNextURL(s, page.Meta.NextURL)
 	if err != nil {
 		return nil, err
 	}
-	next, err := listPage[V](ctx, s, &request{method: "GET", url: u, listKey: listKey}, opts)
+	next, err := sparkList[V](ctx, s, list.at(u), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -318,32 +376,37 @@ func sparkNextPage[V any](ctx context.Context, s *service, listKey string, page 
 	if n, err := strconv.Atoi(q.Get("count")); err == nil && n > 0 {
 		next.Meta.PerPage = Some(n)
 	}
-	return sparkLinkNext(s, listKey, next, opts), nil
+	return next, nil
 }
 
-// sparkLinkNext gives page its Next: the page its next_page link names.
-func sparkLinkNext[V any](s *service, listKey string, page *Page[V], opts []RequestOption) *Page[V] {
+// sparkLinkNext gives page of list its Next: the page its next_page link
+// names.
+func sparkLinkNext[V any](s *service, list *request, page *Page[V], opts []RequestOption) *Page[V] {
 	withNext(s, page, 0, func(ctx context.Context) (*Page[V], error) {
-		return sparkNextPage(ctx, s, listKey, page, opts)
+		return sparkNextPage(ctx, s, list, page, opts)
 	})
 	return page
 }
 
 // Get returns one resource: GET /api/v1/{name}/{id}?expand=&fields=.
 func (r *SparkResourceService[T]) Get(ctx context.Context, id ID, params *SparkGetParams, opts ...RequestOption) (*T, error) {
-	var p SparkGetParams
-	if params != nil {
-		p = *params
-	}
+	p := valueOf(params)
 	q, err := sparkQuery(0, 0, p.Expand, nil, p.Fields, nil)
 	if err != nil {
 		return nil, err
 	}
-	path, err := r.item(id)
-	if err != nil {
+	return r.getItem(ctx, r.ops.get, id, q, opts)
+}
+
+// getItem runs op, which returns one resource, on the resource id with the
+// query q.
+func (r *SparkResourceService[T]) getItem(ctx context.Context, op *operation, id ID, q url.Values, opts []RequestOption) (*T, error) {
+	if err := r.check(id); err != nil {
 		return nil, err
 	}
-	return getOne[T](ctx, r.s, &request{method: "GET", path: path, query: q}, opts)
+	req := r.request(op, id)
+	req.query = q
+	return getOne[T](ctx, r.s, req, opts)
 }
 
 // Filled returns one resource with every nested resource filled:
@@ -353,11 +416,7 @@ func (r *SparkResourceService[T]) Filled(ctx context.Context, id ID, fields []st
 	if err != nil {
 		return nil, err
 	}
-	path, err := r.item(id, "filled")
-	if err != nil {
-		return nil, err
-	}
-	return getOne[T](ctx, r.s, &request{method: "GET", path: path, query: q}, opts)
+	return r.getItem(ctx, r.ops.filled, id, q, opts)
 }
 
 // SparkListNested returns the nested resource list of one item, without the
@@ -366,10 +425,7 @@ func (r *SparkResourceService[T]) Filled(ctx context.Context, id ID, fields []st
 //
 //	pics, err := ghost.SparkListNested[picture](ctx, client.Spark.Products.Resource(), ghost.IntID(1), "pictures", nil)
 func SparkListNested[V, T any](ctx context.Context, r *SparkResourceService[T], id ID, nested string, params *SparkNestedListParams, opts ...RequestOption) (*Page[V], error) {
-	var p SparkNestedListParams
-	if params != nil {
-		p = *params
-	}
+	p := valueOf(params)
 	if nested == "" || nested == "filled" || nested == "select_many" {
 		return nil, invalidParams("nested", "nested resource name %q is not a collection", nested)
 	}
@@ -377,15 +433,15 @@ func SparkListNested[V, T any](ctx context.Context, r *SparkResourceService[T], 
 	if err != nil {
 		return nil, err
 	}
-	path, err := r.item(id, nested)
-	if err != nil {
+	if err := r.check(id); err != nil {
 		return nil, err
 	}
-	page, err := listPage[V](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: nested}, opts)
-	if err != nil {
-		return nil, err
+	req := &request{op: opSparkResourcesNested, ids: []ID{ID(r.name), id, ID(nested)}, listKey: nested}
+	if op := r.ops.nested[nested]; op != nil {
+		req = r.request(op, id)
 	}
-	return sparkLinkNext(r.s, nested, page, opts), nil
+	req.query = q
+	return sparkList[V](ctx, r.s, req, opts)
 }
 
 // SelectMany returns the resources with the given ids:
@@ -395,10 +451,7 @@ func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, para
 	if len(ids) == 0 {
 		return nil, invalidParams("ids", "select_many requires one or more resource IDs")
 	}
-	var p SparkSelectParams
-	if params != nil {
-		p = *params
-	}
+	p := valueOf(params)
 	q, err := sparkQuery(0, 0, p.Expand, p.Sort, p.Fields, nil)
 	if err != nil {
 		return nil, err
@@ -411,16 +464,12 @@ func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, para
 		strs[i] = string(id)
 	}
 	q.Set("ids", strings.Join(strs, ","))
-	path, err := r.root()
-	if err != nil {
+	if err := r.check(""); err != nil {
 		return nil, err
 	}
-	path += "/select_many"
-	page, err := listPage[T](ctx, r.s, &request{method: "GET", path: path, query: q, listKey: r.name}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return r.linkNext(page, opts), nil
+	req := r.request(r.ops.selectMany)
+	req.query = q
+	return sparkList[T](ctx, r.s, req, opts)
 }
 
 // Upsert creates or updates a resource: POST /api/v1/{name}. When body holds
@@ -431,15 +480,16 @@ func (r *SparkResourceService[T]) SelectMany(ctx context.Context, ids []ID, para
 // retried blindly; one that carries the id of an existing resource is safe
 // to repeat.
 func (r *SparkResourceService[T]) Upsert(ctx context.Context, body any, opts ...RequestOption) (item *T, created bool, err error) {
-	path, err := r.root()
-	if err != nil {
+	if err := r.check(""); err != nil {
 		return nil, false, err
 	}
 	if body == nil {
 		return nil, false, invalidParams("body", "a body is required")
 	}
+	req := r.request(r.ops.upsert)
+	req.body = body
 	v := new(T)
-	resp, err := r.s.do(ctx, &request{method: "POST", path: path, body: body}, v, opts)
+	resp, err := r.s.do(ctx, req, v, opts)
 	if err != nil {
 		return nil, false, err
 	}
@@ -449,23 +499,23 @@ func (r *SparkResourceService[T]) Upsert(ctx context.Context, body any, opts ...
 // Update applies the fields in body to an existing resource (a partial
 // update): PUT /api/v1/{name}/{id}. A missing resource is ErrNotFound.
 func (r *SparkResourceService[T]) Update(ctx context.Context, id ID, body any, opts ...RequestOption) (*T, error) {
-	path, err := r.item(id)
-	if err != nil {
+	if err := r.check(id); err != nil {
 		return nil, err
 	}
 	if body == nil {
 		return nil, invalidParams("body", "a body is required")
 	}
-	return getOne[T](ctx, r.s, &request{method: "PUT", path: path, body: body}, opts)
+	req := r.request(r.ops.update, id)
+	req.body = body
+	return getOne[T](ctx, r.s, req, opts)
 }
 
 // Delete deletes a resource: DELETE /api/v1/{name}/{id} (204, no body). A
 // missing resource is ErrNotFound.
 func (r *SparkResourceService[T]) Delete(ctx context.Context, id ID, opts ...RequestOption) error {
-	path, err := r.item(id)
-	if err != nil {
+	if err := r.check(id); err != nil {
 		return err
 	}
-	_, err = r.s.do(ctx, &request{method: "DELETE", path: path}, nil, opts)
+	_, err := r.s.do(ctx, r.request(r.ops.remove, id), nil, opts)
 	return err
 }

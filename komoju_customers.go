@@ -1,9 +1,11 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"iter"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -150,13 +152,17 @@ func komojuCurrency(c string) (string, error) {
 	return strings.ToUpper(c), nil
 }
 
+var (
+	opKomojuCustomersGet    = declare(PartKomoju, "Komoju.Customers.Get", http.MethodGet, "/api/v1/customers/{customerID}")
+	opKomojuCustomersCreate = declare(PartKomoju, "Komoju.Customers.Create", http.MethodPost, "/api/v1/customers")
+	opKomojuCustomersUpdate = declare(PartKomoju, "Komoju.Customers.Update", http.MethodPatch, "/api/v1/customers/{customerID}")
+	opKomojuCustomersDelete = declare(PartKomoju, "Komoju.Customers.Delete", http.MethodDelete, "/api/v1/customers/{customerID}")
+	opKomojuCustomersList   = declare(PartKomoju, "Komoju.Customers.List", http.MethodGet, "/api/v1/customers").listing("")
+)
+
 // Get returns a customer: GET /api/v1/customers/{id}.
 func (s *KomojuCustomersService) Get(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
-	p, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersGet, ids: []ID{customerID}}, opts)
 }
 
 // Create creates a customer: POST /api/v1/customers with email, currency,
@@ -175,88 +181,63 @@ func (s *KomojuCustomersService) Create(ctx context.Context, params KomojuCustom
 		return nil, err
 	}
 	body := komojuCustomerBody{Email: params.Email, Currency: params.Currency, Metadata: params.Metadata, PaymentDetails: pd}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "POST", path: "/api/v1/customers", body: body}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersCreate, body: body}, opts)
 }
 
 // Update changes a customer: PATCH /api/v1/customers/{id}, sending only the
 // fields set. WithIdempotencyKey sends X-KOMOJU-IDEMPOTENCY.
 func (s *KomojuCustomersService) Update(ctx context.Context, customerID ID, params KomojuCustomerUpdateParams, opts ...RequestOption) (*KomojuCustomer, error) {
-	path, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
 	if e, ok := params.Email.Get(); ok && e == "" {
 		return nil, invalidParams("email", "Komoju cannot clear an email; leave it unset")
 	}
 	if c, ok := params.Currency.Get(); ok {
-		if c, err = komojuCurrency(c); err != nil {
+		c, err := komojuCurrency(c)
+		if err != nil {
 			return nil, err
 		}
 		params.Currency = Some(c)
 	}
 	body := komojuCustomerBody{Email: params.Email.Or(""), Currency: params.Currency.Or(""), Metadata: params.Metadata}
 	if pd, ok := params.PaymentDetails.Get(); ok {
+		var err error
 		if body.PaymentDetails, err = pd.wire(); err != nil {
 			return nil, err
 		}
 	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "PATCH", path: path, body: body}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersUpdate, ids: []ID{customerID}, body: body}, opts)
 }
 
 // Delete deletes a customer and returns it as the API last knew it:
 // DELETE /api/v1/customers/{id}. A server that answers 200 or 204 without a
 // body deleted it too: Delete then returns nil with no error.
 func (s *KomojuCustomersService) Delete(ctx context.Context, customerID ID, opts ...RequestOption) (*KomojuCustomer, error) {
-	path, err := customerPath(customerID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[KomojuCustomer](ctx, (*service)(s), &request{method: "DELETE", path: path}, opts)
+	return getOne[KomojuCustomer](ctx, (*service)(s), &request{op: opKomojuCustomersDelete, ids: []ID{customerID}}, opts)
 }
 
+// validate checks the params and puts the time bounds in UTC, as they are
+// sent.
 func (p *KomojuListParams) validate() error {
 	if p.Page < 0 || p.PerPage < 0 {
 		return invalidParams("page", "page and per_page must not be negative")
 	}
+	p.StartTime, p.EndTime = utcOrZero(p.StartTime), utcOrZero(p.EndTime)
 	return nil
 }
+
+func (p *KomojuListParams) cursor() cursor { return cursor{&p.Page, p.PerPage} }
 
 // List returns one page of customers: GET /api/v1/customers?page=&per_page=.
 // Meta carries total, page, per_page and last_page; the page's Next fetches
 // the following page while HasMore says one follows.
 func (s *KomojuCustomersService) List(ctx context.Context, params *KomojuListParams, opts ...RequestOption) (*Page[KomojuCustomer], error) {
-	var q KomojuListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	q.StartTime, q.EndTime = utcOrZero(q.StartTime), utcOrZero(q.EndTime)
-	page, err := listPage[KomojuCustomer](ctx, (*service)(s), &request{method: "GET", path: "/api/v1/customers", query: &q}, opts)
-	if err != nil {
-		return nil, err
-	}
-	withNext((*service)(s), page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
-		n := q
-		n.Page = page.Meta.Page.Or(max(q.Page, 1)) + 1
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[KomojuCustomer](ctx, (*service)(s), opKomojuCustomersList, params, opts)
 }
 
 // All walks every customer from params' page (default 1) until the last page.
 func (s *KomojuCustomersService) All(ctx context.Context, params *KomojuListParams, opts ...RequestOption) iter.Seq2[KomojuCustomer, error] {
-	var q KomojuListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	return pageNumberPager(&q.Page, q.PerPage, func(ctx context.Context) (*Page[KomojuCustomer], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Page = cmp.Or(q.Page, 1)
+	return walk[KomojuCustomer](ctx, (*service)(s), opKomojuCustomersList, &q, opts)
 }
 
 // utcOrZero is t in UTC, or the zero time (no bound) when t is zero.

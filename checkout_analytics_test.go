@@ -191,11 +191,7 @@ func TestAnalyticsRefusesBeforeSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := srv.Client.Analytics.Get(context.Background(), tt.params)
-			var ge *ghost.Error
-			require.ErrorAs(t, err, &ge)
-			assert.Equal(t, ghost.CodeInvalidParams, ge.Code)
-			assert.Equal(t, tt.param, ge.Param)
-			assert.ErrorIs(t, err, ghost.ErrValidation)
+			requireInvalid(t, err, tt.param)
 		})
 	}
 	assert.Empty(t, srv.Requests())

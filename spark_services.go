@@ -21,6 +21,15 @@ type SparkClient struct {
 	client *Client
 }
 
+// The typed services' operations, declared with their resources.
+var (
+	opsSparkProducts   = declareSpark("Spark.Products", "products", "variants", "categories")
+	opsSparkVariants   = declareSpark("Spark.Variants", "product_variants")
+	opsSparkCategories = declareSpark("Spark.Categories", "categories")
+	opsSparkCustomers  = declareSpark("Spark.Customers", "customers", "addresses")
+	opsSparkOrders     = declareSpark("Spark.Orders", "orders", "items")
+)
+
 // sparkBase is the service every Spark call goes through: the store's
 // endpoint and its X-AC-Auth-Token.
 func sparkBase(c *Client) *service { return &service{client: c, name: ServiceResources} }

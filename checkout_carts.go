@@ -1,8 +1,10 @@
 package ghost
 
 import (
+	"cmp"
 	"context"
 	"iter"
+	"net/http"
 	"net/mail"
 	"strings"
 	"time"
@@ -172,15 +174,22 @@ func (p *CartListParams) validate() error {
 	return nil
 }
 
+func (p *CartListParams) cursor() cursor { return cursor{&p.Page, p.Limit} }
+
 // PaymentLink is a checkout link for a cart and when it stops working.
 type PaymentLink struct {
 	URL       string    `json:"paymentLink"`
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
-func cartPath(id ID) (string, error) {
-	return pathf("/api/carts/%s", idArg{"cartID", id})
-}
+var (
+	opCartsList              = declare(PartCheckout, "Carts.List", http.MethodGet, "/api/carts").listing("carts")
+	opCartsGet               = declare(PartCheckout, "Carts.Get", http.MethodGet, "/api/carts/{cartID}")
+	opCartsCreate            = declare(PartCheckout, "Carts.Create", http.MethodPost, "/api/carts")
+	opCartsUpdate            = declare(PartCheckout, "Carts.Update", http.MethodPatch, "/api/carts/{cartID}")
+	opCartsDelete            = declare(PartCheckout, "Carts.Delete", http.MethodDelete, "/api/carts/{cartID}")
+	opCartsCreatePaymentLink = declare(PartCheckout, "Carts.CreatePaymentLink", http.MethodPost, "/api/carts/{cartID}/payment-link")
+)
 
 // List returns one page of carts: GET /api/carts. Meta carries the page,
 // limit, total and last page (totalPages) the API reported. Parameters the
@@ -188,50 +197,21 @@ func cartPath(id ID) (string, error) {
 // sending. The page's Next fetches the following page while HasMore says
 // one follows (page < totalPages).
 func (s *CartsService) List(ctx context.Context, params *CartListParams, opts ...RequestOption) (*Page[Cart], error) {
-	var q CartListParams
-	if params != nil {
-		q = *params
-	}
-	if err := q.validate(); err != nil {
-		return nil, err
-	}
-	page, err := listPage[Cart](ctx, (*service)(s), &request{method: "GET", path: "/api/carts", query: &q, listKey: "carts"}, opts)
-	if err != nil {
-		return nil, err
-	}
-	withNext((*service)(s), page, q.Limit, func(ctx context.Context) (*Page[Cart], error) {
-		n := q
-		n.Page = page.Meta.Page.Or(max(q.Page, 1)) + 1
-		return s.List(ctx, &n, opts...)
-	})
-	return page, nil
+	return list[Cart](ctx, (*service)(s), opCartsList, params, opts)
 }
 
 // All walks every cart matching params from its page (default 1), a page of
 // its limit (default 100) at a time, until the API's last page (totalPages).
 func (s *CartsService) All(ctx context.Context, params *CartListParams, opts ...RequestOption) iter.Seq2[Cart, error] {
-	var q CartListParams
-	if params != nil {
-		q = *params
-	}
-	if q.Limit == 0 {
-		q.Limit = MaxCartsPageSize
-	}
-	if q.Page == 0 {
-		q.Page = 1
-	}
-	return pageNumberPager(&q.Page, q.Limit, func(ctx context.Context) (*Page[Cart], error) {
-		return s.List(ctx, &q, opts...)
-	}).all(ctx, opts)
+	q := valueOf(params)
+	q.Limit = cmp.Or(q.Limit, MaxCartsPageSize)
+	q.Page = cmp.Or(q.Page, 1)
+	return walk[Cart](ctx, (*service)(s), opCartsList, &q, opts)
 }
 
 // Get returns a cart: GET /api/carts/{id}.
 func (s *CartsService) Get(ctx context.Context, cartID ID, opts ...RequestOption) (*Cart, error) {
-	p, err := cartPath(cartID)
-	if err != nil {
-		return nil, err
-	}
-	return getOne[Cart](ctx, (*service)(s), &request{method: "GET", path: p}, opts)
+	return getOne[Cart](ctx, (*service)(s), &request{op: opCartsGet, ids: []ID{cartID}}, opts)
 }
 
 // Create creates a cart, abandoned: POST /api/carts. The parameters are
@@ -240,29 +220,21 @@ func (s *CartsService) Create(ctx context.Context, params CartCreateParams, opts
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Cart](ctx, (*service)(s), &request{method: "POST", path: "/api/carts", body: params}, opts)
+	return getOne[Cart](ctx, (*service)(s), &request{op: opCartsCreate, body: params}, opts)
 }
 
 // Update changes a cart: PATCH /api/carts/{id}, sending only the fields set
 // in params.
 func (s *CartsService) Update(ctx context.Context, cartID ID, params CartUpdateParams, opts ...RequestOption) (*Cart, error) {
-	p, err := cartPath(cartID)
-	if err != nil {
-		return nil, err
-	}
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	return getOne[Cart](ctx, (*service)(s), &request{method: "PATCH", path: p, body: params}, opts)
+	return getOne[Cart](ctx, (*service)(s), &request{op: opCartsUpdate, ids: []ID{cartID}, body: params}, opts)
 }
 
 // Delete deletes a cart: DELETE /api/carts/{id}.
 func (s *CartsService) Delete(ctx context.Context, cartID ID, opts ...RequestOption) error {
-	p, err := cartPath(cartID)
-	if err != nil {
-		return err
-	}
-	_, err = (*service)(s).do(ctx, &request{method: "DELETE", path: p}, nil, opts)
+	_, err := (*service)(s).do(ctx, &request{op: opCartsDelete, ids: []ID{cartID}}, nil, opts)
 	return err
 }
 
@@ -270,9 +242,5 @@ func (s *CartsService) Delete(ctx context.Context, cartID ID, opts ...RequestOpt
 // POST /api/carts/{id}/payment-link. The link replaces any earlier one and
 // expires at ExpiresAt (a week later on the reference server).
 func (s *CartsService) CreatePaymentLink(ctx context.Context, cartID ID, opts ...RequestOption) (*PaymentLink, error) {
-	p, err := pathf("/api/carts/%s/payment-link", idArg{"cartID", cartID})
-	if err != nil {
-		return nil, err
-	}
-	return getOne[PaymentLink](ctx, (*service)(s), &request{method: "POST", path: p}, opts)
+	return getOne[PaymentLink](ctx, (*service)(s), &request{op: opCartsCreatePaymentLink, ids: []ID{cartID}}, opts)
 }

@@ -18,10 +18,7 @@ var checkoutEpoch = time.Date(2024, 1, 15, 10, 0, 0, 0, time.UTC)
 
 func newCheckoutServer(t *testing.T, opts ...ghosttest.Option) *ghosttest.Server {
 	t.Helper()
-	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileCheckout)}, opts...)...)
-	t.Cleanup(srv.Close)
-	srv.Clock.Set(checkoutEpoch)
-	return srv
+	return newMockAt(t, ghosttest.ProfileCheckout, checkoutEpoch, opts...)
 }
 
 // checkoutRequest asserts the last request the mock received.
@@ -34,12 +31,7 @@ func checkoutRequest(t *testing.T, srv *ghosttest.Server, method, path, rawQuery
 	assert.Equal(t, rawQuery, req.RawQuery)
 	assert.Equal(t, ghosttest.DefaultAPIKey, req.Header.Get("X-Api-Key"))
 	assert.Empty(t, req.Header.Get("Authorization"), "checkout uses x-api-key only")
-	if body == "" {
-		assert.Empty(t, req.Body)
-	} else {
-		assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
-		assert.JSONEq(t, body, string(req.Body))
-	}
+	assertJSONBody(t, req, body)
 }
 
 func cartMoney(t *testing.T, s string) ghost.Money {
@@ -128,12 +120,7 @@ func TestCartsCreateRefusesBeforeSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := srv.Client.Carts.Create(context.Background(), tt.params)
-			var ge *ghost.Error
-			require.ErrorAs(t, err, &ge)
-			assert.Equal(t, ghost.CodeInvalidParams, ge.Code)
-			assert.Equal(t, tt.param, ge.Param)
-			assert.Zero(t, ge.StatusCode)
-			assert.ErrorIs(t, err, ghost.ErrValidation)
+			requireInvalid(t, err, tt.param)
 		})
 	}
 	assert.Empty(t, srv.Requests(), "nothing may be sent")
@@ -256,10 +243,7 @@ func TestCartsListRefusesBeforeSending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := srv.Client.Carts.List(context.Background(), &tt.params)
-		var ge *ghost.Error
-		require.ErrorAs(t, err, &ge, "%+v", tt.params)
-		assert.Equal(t, tt.param, ge.Param)
-		assert.ErrorIs(t, err, ghost.ErrValidation)
+		requireInvalid(t, err, tt.param)
 	}
 	assert.Empty(t, srv.Requests())
 }
@@ -351,10 +335,7 @@ func TestCartsUpdateRefusesBeforeSending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := srv.Client.Carts.Update(context.Background(), "cart_000001", tt.params)
-		var ge *ghost.Error
-		require.ErrorAs(t, err, &ge)
-		assert.Equal(t, ghost.CodeInvalidParams, ge.Code)
-		assert.Equal(t, tt.param, ge.Param)
+		requireInvalid(t, err, tt.param)
 	}
 	assert.Empty(t, srv.Requests())
 }

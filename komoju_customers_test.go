@@ -21,10 +21,7 @@ var komojuCreated = time.Date(2018, 11, 13, 6, 20, 21, 0, time.UTC)
 
 func newKomoju(t *testing.T, opts ...ghosttest.Option) *ghosttest.Server {
 	t.Helper()
-	srv := ghosttest.NewServer(append([]ghosttest.Option{ghosttest.WithProfile(ghosttest.ProfileKomoju)}, opts...)...)
-	t.Cleanup(srv.Close)
-	srv.Clock.Set(komojuCreated)
-	return srv
+	return newMockAt(t, ghosttest.ProfileKomoju, komojuCreated, opts...)
 }
 
 func lastRequest(t *testing.T, srv *ghosttest.Server) ghosttest.RecordedRequest {
@@ -124,12 +121,7 @@ func TestKomojuCustomerCreateRefusedBeforeSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := srv.Client.Komoju.Customers.Create(context.Background(), tt.params)
-			var e *ghost.Error
-			require.ErrorAs(t, err, &e)
-			assert.Equal(t, ghost.CodeInvalidParams, e.Code)
-			assert.Equal(t, tt.param, e.Param)
-			assert.Equal(t, 0, e.StatusCode)
-			assert.ErrorIs(t, err, ghost.ErrValidation)
+			requireInvalid(t, err, tt.param)
 		})
 	}
 	assert.Empty(t, srv.Requests())
