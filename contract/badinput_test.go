@@ -35,7 +35,7 @@ type badCase struct {
 
 // fixture holds one object per part for the bad requests to aim at.
 type fixture struct {
-	customer, komoju, cart, spark map[string]string
+	customer, komoju, cart map[string]string
 }
 
 // errorField is the part of a part's error body that names the field.
@@ -186,7 +186,7 @@ func TestBadInput(t *testing.T) {
 	cases := append(append([]badCase(nil), badCases...), sparkBadCases()...)
 	covered := map[string]bool{}
 	for _, profile := range []ghosttest.Profile{ghosttest.ProfileAll, ghosttest.ProfileGhost, ghosttest.ProfileKomoju,
-		ghosttest.ProfileCheckout, ghosttest.ProfileSparkPay, ghosttest.ProfileClover} {
+		ghosttest.ProfileCheckout, ghosttest.ProfileSpark, ghosttest.ProfileExports} {
 		t.Run(string(profile), func(t *testing.T) {
 			e := newEnv(t, led, profile, ghosttest.WithSeed(2))
 			f := newFixture(e)

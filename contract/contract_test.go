@@ -27,11 +27,11 @@ var runs = []run{
 	{"komoju", ghosttest.ProfileKomoju, nil, []func(*env){komojuScenario}},
 	{"checkout", ghosttest.ProfileCheckout, []ghosttest.Option{ghosttest.WithSeed(3)}, []func(*env){checkoutScenario}},
 	{"checkout rate limit", ghosttest.ProfileCheckout, checkoutLimited, []func(*env){checkoutRateLimit}},
-	{"sparkpay", ghosttest.ProfileSparkPay, []ghosttest.Option{ghosttest.WithSeed(3)}, []func(*env){sparkScenario}},
-	{"sparkpay call limit", ghosttest.ProfileSparkPay, sparkLimited, []func(*env){sparkCallLimit}},
+	{"sparkpay", ghosttest.ProfileSpark, []ghosttest.Option{ghosttest.WithSeed(3)}, []func(*env){sparkScenario}},
+	{"sparkpay call limit", ghosttest.ProfileSpark, sparkLimited, []func(*env){sparkCallLimit}},
 	{"all, Spark call limit", ghosttest.ProfileAll, sparkLimited, []func(*env){sparkCallLimit}},
-	{"clover", ghosttest.ProfileClover, nil, []func(*env){exportsScenario}},
-	{"clover outside hours", ghosttest.ProfileClover, exportHours, []func(*env){exportsOutsideHours}},
+	{"clover", ghosttest.ProfileExports, nil, []func(*env){exportsScenario}},
+	{"clover outside hours", ghosttest.ProfileExports, exportHours, []func(*env){exportsOutsideHours}},
 	{"all, exports outside hours", ghosttest.ProfileAll, exportHours, []func(*env){exportsOutsideHours}},
 }
 

@@ -48,8 +48,8 @@ func (l *ledger) all() []contract.Result {
 // partOfProfile is the SDK part each mock profile's base URL serves.
 var partOfProfile = map[ghosttest.Profile]ghost.Part{
 	ghosttest.ProfileGhost: ghost.PartGhost, ghosttest.ProfileKomoju: ghost.PartKomoju,
-	ghosttest.ProfileCheckout: ghost.PartCheckout, ghosttest.ProfileSparkPay: ghost.PartSpark,
-	ghosttest.ProfileClover: ghost.PartExports,
+	ghosttest.ProfileCheckout: ghost.PartCheckout, ghosttest.ProfileSpark: ghost.PartSpark,
+	ghosttest.ProfileExports: ghost.PartExports,
 }
 
 // env is a mock server whose client validates every exchange.

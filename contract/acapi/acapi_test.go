@@ -26,11 +26,11 @@ func TestSparkAgainstAcapi(t *testing.T) {
 	rec := newRecorder()
 	validate := ghost.WithTransportMiddleware(newKinValidator(t, rec))
 
-	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(driveSeed),
+	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(driveSeed),
 		ghosttest.WithClientOptions(validate))
 	drive(t, srv.Client)
 
-	limited := ghosttest.New(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, SparkCallLimit: 1}),
+	limited := ghosttest.New(t, ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSpark, SparkCallLimit: 1}),
 		ghosttest.WithClientOptions(validate, ghost.WithRetryPolicy(ghost.RetryPolicy{})))
 	limited.Clock.Freeze()
 	driveCallLimit(t, limited.Client)
@@ -87,7 +87,7 @@ const exampleSeed = 100
 // for the modelled resources, as the document holds it, to the mock: each
 // is accepted (200 or 201) and what it sets reads back.
 func TestVendorRequestExamples(t *testing.T) {
-	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(exampleSeed))
+	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(exampleSeed))
 	examples := requestExamples(t)
 	require.NotEmpty(t, examples)
 	for _, ex := range examples {
@@ -120,7 +120,7 @@ func TestVendorRequestExamples(t *testing.T) {
 func TestUnmodelledRootResources(t *testing.T) {
 	// New's report is what this test checks: it goes to guarded.
 	guarded := &recordingTB{TB: t}
-	srv := ghosttest.New(guarded, ghosttest.WithProfile(ghosttest.ProfileSparkPay))
+	srv := ghosttest.New(guarded, ghosttest.WithProfile(ghosttest.ProfileSpark))
 	var roots []string
 	for _, r := range rootResources(t) {
 		if !slices.Contains(modelled, r) {
@@ -178,7 +178,7 @@ func (r *recordingTB) finish() {
 // date may be left out. The mock's field table cannot drift from the
 // document.
 func TestMockFieldsAreTheDocuments(t *testing.T) {
-	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(1))
+	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(1))
 	doc := document(t)
 	nested := map[string][]string{"products": {"categories"}, "customers": {"addresses"}, "orders": {"items"}}
 	for _, res := range modelled {

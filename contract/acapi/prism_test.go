@@ -36,8 +36,8 @@ func TestSparkThroughPrism(t *testing.T) {
 	bin := os.Getenv("ACAPI_PRISM")
 	require.NotEmpty(t, bin, "set ACAPI_PRISM to the prism command (npm ci --prefix contract/acapi/prism)")
 
-	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSparkPay), ghosttest.WithSeed(driveSeed),
-		ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSparkPay, Seed: driveSeed, SparkCallLimit: proxyCallLimit}))
+	srv := ghosttest.New(t, ghosttest.WithProfile(ghosttest.ProfileSpark), ghosttest.WithSeed(driveSeed),
+		ghosttest.WithConfig(ghosttest.Config{Profile: ghosttest.ProfileSpark, Seed: driveSeed, SparkCallLimit: proxyCallLimit}))
 	srv.Clock.Freeze() // one call-limit window for the whole run
 	proxy := startPrism(t, bin, writeRepairedDocument(t), srv.URL+apiPrefix)
 	checkPrismValidates(t, srv, proxy)

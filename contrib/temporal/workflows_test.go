@@ -449,7 +449,7 @@ func TestExportMerchantsContinuesAsNew(t *testing.T) {
 	var runs []int
 	var mu sync.Mutex
 	running, maxRunning := 0, 0
-	res, err, n := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, run int) {
+	res, n, err := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, run int) {
 		runs = append(runs, 0)
 		env.OnWorkflow(ExportRangeWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, rp RangeParams) (RangeResult, error) {
 			mu.Lock()
@@ -570,7 +570,7 @@ func TestExportRangeYieldParked(t *testing.T) {
 // runToEnd runs a workflow through its continue-as-new runs (each in a new
 // test environment, from where the last one stopped) and returns the last
 // result and the run count.
-func runToEnd[P, R any](t *testing.T, name string, p P, setup func(env *testsuite.TestWorkflowEnvironment, run int)) (R, error, int) {
+func runToEnd[P, R any](t *testing.T, name string, p P, setup func(env *testsuite.TestWorkflowEnvironment, run int)) (R, int, error) {
 	t.Helper()
 	var zero R
 	start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -593,11 +593,11 @@ func runToEnd[P, R any](t *testing.T, name string, p P, setup func(env *testsuit
 			continue
 		}
 		if err != nil {
-			return zero, err, run
+			return zero, run, err
 		}
 		var res R
 		require.NoError(t, env.GetWorkflowResult(&res))
-		return res, nil, run
+		return res, run, nil
 	}
 }
 
@@ -608,7 +608,7 @@ func TestExportRangeContinuesAsNew(t *testing.T) {
 	p := rangeParams(365*2, RangeOptions{MaxInFlight: 2, WindowsPerRun: 5, AmbiguousCreateWait: 3 * time.Hour})
 	downloads := map[int]int{}
 	var fakes []*fakeAPI
-	res, err, runs := runToEnd[RangeParams, RangeResult](t, ExportRangeWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, run int) {
+	res, runs, err := runToEnd[RangeParams, RangeResult](t, ExportRangeWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, run int) {
 		f := newFake(env)
 		fakes = append(fakes, f)
 		f.status = func(_ ghost.ID, w Window) ghost.ExportStatus {
@@ -656,7 +656,7 @@ func TestExportMerchantsParkedMerchantGivesUpSlot(t *testing.T) {
 	}
 	var calls []call
 	parkedUntil := time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
-	res, err, _ := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, _ int) {
+	res, _, err := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, _ int) {
 		env.OnWorkflow(ExportRangeWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, rp RangeParams) (RangeResult, error) {
 			calls = append(calls, call{rp.MerchantID, workflow.Now(ctx), rp.Only})
 			require.True(t, rp.YieldParked)
@@ -685,7 +685,7 @@ func TestExportMerchantsParkedMerchantGivesUpSlot(t *testing.T) {
 func TestExportMerchantsListsFailedWindows(t *testing.T) {
 	p := MerchantsParams{Merchants: []ghost.ID{"m1", "m2", "m3"}, Type: ghost.ExportTypeOrders, Start: date(2025, 1, 1),
 		End: date(2025, 4, 15), Sink: testSinkURL}
-	res, err, _ := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, _ int) {
+	res, _, err := runToEnd[MerchantsParams, MerchantsResult](t, ExportMerchantsWorkflow, p, func(env *testsuite.TestWorkflowEnvironment, _ int) {
 		env.OnWorkflow(ExportRangeWorkflow, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, rp RangeParams) (RangeResult, error) {
 			switch rp.MerchantID {
 			case "m2":
