@@ -83,7 +83,7 @@ type Error struct {
 	// "Komoju.Customers.List"; see CallInfo.Operation), for an error of a
 	// call the executor ran; empty for parameters a method refused first.
 	Operation string
-	Body       []byte        // the raw response body, at most 4 KiB
+	Body      []byte // the raw response body, at most 4 KiB
 	// Accepted is true for a bad_response answer (2xx) to a POST, PUT,
 	// PATCH or DELETE: the server took the request, whatever its body says.
 	Accepted bool
